@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's test command (`npm test`) and CI (`.ci/run`) run it:
+# installs what it needs (npm packages, Kamailio from Debian's packages), checks types and lint,
+# runs the unit tests, then starts the real Kamailio XCAP test server on loopback, runs the
+# integration tests against it, and stops it again, also when tests fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "npm packages"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+step "Kamailio test server packages"
+bash test-server/install.sh
+
+step "type check"
+npx tsc --noEmit -p tsconfig.json
+
+step "lint"
+npx biome check .
+
+step "unit tests"
+npx vitest run --project unit
+
+step "integration tests (Kamailio on loopback)"
+bash test-server/start.sh
+trap 'bash test-server/stop.sh' EXIT
+npx vitest run --project integration
