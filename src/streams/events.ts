@@ -1,0 +1,146 @@
+/**
+ * The data the manager's state machine folds: its context, the events the pipelines emit and
+ * the commands (effects as data, XState 5 style) the transition returns.
+ */
+import type { DocumentName } from '../codecs/applications.js';
+import type { XmlElement } from '../codecs/xml/tree.js';
+import type { XcapError } from '../errors.js';
+import type { Capabilities, Connection, DiffSettings, DiffState, OperationData } from './ports.js';
+import type { AccountSettings, SettingsChangeKind } from './settings.js';
+
+/** The manager's states (the seed's state diagram). */
+export type XcapState =
+  | 'stopped'
+  | 'initializing'
+  | 'fetching'
+  | 'updating'
+  | 'insync'
+  | 'stopping';
+
+/** A document as last seen on the server: its text, ETag and parsed tree. */
+export interface StoredDocument {
+  readonly content: string;
+  readonly etag: string | null;
+  readonly root: XmlElement;
+  /** Response headers worth keeping (e.g. `x-alternative-location` of the icon). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Known documents by name; `null` = known to be absent, missing = unknown. */
+export type DocumentStore = Partial<Record<DocumentName, StoredDocument | null>>;
+
+/** A journaled operation with its id (the journal's `JournalRecord`, without `applied`). */
+export interface JournalEntry {
+  readonly id: string;
+  readonly operation: OperationData;
+}
+
+/** What initializing found out about the server. */
+export interface Discovery {
+  readonly root: string;
+  readonly capabilities: Capabilities;
+  /** `org.openmobilealliance.pres-rules` when offered, else `pres-rules`. */
+  readonly presRulesAuid: string;
+  /** The documents the server supports, in DOCUMENT_NAMES order. */
+  readonly supported: readonly DocumentName[];
+}
+
+/** Which documents to fetch: some, or every supported one. */
+export type FetchScope = readonly DocumentName[] | 'all';
+
+/** The machine's whole state: pure data. */
+export interface MachineContext {
+  readonly state: XcapState;
+  readonly settings: AccountSettings | null;
+  readonly discovery: Discovery | null;
+  readonly documents: DocumentStore;
+  readonly journal: readonly JournalEntry[];
+  /** True from start until the first fetch completed (the seed: "not the first fetch"). */
+  readonly firstFetch: boolean;
+  /** Documents changed remotely since the last successful update. */
+  readonly changedSinceSync: boolean;
+  readonly diff: DiffState | 'off';
+  /**
+   * Why the machine waits instead of working: `auth` (401/403) and `capabilities` wait for
+   * new settings; `error` (a non-transient failure) waits for the next trigger (poll tick,
+   * remote change, new operation).
+   */
+  readonly blocked: 'auth' | 'capabilities' | 'error' | null;
+  /** Remote changes that arrived while busy, fetched when the current step ends. */
+  readonly pendingFetch: FetchScope | null;
+  /** Counter for the ids of normalize operations. */
+  readonly normalizeCount: number;
+}
+
+/** Events the pipelines and the facade feed into the transition. */
+export type MachineEvent =
+  | {
+      readonly type: 'loaded';
+      readonly documents: DocumentStore;
+      readonly journal: readonly JournalEntry[];
+    }
+  | { readonly type: 'started'; readonly settings: AccountSettings }
+  | {
+      readonly type: 'settingsChanged';
+      readonly settings: AccountSettings;
+      readonly kind: SettingsChangeKind;
+    }
+  | { readonly type: 'capabilitiesDiscovered'; readonly discovery: Discovery }
+  | { readonly type: 'capabilitiesFailed'; readonly error: XcapError }
+  | { readonly type: 'authFailed'; readonly error: XcapError; readonly documents?: DocumentStore }
+  | { readonly type: 'fetched'; readonly documents: DocumentStore; readonly changed: boolean }
+  | { readonly type: 'fetchFailed'; readonly error: XcapError }
+  | {
+      readonly type: 'updated';
+      readonly documents: DocumentStore;
+      readonly appliedIds: readonly string[];
+    }
+  | { readonly type: 'conflict'; readonly documents: DocumentStore }
+  | { readonly type: 'rejected'; readonly id: string; readonly error: XcapError }
+  | { readonly type: 'updateFailed'; readonly error: XcapError; readonly documents: DocumentStore }
+  | { readonly type: 'journalAppended'; readonly entries: readonly JournalEntry[] }
+  | { readonly type: 'diffState'; readonly state: DiffState; readonly reason?: string }
+  | { readonly type: 'diffFailed'; readonly error: XcapError }
+  | { readonly type: 'remoteChanged'; readonly documents: FetchScope }
+  | { readonly type: 'pollTick' }
+  | { readonly type: 'stopRequested' }
+  /** The xcap-diff subscription is terminated (answer to `unsubscribe`). */
+  | { readonly type: 'stopped' };
+
+/** Effects as data; the pipelines and the facade carry them out. */
+export type MachineCommand =
+  | { readonly type: 'discoverCapabilities'; readonly settings: AccountSettings }
+  | {
+      readonly type: 'fetch';
+      readonly connection: Connection;
+      readonly discovery: Discovery;
+      readonly names: readonly DocumentName[];
+      /** Known documents (their ETags make the GETs conditional). */
+      readonly documents: DocumentStore;
+    }
+  | {
+      readonly type: 'update';
+      readonly connection: Connection;
+      readonly discovery: Discovery;
+      readonly documents: DocumentStore;
+      readonly entries: readonly JournalEntry[];
+    }
+  | { readonly type: 'subscribe'; readonly settings: DiffSettings }
+  | { readonly type: 'unsubscribe' }
+  /** Abort in-flight HTTP work (stop, new connection settings). */
+  | { readonly type: 'cancel' }
+  | { readonly type: 'emitCapabilities'; readonly capabilities: Capabilities }
+  | {
+      readonly type: 'emitData';
+      readonly documents: DocumentStore;
+      readonly discovery: Discovery | null;
+    }
+  | { readonly type: 'saveCache'; readonly documents: DocumentStore }
+  | { readonly type: 'saveJournal'; readonly journal: readonly JournalEntry[] }
+  | { readonly type: 'reportError'; readonly error: XcapError };
+
+/** The result of one transition. */
+export interface TransitionResult {
+  readonly context: MachineContext;
+  readonly commands: readonly MachineCommand[];
+}

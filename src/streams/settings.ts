@@ -1,0 +1,119 @@
+/**
+ * Account settings as the manager sees them (DESIGN §3) and the pure helpers that derive the
+ * connection, the xcap-diff settings and the kind of a settings change from them.
+ */
+import type { Connection, DiffSettings } from './ports.js';
+
+/**
+ * The settings of one account.
+ *
+ * @example
+ * ```ts
+ * const account: AccountSettings = { id: 'alice@example.com', auth: { password: 's3cret' },
+ *   xcap: { root: 'https://xcap.example.com/xcap-root' } };
+ * ```
+ */
+export interface AccountSettings {
+  /** `alice@example.com` or `sip:alice@example.com`. */
+  readonly id: string;
+  readonly auth?: { readonly username?: string; readonly password: string };
+  /** `root` null/absent: DNS TXT of `xcap.<domain>` (the seed). */
+  readonly xcap?: { readonly root?: string | null; readonly xcapDiff?: boolean };
+  readonly sip?: {
+    /** Expires of the xcap-diff SUBSCRIBE in seconds (default 600). */
+    readonly subscribeInterval?: number;
+    readonly outboundProxy?: string;
+    readonly transports?: readonly ('ws' | 'wss' | 'tcp' | 'tls' | 'udp')[];
+  };
+}
+
+/**
+ * The XUI (RFC 4825 §4) of an account: its SIP URI.
+ *
+ * @example xuiOf({ id: 'alice@example.com' }) // 'sip:alice@example.com'
+ */
+export function xuiOf(settings: Pick<AccountSettings, 'id'>): string {
+  const id = settings.id.trim();
+  return /^sips?:/i.test(id) ? id : `sip:${id}`;
+}
+
+/**
+ * The domain of an account, for the DNS TXT lookup of `xcap.<domain>`.
+ *
+ * @example domainOf({ id: 'sip:alice@example.com' }) // 'example.com'
+ */
+export function domainOf(settings: Pick<AccountSettings, 'id'>): string {
+  const xui = xuiOf(settings);
+  const at = xui.lastIndexOf('@');
+  return (at >= 0 ? xui.slice(at + 1) : xui.replace(/^sips?:/i, '')).split(/[;:>]/)[0]!;
+}
+
+/**
+ * The connection to the XCAP server at `root` for an account. The Digest username defaults to
+ * the account id without scheme.
+ *
+ * @example connectionOf({ id: 'alice@example.com', auth: { password: 'x' } }, 'http://h/xcap-root')
+ */
+export function connectionOf(settings: AccountSettings, root: string): Connection {
+  const password = settings.auth?.password;
+  if (password === undefined) return { root, xui: xuiOf(settings) };
+  const username = settings.auth?.username ?? xuiOf(settings).replace(/^sips?:/i, '');
+  return { root, xui: xuiOf(settings), username, password };
+}
+
+/**
+ * The xcap-diff subscription settings of an account.
+ *
+ * @example diffSettingsOf(settings, 'http://h/xcap-root', ['resource-lists/users/sip:a@b/index'])
+ */
+export function diffSettingsOf(
+  settings: AccountSettings,
+  root: string,
+  documents: readonly string[],
+): DiffSettings {
+  const c = connectionOf(settings, root);
+  return {
+    aor: c.xui,
+    xcapRoot: root,
+    xui: c.xui,
+    subscribeInterval: settings.sip?.subscribeInterval ?? 600,
+    documents,
+    ...(c.username !== undefined ? { username: c.username } : {}),
+    ...(c.password !== undefined ? { password: c.password } : {}),
+    ...(settings.sip?.outboundProxy !== undefined
+      ? { outboundProxy: settings.sip.outboundProxy }
+      : {}),
+    ...(settings.sip?.transports !== undefined ? { transports: settings.sip.transports } : {}),
+  };
+}
+
+/** What a settings change means for a running manager (the seed, "configuration"). */
+export type SettingsChangeKind = 'connection' | 'subscription' | 'none';
+
+/**
+ * Classifies a change: id, XCAP root or credentials -> `connection` (re-run initializing);
+ * subscription settings -> `subscription` (renew the subscription only); else `none`.
+ *
+ * @example classifySettingsChange(a, { ...a, sip: { subscribeInterval: 300 } }) // 'subscription'
+ */
+export function classifySettingsChange(
+  prev: AccountSettings | null,
+  next: AccountSettings,
+): SettingsChangeKind {
+  if (prev === null) return 'connection';
+  if (
+    xuiOf(prev) !== xuiOf(next) ||
+    (prev.xcap?.root ?? null) !== (next.xcap?.root ?? null) ||
+    prev.auth?.username !== next.auth?.username ||
+    prev.auth?.password !== next.auth?.password
+  )
+    return 'connection';
+  if (
+    (prev.xcap?.xcapDiff ?? true) !== (next.xcap?.xcapDiff ?? true) ||
+    (prev.sip?.subscribeInterval ?? 600) !== (next.sip?.subscribeInterval ?? 600) ||
+    prev.sip?.outboundProxy !== next.sip?.outboundProxy ||
+    (prev.sip?.transports ?? []).join() !== (next.sip?.transports ?? []).join()
+  )
+    return 'subscription';
+  return 'none';
+}

@@ -1,0 +1,365 @@
+/**
+ * The manager's state machine as one pure function (XState 5 style): `transition(context,
+ * event)` returns the next context and the effects to run, as data. It implements the seed's
+ * diagram — stopped -> initializing -> fetching -> updating -> insync, stopping -> stopped —
+ * and DESIGN §2's error policy (412 refetch and replay, 401/403 wait for new settings, 409
+ * drop the offending operation). Transient failures never reach it: the pipelines retry them.
+ */
+import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import type { XcapError } from '../errors.js';
+import type {
+  Discovery,
+  DocumentStore,
+  FetchScope,
+  JournalEntry,
+  MachineCommand,
+  MachineContext,
+  MachineEvent,
+  TransitionResult,
+  XcapState,
+} from './events.js';
+import { connectionOf, diffSettingsOf, xuiOf } from './settings.js';
+
+/**
+ * The context of a manager that was never started.
+ *
+ * @example transition(initialContext(), { type: 'started', settings })
+ */
+export function initialContext(): MachineContext {
+  return {
+    state: 'stopped',
+    settings: null,
+    discovery: null,
+    documents: {},
+    journal: [],
+    firstFetch: true,
+    changedSinceSync: false,
+    diff: 'off',
+    blocked: null,
+    pendingFetch: null,
+    normalizeCount: 0,
+  };
+}
+
+/** Id prefix of the normalize operations the machine puts at the journal head. */
+export const NORMALIZE_ID_PREFIX = 'normalize-';
+
+const RUNNING: ReadonlySet<XcapState> = new Set(['initializing', 'fetching', 'updating', 'insync']);
+
+/**
+ * The next context and the commands for `event` in `context`. Pure: same input, same output.
+ *
+ * @example
+ * ```ts
+ * const { context, commands } = transition(initialContext(), { type: 'started', settings });
+ * context.state // 'initializing'; commands: [{ type: 'discoverCapabilities', settings }]
+ * ```
+ */
+export function transition(context: MachineContext, event: MachineEvent): TransitionResult {
+  const c = context;
+  switch (event.type) {
+    case 'loaded': {
+      if (c.state !== 'stopped') return same(c);
+      const next = {
+        ...c,
+        documents: { ...c.documents, ...event.documents },
+        journal: event.journal,
+      };
+      return hasDocuments(next.documents)
+        ? result(next, [{ type: 'emitData', documents: next.documents, discovery: c.discovery }])
+        : result(next, []);
+    }
+
+    case 'started':
+      if (c.state !== 'stopped') return same(c);
+      return initialize({ ...c, settings: event.settings, diff: 'off' }, []);
+
+    case 'settingsChanged': {
+      const next = { ...c, settings: event.settings };
+      if (!RUNNING.has(c.state) || event.kind === 'none') return result(next, []);
+      if (event.kind === 'connection') {
+        return initialize(next, [{ type: 'cancel' }, { type: 'unsubscribe' }]);
+      }
+      // Subscription settings only: renew the subscription (the seed, "configuration").
+      if (c.state === 'initializing' || c.discovery === null) return result(next, []);
+      return result(next, [subscribeCommand(next, c.discovery)]);
+    }
+
+    case 'capabilitiesDiscovered': {
+      if (c.state !== 'initializing' || c.settings === null) return same(c);
+      const discovery = event.discovery;
+      // Documents the server does not support are forgotten; journal operations skip them.
+      const documents = pick(c.documents, discovery.supported);
+      const next: MachineContext = { ...c, discovery, documents, state: 'fetching', blocked: null };
+      return result(next, [
+        { type: 'emitCapabilities', capabilities: discovery.capabilities },
+        subscribeCommand(next, discovery),
+        fetchCommand(next, 'all'),
+      ]);
+    }
+
+    case 'capabilitiesFailed':
+      if (c.state !== 'initializing') return same(c);
+      return result({ ...c, blocked: 'capabilities' }, [report(event.error)]);
+
+    case 'authFailed': {
+      if (!RUNNING.has(c.state)) return same(c);
+      const documents = event.documents ? { ...c.documents, ...event.documents } : c.documents;
+      return result({ ...c, documents, blocked: 'auth' }, [report(event.error)]);
+    }
+
+    case 'fetchFailed':
+      if (c.state !== 'fetching') return same(c);
+      return result({ ...c, blocked: 'error' }, [report(event.error)]);
+
+    case 'updateFailed':
+      if (c.state !== 'updating') return same(c);
+      return result({ ...c, documents: { ...c.documents, ...event.documents }, blocked: 'error' }, [
+        { type: 'saveCache', documents: { ...c.documents, ...event.documents } },
+        report(event.error),
+      ]);
+
+    case 'fetched': {
+      if (c.state !== 'fetching') return same(c);
+      const documents = { ...c.documents, ...event.documents };
+      const changed = c.changedSinceSync || event.changed || c.firstFetch;
+      const base: MachineContext = {
+        ...c,
+        documents,
+        firstFetch: false,
+        changedSinceSync: changed,
+        blocked: null,
+      };
+      const save: MachineCommand[] = event.changed ? [{ type: 'saveCache', documents }] : [];
+      if (c.pendingFetch !== null) {
+        const next = { ...base, pendingFetch: null };
+        return result(next, [...save, fetchCommand(next, c.pendingFetch)]);
+      }
+      if (changed) {
+        // The seed: "it inserts a normalize operation at the beginning of the journal".
+        const id = `${NORMALIZE_ID_PREFIX}${c.normalizeCount + 1}`;
+        const journal = [
+          { id, operation: { type: 'normalize' } },
+          ...c.journal.filter((e) => !e.id.startsWith(NORMALIZE_ID_PREFIX)),
+        ];
+        const next: MachineContext = {
+          ...base,
+          journal,
+          normalizeCount: c.normalizeCount + 1,
+          state: 'updating',
+        };
+        return result(next, [...save, updateCommand(next)]);
+      }
+      if (c.journal.length > 0) {
+        const next: MachineContext = { ...base, state: 'updating' };
+        return result(next, [...save, updateCommand(next)]);
+      }
+      return result({ ...base, state: 'insync' }, save);
+    }
+
+    case 'updated': {
+      if (c.state !== 'updating') return same(c);
+      const applied = new Set(event.appliedIds);
+      const documents = { ...c.documents, ...event.documents };
+      const journal = c.journal.filter((e) => !applied.has(e.id));
+      const base: MachineContext = {
+        ...c,
+        documents,
+        journal,
+        changedSinceSync: false,
+        blocked: null,
+      };
+      const effects: MachineCommand[] = [
+        { type: 'saveCache', documents },
+        { type: 'saveJournal', journal: persistable(journal) },
+        { type: 'emitData', documents, discovery: c.discovery },
+      ];
+      if (c.pendingFetch !== null) {
+        const next: MachineContext = { ...base, state: 'fetching', pendingFetch: null };
+        return result(next, [...effects, fetchCommand(next, c.pendingFetch)]);
+      }
+      if (journal.length > 0) return result(base, [...effects, updateCommand(base)]);
+      return result({ ...base, state: 'insync' }, effects);
+    }
+
+    case 'conflict': {
+      // 412: somebody else changed a document; refetch and replay every operation (the seed).
+      if (c.state !== 'updating') return same(c);
+      const documents = { ...c.documents, ...event.documents };
+      const next: MachineContext = {
+        ...c,
+        documents,
+        state: 'fetching',
+        pendingFetch: null,
+        changedSinceSync: true,
+      };
+      return result(next, [{ type: 'saveCache', documents }, fetchCommand(next, 'all')]);
+    }
+
+    case 'rejected': {
+      const journal = c.journal.filter((e) => e.id !== event.id);
+      if (journal.length === c.journal.length) return result(c, [report(event.error)]);
+      return result({ ...c, journal }, [
+        { type: 'saveJournal', journal: persistable(journal) },
+        report(event.error),
+      ]);
+    }
+
+    case 'journalAppended': {
+      const journal = [...c.journal, ...event.entries];
+      const next = { ...c, journal };
+      const save: MachineCommand = { type: 'saveJournal', journal: persistable(journal) };
+      if (c.state === 'insync' && c.discovery !== null) {
+        const updating: MachineContext = { ...next, state: 'updating' };
+        return result(updating, [save, updateCommand(updating)]);
+      }
+      if (c.blocked === 'error') return retry(next, [save]);
+      // Busy states pick the new entries up when the current step ends.
+      return result(next, [save]);
+    }
+
+    case 'diffState': {
+      const next = { ...c, diff: event.state };
+      // The seed: "If the subscription fails, a fetch of all the documents is tried".
+      if (c.diff === 'active' && event.state !== 'active' && event.state !== 'terminated') {
+        return remoteChange(next, 'all');
+      }
+      return result(next, []);
+    }
+
+    case 'diffFailed':
+      return result(c, [report(event.error)]);
+
+    case 'remoteChanged':
+      return remoteChange(c, event.documents);
+
+    case 'pollTick':
+      if (c.blocked === 'error') return retry(c, []);
+      if (c.state !== 'insync') return same(c);
+      return remoteChange(c, 'all');
+
+    case 'stopRequested':
+      if (!RUNNING.has(c.state)) return same(c);
+      return result({ ...c, state: 'stopping', pendingFetch: null, blocked: null }, [
+        { type: 'cancel' },
+        { type: 'unsubscribe' },
+      ]);
+
+    case 'stopped':
+      if (c.state !== 'stopping') return same(c);
+      return result({ ...c, state: 'stopped', diff: 'off' }, []);
+  }
+}
+
+function initialize(c: MachineContext, before: MachineCommand[]): TransitionResult {
+  const next: MachineContext = {
+    ...c,
+    state: 'initializing',
+    discovery: null,
+    firstFetch: true,
+    changedSinceSync: false,
+    blocked: null,
+    pendingFetch: null,
+  };
+  return result(next, [...before, { type: 'discoverCapabilities', settings: c.settings! }]);
+}
+
+/** Remote documents changed: fetch them now when in sync, else after the current step. */
+function remoteChange(c: MachineContext, scope: FetchScope): TransitionResult {
+  if (c.blocked === 'error') return retry(c, []);
+  if (c.blocked !== null) return same(c);
+  if (c.state === 'insync') {
+    const next: MachineContext = { ...c, state: 'fetching' };
+    return result(next, [fetchCommand(next, scope)]);
+  }
+  if (c.state === 'fetching' || c.state === 'updating') {
+    return result({ ...c, pendingFetch: mergeScope(c.pendingFetch, scope) }, []);
+  }
+  return same(c);
+}
+
+/** After a non-transient failure, a trigger re-runs the step of the current state. */
+function retry(c: MachineContext, before: MachineCommand[]): TransitionResult {
+  const next: MachineContext = { ...c, blocked: null };
+  if (c.discovery === null) return result(next, before);
+  if (c.state === 'fetching') return result(next, [...before, fetchCommand(next, 'all')]);
+  if (c.state === 'updating') return result(next, [...before, updateCommand(next)]);
+  return result(next, before);
+}
+
+function fetchCommand(c: MachineContext, scope: FetchScope): MachineCommand {
+  const discovery = c.discovery!;
+  const names =
+    scope === 'all' ? discovery.supported : discovery.supported.filter((n) => scope.includes(n));
+  return {
+    type: 'fetch',
+    connection: connectionOf(c.settings!, discovery.root),
+    discovery,
+    names,
+    documents: c.documents,
+  };
+}
+
+function updateCommand(c: MachineContext): MachineCommand {
+  const discovery = c.discovery!;
+  return {
+    type: 'update',
+    connection: connectionOf(c.settings!, discovery.root),
+    discovery,
+    documents: c.documents,
+    entries: c.journal,
+  };
+}
+
+function subscribeCommand(c: MachineContext, discovery: Discovery): MachineCommand {
+  const xui = xuiOf(c.settings!);
+  const paths = discovery.supported.map((name) => documentPath(name, discovery, xui));
+  return { type: 'subscribe', settings: diffSettingsOf(c.settings!, discovery.root, paths) };
+}
+
+/** `<auid>/users/<xui>/<filename>` of a document (RFC 4825 §6), for the diff subscription. */
+function documentPath(name: DocumentName, d: Discovery, xui: string): string {
+  const auid =
+    name === 'pres-rules'
+      ? d.presRulesAuid
+      : name === 'dialog-rules'
+        ? 'org.openxcap.dialog-rules'
+        : name === 'pres-content'
+          ? 'org.openmobilealliance.pres-content'
+          : name;
+  const filename = name === 'pres-content' ? 'oma_status-icon/index' : 'index';
+  return `${auid}/users/${encodeURIComponent(xui)}/${filename}`;
+}
+
+function mergeScope(a: FetchScope | null, b: FetchScope): FetchScope {
+  if (a === null) return b;
+  if (a === 'all' || b === 'all') return 'all';
+  return DOCUMENT_NAMES.filter((n) => a.includes(n) || b.includes(n));
+}
+
+function pick(docs: DocumentStore, names: readonly DocumentName[]): DocumentStore {
+  const out: DocumentStore = {};
+  for (const n of names) if (docs[n] !== undefined) out[n] = docs[n];
+  return out;
+}
+
+function hasDocuments(docs: DocumentStore): boolean {
+  return Object.values(docs).some((d) => d !== undefined && d !== null);
+}
+
+/** Normalize operations are derived from the fetch, not user intent: never persisted. */
+function persistable(journal: readonly JournalEntry[]): readonly JournalEntry[] {
+  return journal.filter((e) => !e.id.startsWith(NORMALIZE_ID_PREFIX));
+}
+
+function report(error: XcapError): MachineCommand {
+  return { type: 'reportError', error };
+}
+
+function result(context: MachineContext, commands: readonly MachineCommand[]): TransitionResult {
+  return { context, commands };
+}
+
+function same(context: MachineContext): TransitionResult {
+  return { context, commands: [] };
+}
