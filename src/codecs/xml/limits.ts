@@ -1,0 +1,53 @@
+/**
+ * Resource limits for parsing untrusted XML (documents come from a server other clients write
+ * to). Every limit is checked before or while tokenising, never after building a huge tree.
+ */
+
+/** Limits applied by `parseXml`. */
+export interface XmlLimits {
+  /** Maximum input size in UTF-8 bytes. Default 16 MiB. */
+  readonly maxBytes: number;
+  /** Maximum element nesting depth (the root is depth 1). Default 256. */
+  readonly maxDepth: number;
+  /** Maximum number of elements. Default 500 000. */
+  readonly maxElements: number;
+  /** Maximum attributes on one element, namespace declarations included. Default 256. */
+  readonly maxAttributesPerElement: number;
+  /** Maximum length (UTF-16 units, before reference decoding) of one text run. Default 12 MiB. */
+  readonly maxTextLength: number;
+  /** Maximum length of one attribute value (before reference decoding). Default 1 MiB. */
+  readonly maxAttributeValueLength: number;
+}
+
+/**
+ * The defaults: generous for real XCAP documents (a 10 000-contact resource-lists document is
+ * about 10 MB), small enough that a hostile one cannot exhaust memory.
+ *
+ * @example
+ * ```ts
+ * parseXml(doc, { ...DEFAULT_XML_LIMITS, maxBytes: 1024 * 1024 });
+ * ```
+ */
+export const DEFAULT_XML_LIMITS: XmlLimits = Object.freeze({
+  maxBytes: 16 * 1024 * 1024,
+  maxDepth: 256,
+  maxElements: 500_000,
+  maxAttributesPerElement: 256,
+  maxTextLength: 12 * 1024 * 1024,
+  maxAttributeValueLength: 1024 * 1024,
+});
+
+/**
+ * Merges partial limits over the defaults.
+ *
+ * @example
+ * ```ts
+ * resolveXmlLimits({ maxDepth: 32 }).maxElements; // 500000
+ * ```
+ */
+export function resolveXmlLimits(limits?: Partial<XmlLimits>): XmlLimits {
+  if (limits === undefined) return DEFAULT_XML_LIMITS;
+  const out: Record<string, number> = { ...DEFAULT_XML_LIMITS };
+  for (const [k, v] of Object.entries(limits)) if (typeof v === 'number') out[k] = v;
+  return out as unknown as XmlLimits;
+}

@@ -1,0 +1,316 @@
+/**
+ * `parseXml`: untrusted bytes or text to the namespace-aware {@link XmlElement} tree.
+ *
+ * DESIGN §5: fast-xml-parser tokenises (preserveOrder tree) but is not namespace-aware and does
+ * not decode character references, so this module
+ * 1. decodes bytes as strict UTF-8 and validates the XML declaration (UTF-8 only),
+ * 2. runs {@link prescan} (limits, DOCTYPE, invalid characters) before any tree exists,
+ * 3. checks well-formedness with `XMLValidator`, then tokenises with `XMLParser`,
+ * 4. walks the preserveOrder tree iteratively with a namespace scope stack (Namespaces in
+ *    XML 1.0 §5/§6), decoding references in one pass.
+ *
+ * Whitespace decision: every text node inside the root is kept as it is, whitespace-only ones
+ * included, so that serialize(parse(x)) keeps a pretty-printed document's layout; `sameElement`
+ * ignores whitespace-only text when comparing. Comments inside the root are kept; comments,
+ * whitespace and processing instructions outside the root, and processing instructions inside
+ * it, are dropped (the tree model has no place for them). CDATA sections become plain text.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { decodeReferences } from './entities.js';
+import { excerpt, positionOf, XmlLimitError, XmlParseError } from './errors.js';
+import type { XmlLimits } from './limits.js';
+import { resolveXmlLimits } from './limits.js';
+import { prescan } from './prescan.js';
+import type { XmlAttribute, XmlElement, XmlNode } from './tree.js';
+import { NS } from './tree.js';
+
+// Tag and attribute names get a one-character mark so that names such as `constructor` or
+// `__proto__` (valid XML names) never reach fast-xml-parser's prototype-pollution guard. '@' is
+// not an XML name character, so no real name starts with it; the transform is idempotent
+// because fast-xml-parser 5.12 applies it twice to self-closing tags.
+const NAME_MARK = '@';
+const mark = (n: string): string => (n.startsWith(NAME_MARK) ? n : NAME_MARK + n);
+
+type FxpNode = Record<string, unknown>;
+
+function makeParser(limits: XmlLimits): XMLParser {
+  return new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    processEntities: false,
+    htmlEntities: false,
+    commentPropName: '#comment',
+    cdataPropName: '#cdata',
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    maxNestedTags: limits.maxDepth + 1,
+    transformTagName: mark,
+    transformAttributeName: mark,
+  } as ConstructorParameters<typeof XMLParser>[0]);
+}
+
+const DECLARATION =
+  /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*\?>/;
+
+/**
+ * Parses an XML document and returns its root element with resolved namespaces.
+ *
+ * Throws {@link XmlParseError} (`RXCAP_XML_MALFORMED`), {@link XmlLimitError}
+ * (`RXCAP_XML_LIMIT`) or {@link XmlForbiddenError} (`RXCAP_XML_FORBIDDEN`).
+ *
+ * @example
+ * ```ts
+ * const root = parseXml('<rl:resource-lists xmlns:rl="urn:ietf:params:xml:ns:resource-lists"/>');
+ * root.ns; // 'urn:ietf:params:xml:ns:resource-lists'
+ * root.prefix; // 'rl'
+ * ```
+ */
+export function parseXml(input: string | Uint8Array, limits?: Partial<XmlLimits>): XmlElement {
+  const lim = resolveXmlLimits(limits);
+  let s = decodeInput(input, lim);
+  if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+  // XML 1.0 §2.11: CR LF and lone CR become LF before parsing.
+  if (s.includes('\r')) s = s.replace(/\r\n?/g, '\n');
+  checkDeclaration(s);
+  prescan(s, lim);
+  const valid = XMLValidator.validate(s, { allowBooleanAttributes: false });
+  if (valid !== true) {
+    const { msg, line, col } = valid.err;
+    throw new XmlParseError(msg.slice(0, 200), { line, column: col, offset: -1 });
+  }
+  let tree: FxpNode[];
+  try {
+    tree = makeParser(lim).parse(s) as FxpNode[];
+  } catch (e) {
+    if (/nest/i.test(String(e))) throw new XmlLimitError('maxDepth', lim.maxDepth);
+    throw new XmlParseError(String((e as Error).message ?? e).slice(0, 200), undefined, {
+      cause: e,
+    });
+  }
+  return buildTree(tree, s);
+}
+
+function decodeInput(input: string | Uint8Array, lim: XmlLimits): string {
+  if (typeof input === 'string') {
+    // Each UTF-16 unit is at least one UTF-8 byte; count exactly only when it could matter.
+    if (input.length > lim.maxBytes || utf8Length(input, lim.maxBytes) > lim.maxBytes)
+      throw new XmlLimitError('maxBytes', lim.maxBytes);
+    return input;
+  }
+  if (input.byteLength > lim.maxBytes) throw new XmlLimitError('maxBytes', lim.maxBytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(input);
+  } catch (e) {
+    throw new XmlParseError('input is not valid UTF-8', undefined, { cause: e });
+  }
+}
+
+function utf8Length(s: string, stopAbove: number): number {
+  if (s.length * 3 <= stopAbove) return s.length;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 4 : 3;
+    if (c >= 0xd800 && c < 0xdc00) i++;
+    if (n > stopAbove) return n;
+  }
+  return n;
+}
+
+function checkDeclaration(s: string): void {
+  if (!/^<\?xml[\s?]/.test(s)) return;
+  const m = DECLARATION.exec(s);
+  if (m === null) throw new XmlParseError('invalid XML declaration', positionOf(s, 0));
+  const encoding = m[3];
+  // rxcap reads and writes UTF-8 only (RFC 4825 §9 requires UTF-8 for XCAP documents).
+  if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8')
+    throw new XmlParseError(`unsupported encoding ${excerpt(encoding)}; only UTF-8 is accepted`);
+}
+
+/** Namespace scope: prefix -> URI, '' is the default namespace ('' URI = no namespace). */
+type Scope = ReadonlyMap<string, string>;
+
+const ROOT_SCOPE: Scope = new Map([
+  ['xml', NS.xml],
+  ['', ''],
+]);
+
+interface Frame {
+  readonly src: readonly FxpNode[];
+  index: number;
+  readonly out: XmlNode[];
+  readonly scope: Scope;
+  /** Builds the element once its children are done; undefined for the document level. */
+  readonly finish: ((children: XmlNode[]) => XmlElement) | undefined;
+}
+
+function buildTree(top: readonly FxpNode[], source: string): XmlElement {
+  const fail = (what: string): never => {
+    throw new XmlParseError(what);
+  };
+  const stack: Frame[] = [{ src: top, index: 0, out: [], scope: ROOT_SCOPE, finish: undefined }];
+  let root: XmlElement | undefined;
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.index >= frame.src.length) {
+      stack.pop();
+      if (frame.finish === undefined) break;
+      const el = frame.finish(frame.out);
+      stack[stack.length - 1]!.out.push(el);
+      continue;
+    }
+    const node = frame.src[frame.index++]!;
+    const atTop = frame.finish === undefined;
+    for (const key of Object.keys(node)) {
+      if (key === ':@') continue;
+      const value = node[key] as FxpNode[];
+      if (key === '#text') {
+        const raw = String(node[key]);
+        if (atTop) {
+          if (raw.trim() !== '') fail(`text outside the root element: ${excerpt(raw)}`);
+          continue;
+        }
+        appendText(frame.out, decodeReferences(raw));
+      } else if (key === '#cdata') {
+        if (!atTop) appendText(frame.out, innerText(value));
+      } else if (key === '#comment') {
+        if (!atTop) frame.out.push({ type: 'comment', text: innerText(value) });
+      } else if (key.startsWith(NAME_MARK)) {
+        if (atTop && root !== undefined) fail('more than one root element');
+        const rawAttrs = (node[':@'] ?? {}) as Record<string, string>;
+        const open = openElement(key.slice(NAME_MARK.length), rawAttrs, frame.scope);
+        if (atTop) {
+          stack.push({
+            src: value,
+            index: 0,
+            out: [],
+            scope: open.scope,
+            finish: (ch) => {
+              root = open.make(ch);
+              return root;
+            },
+          });
+        } else {
+          stack.push({ src: value, index: 0, out: [], scope: open.scope, finish: open.make });
+        }
+      }
+      // Processing instructions ('?target' keys) are dropped: the tree has no node for them.
+    }
+  }
+  if (root === undefined) throw new XmlParseError(`no root element in ${excerpt(source)}`);
+  return root;
+}
+
+function innerText(value: readonly FxpNode[] | undefined): string {
+  let s = '';
+  if (Array.isArray(value)) for (const n of value) s += String(n['#text'] ?? '');
+  return s;
+}
+
+function appendText(out: XmlNode[], t: string): void {
+  if (t === '') return;
+  const last = out[out.length - 1];
+  if (last !== undefined && last.type === 'text')
+    out[out.length - 1] = { type: 'text', text: last.text + t };
+  else out.push({ type: 'text', text: t });
+}
+
+/** XML 1.0 §3.3.3: literal whitespace in attribute values is normalized to spaces. */
+function attributeValue(raw: string): string {
+  if (raw.includes('<')) throw new XmlParseError(`"<" in attribute value ${excerpt(raw)}`);
+  return decodeReferences(/[\t\n]/.test(raw) ? raw.replace(/[\t\n]/g, ' ') : raw);
+}
+
+function splitName(qname: string): [prefix: string, local: string] {
+  const i = qname.indexOf(':');
+  if (i < 0) return ['', qname];
+  const prefix = qname.slice(0, i);
+  const local = qname.slice(i + 1);
+  if (prefix === '' || local === '' || local.includes(':'))
+    throw new XmlParseError(`invalid qualified name ${excerpt(qname)}`);
+  return [prefix, local];
+}
+
+function openElement(
+  qname: string,
+  rawAttrs: Record<string, string>,
+  parentScope: Scope,
+): { scope: Scope; make: (children: XmlNode[]) => XmlElement } {
+  let declared: Record<string, string> | undefined;
+  const plain: [string, string][] = [];
+  for (const markedName of Object.keys(rawAttrs)) {
+    const name = markedName.slice(NAME_MARK.length);
+    const value = attributeValue(String(rawAttrs[markedName]));
+    if (name === 'xmlns' || name.startsWith('xmlns:')) {
+      const p = name === 'xmlns' ? '' : name.slice(6);
+      checkDeclaration2(p, value);
+      declared ??= {};
+      declared[p] = value;
+    } else plain.push([name, value]);
+  }
+  let scope = parentScope;
+  if (declared !== undefined) {
+    const m = new Map(parentScope);
+    for (const [p, uri] of Object.entries(declared)) m.set(p, uri);
+    scope = m;
+  }
+  const [prefix, name] = splitName(qname);
+  if (prefix === 'xmlns')
+    throw new XmlParseError(`element ${excerpt(qname)} uses the xmlns prefix`);
+  const ns = scope.get(prefix);
+  if (ns === undefined)
+    throw new XmlParseError(`unbound namespace prefix ${excerpt(prefix)} on ${excerpt(qname)}`);
+  const attributes: XmlAttribute[] = [];
+  for (const [qn, value] of plain) {
+    const [ap, an] = splitName(qn);
+    if (ap === '') {
+      // Namespaces in XML §6.2: unprefixed attributes are in no namespace.
+      attributes.push({ ns: '', name: an, value });
+      continue;
+    }
+    const ans = scope.get(ap);
+    if (ans === undefined || ans === '')
+      throw new XmlParseError(
+        `unbound namespace prefix ${excerpt(ap)} on attribute ${excerpt(qn)}`,
+      );
+    attributes.push({ ns: ans, name: an, value, prefix: ap });
+  }
+  if (attributes.length > 1) {
+    const seen = new Set<string>();
+    for (const a of attributes) {
+      const k = `{${a.ns}}${a.name}`;
+      if (seen.has(k))
+        throw new XmlParseError(`duplicate attribute ${excerpt(k)} on ${excerpt(qname)}`);
+      seen.add(k);
+    }
+  }
+  const namespaces = declared;
+  return {
+    scope,
+    make: (children) => ({
+      type: 'element',
+      ns,
+      name,
+      prefix,
+      attributes,
+      ...(namespaces !== undefined ? { namespaces } : {}),
+      children,
+    }),
+  };
+}
+
+/** Namespaces in XML 1.0 §3: constraints on declarations. */
+function checkDeclaration2(prefix: string, uri: string): void {
+  if (prefix === 'xmlns') throw new XmlParseError('the xmlns prefix must not be declared');
+  if (prefix === 'xml' && uri !== NS.xml)
+    throw new XmlParseError('the xml prefix must not be bound to another namespace');
+  if (prefix !== 'xml' && uri === NS.xml)
+    throw new XmlParseError('the XML namespace must not be bound to another prefix');
+  if (uri === NS.xmlns) throw new XmlParseError('the xmlns namespace must not be declared');
+  if (prefix !== '' && uri === '')
+    throw new XmlParseError(`prefix ${excerpt(prefix)} cannot be undeclared in XML 1.0`);
+}
