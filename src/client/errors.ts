@@ -1,0 +1,241 @@
+/**
+ * Typed errors of the XCAP client and the classifiers the manager's retry policy uses.
+ *
+ * Every error carries context (status, URL, phase...) but never a credential: response headers
+ * are redacted before they are stored, request headers are never stored, and messages are built
+ * from the URL and the status only.
+ */
+import type { XcapErrorDetails } from '../codecs/xcap-error.js';
+import { XcapError } from '../errors.js';
+
+/** Bodies kept on an {@link XcapHttpError} are cut to this many characters. */
+export const MAX_ERROR_BODY_CHARS = 4096;
+
+/** Header names whose values are replaced by `[redacted]` wherever headers are kept. */
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'authentication-info',
+  'proxy-authentication-info',
+]);
+
+/**
+ * A copy of `headers` with credential-bearing values replaced by `[redacted]`.
+ *
+ * @example redactHeaders({ authorization: 'Digest ...' }) // { authorization: '[redacted]' }
+ */
+export function redactHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    const name = k.toLowerCase();
+    out[name] = SECRET_HEADERS.has(name) ? '[redacted]' : Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/**
+ * The server answered with a status that is not a success (and not 304 on a conditional GET).
+ *
+ * `xcapError` is filled when the body is an `application/xcap-error+xml` document
+ * (RFC 4825 §11), e.g. `{ type: 'uniqueness-failure', exists: [...] }` on a 409.
+ *
+ * @example
+ * ```ts
+ * client.put('resource-lists', xml, { etag }).subscribe({ error: (e) => {
+ *   if (e instanceof XcapHttpError && e.status === 412) refetch();
+ * }});
+ * ```
+ */
+export class XcapHttpError extends XcapError {
+  readonly status: number;
+  readonly url: string;
+  readonly method: string;
+  /** Response headers, lower-case names, credentials redacted. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Response body as text, cut to {@link MAX_ERROR_BODY_CHARS}. */
+  readonly body: string;
+  readonly xcapError: XcapErrorDetails | undefined;
+
+  constructor(init: {
+    status: number;
+    url: string;
+    method: string;
+    headers: Readonly<Record<string, string | string[] | undefined>>;
+    body: string;
+    xcapError?: XcapErrorDetails | undefined;
+  }) {
+    const detail = init.xcapError ? ` (${init.xcapError.type})` : '';
+    super('RXCAP_HTTP', `${init.method} ${init.url} failed with HTTP ${init.status}${detail}`);
+    this.status = init.status;
+    this.url = init.url;
+    this.method = init.method;
+    this.headers = redactHeaders(init.headers);
+    this.body =
+      init.body.length > MAX_ERROR_BODY_CHARS
+        ? init.body.slice(0, MAX_ERROR_BODY_CHARS)
+        : init.body;
+    this.xcapError = init.xcapError;
+  }
+}
+
+/**
+ * The request never got a complete answer: connection refused or reset, DNS failure, TLS
+ * failure. `cause` holds the underlying error (its `code`, e.g. `ECONNREFUSED`, is copied).
+ *
+ * @example if (e instanceof XcapNetworkError && e.causeCode === 'ECONNREFUSED') ...
+ */
+export class XcapNetworkError extends XcapError {
+  readonly url: string;
+  readonly method: string;
+  /** The `code` of the underlying error, e.g. `ECONNREFUSED`, `UND_ERR_SOCKET`. */
+  readonly causeCode: string | undefined;
+
+  constructor(init: { url: string; method: string; cause: unknown }) {
+    const causeCode = codeOf(init.cause);
+    super(
+      'RXCAP_NETWORK',
+      `${init.method} ${init.url}: network error${causeCode ? ` (${causeCode})` : ''}`,
+      { cause: init.cause },
+    );
+    this.url = init.url;
+    this.method = init.method;
+    this.causeCode = causeCode;
+  }
+}
+
+/** Which part of a request ran out of time. */
+export type XcapTimeoutPhase = 'connect' | 'headers' | 'body' | 'overall';
+
+/**
+ * A request timed out; `phase` tells which limit was hit (connect, headers, body, or the
+ * overall `timeoutMs`).
+ *
+ * @example if (e instanceof XcapTimeoutError) console.warn(`timeout in ${e.phase}`);
+ */
+export class XcapTimeoutError extends XcapError {
+  readonly url: string;
+  readonly method: string;
+  readonly phase: XcapTimeoutPhase;
+  readonly timeoutMs: number | undefined;
+
+  constructor(init: {
+    url: string;
+    method: string;
+    phase: XcapTimeoutPhase;
+    timeoutMs?: number | undefined;
+    cause?: unknown;
+  }) {
+    super(
+      'RXCAP_TIMEOUT',
+      `${init.method} ${init.url}: ${init.phase} timeout${init.timeoutMs !== undefined ? ` after ${init.timeoutMs} ms` : ''}`,
+      init.cause === undefined ? undefined : { cause: init.cause },
+    );
+    this.url = init.url;
+    this.method = init.method;
+    this.phase = init.phase;
+    this.timeoutMs = init.timeoutMs;
+  }
+}
+
+/**
+ * Authentication could not be attempted: a broken or unsupported challenge (no nonce, unknown
+ * algorithm, garbage), or Basic requested over plain http. A 401 after a proper Digest attempt
+ * (wrong password) is an {@link XcapHttpError} with status 401, not this.
+ *
+ * @example if (e instanceof XcapAuthError) showSettings(e.message);
+ */
+export class XcapAuthError extends XcapError {
+  readonly url: string;
+  readonly method: string;
+
+  constructor(init: { url: string; method: string; reason: string }) {
+    super('RXCAP_AUTH', `${init.method} ${init.url}: ${init.reason}`);
+    this.url = init.url;
+    this.method = init.method;
+  }
+}
+
+/**
+ * The response body passed `maxBodyBytes`; the request was aborted (a hostile or broken server
+ * must not make us buffer without bound).
+ *
+ * @example if (e instanceof XcapResponseTooLargeError) console.warn(e.limit);
+ */
+export class XcapResponseTooLargeError extends XcapError {
+  readonly url: string;
+  readonly method: string;
+  readonly limit: number;
+
+  constructor(init: { url: string; method: string; limit: number }) {
+    super(
+      'RXCAP_RESPONSE_TOO_LARGE',
+      `${init.method} ${init.url}: response body larger than ${init.limit} bytes`,
+    );
+    this.url = init.url;
+    this.method = init.method;
+    this.limit = init.limit;
+  }
+}
+
+/**
+ * A node selector is malformed (unbalanced brackets or quotes, unbound prefix, empty step).
+ *
+ * @example
+ * ```ts
+ * try { client.url('resource-lists', { node: 'a[@b="c"' }); }
+ * catch (e) { if (e instanceof XcapNodeSelectorError) console.log(e.selector, e.position); }
+ * ```
+ */
+export class XcapNodeSelectorError extends XcapError {
+  readonly selector: string;
+  /** Character offset of the problem, when known. */
+  readonly position: number | undefined;
+
+  constructor(selector: string, reason: string, position?: number) {
+    super('RXCAP_NODE_SELECTOR', `invalid node selector ${JSON.stringify(selector)}: ${reason}`);
+    this.selector = selector;
+    this.position = position;
+  }
+}
+
+/**
+ * True for failures worth retrying later: network errors, timeouts, 5xx, 429 and 408
+ * (DESIGN §2). 4xx (except 408/429), auth and selector errors are not transient.
+ *
+ * @example retry({ count: 5, delay: (e) => (isTransient(e) ? timer(backoff) : throwError(() => e)) })
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof XcapNetworkError || error instanceof XcapTimeoutError) return true;
+  if (error instanceof XcapHttpError)
+    return error.status >= 500 || error.status === 429 || error.status === 408;
+  return false;
+}
+
+/**
+ * The delay the server asked for in `Retry-After` (RFC 9110 §10.2.3: delay-seconds or an
+ * HTTP-date), in ms, or undefined when absent or unparsable. `now` is injectable for tests.
+ *
+ * @example retryAfterMs(err) ?? backoff(attempt)
+ */
+export function retryAfterMs(error: unknown, now: number = Date.now()): number | undefined {
+  if (!(error instanceof XcapHttpError)) return undefined;
+  const value = error.headers['retry-after']?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+function codeOf(e: unknown): string | undefined {
+  if (typeof e === 'object' && e !== null && 'code' in e) {
+    const c = (e as { code: unknown }).code;
+    if (typeof c === 'string') return c;
+  }
+  return undefined;
+}
