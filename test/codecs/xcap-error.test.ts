@@ -62,7 +62,7 @@ describe('parseXcapError (RFC 4825 §11)', () => {
       doc('<extension><x:quota-exceeded xmlns:x="urn:example:x" limit="5"/></extension>'),
     );
     expect(r?.type).toBe('extension');
-    const elements = (r as { elements: { ns: string; name: string }[] }).elements;
+    const elements = (r as unknown as { elements: { ns: string; name: string }[] }).elements;
     expect(elements.map((e) => [e.ns, e.name])).toEqual([['urn:example:x', 'quota-exceeded']]);
   });
 
