@@ -23,7 +23,7 @@ START_TIMEOUT="${RXCAP_START_TIMEOUT:-20}"
 TCP_BUF=$((8 * 1024 * 1024))
 SHM_MB="${RXCAP_SHM_MB:-2048}"
 PKG_MB="${RXCAP_PKG_MB:-128}"
-CHILDREN="${RXCAP_CHILDREN:-4}"
+CHILDREN="${RXCAP_CHILDREN:-1}"
 
 fail() {
   echo "test-server: $*" >&2
@@ -50,6 +50,9 @@ modules="$(dirname "$(dpkg -L kamailio 2>/dev/null | grep -m1 '/kamailio/modules
 # ---- database: package schemas + accounts, in one transaction ----
 db="$run/kamailio.sqlite"
 {
+  # WAL (persistent in the file): readers do not block the writer. db_sqlite sets no busy
+  # timeout, so lock conflicts between Kamailio processes fail at once; see README.
+  echo "PRAGMA journal_mode=WAL;"
   echo "BEGIN;"
   cat "$schemas/standard-create.sql" "$schemas/auth_db-create.sql" "$schemas/presence-create.sql"
   echo "INSERT INTO subscriber (username, domain, password) VALUES ('alice', '$DOMAIN', 'alice-secret');"
@@ -59,7 +62,7 @@ db="$run/kamailio.sqlite"
     echo "INSERT INTO subscriber (username, domain, password) VALUES ('$u', '$DOMAIN', '$u-secret');"
   done
   echo "COMMIT;"
-} | sqlite3 "$db" || fail "cannot create the sqlite database"
+} | sqlite3 "$db" >/dev/null || fail "cannot create the sqlite database"
 
 # ---- kamailio.cfg from the template ----
 caps="<?xml version='1.0' encoding='UTF-8'?>
