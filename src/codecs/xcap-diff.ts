@@ -345,23 +345,34 @@ export const DEFAULT_WATCHED_DOCUMENTS: readonly { auid: string; filename: strin
 ];
 
 /**
- * The `application/resource-lists+xml` body of the xcap-diff SUBSCRIBE: one `<entry>` per
- * watched document, with URIs relative to the XCAP root (RFC 5875 §4.4). The XUI is
- * percent-encoded as a path segment (RFC 4825 §6).
+ * The XCAP URIs (relative to the XCAP root) of `documents` of user `xui`, with the XUI
+ * percent-encoded as a path segment (RFC 4825 §6: `/` and `?` encoded; `:` and `@` stay).
  *
  * @example
  * ```ts
- * xcapDiffSubscribeBody('sip:alice@example.com'); // '<?xml ...><resource-lists ...>'
+ * watchedDocumentUris('alice@example.com', [{ auid: 'resource-lists', filename: 'index' }]);
+ * // ['resource-lists/users/sip:alice@example.com/index']
  * ```
  */
-export function xcapDiffSubscribeBody(
+export function watchedDocumentUris(
   xui: string,
   documents: readonly { auid: string; filename: string }[] = DEFAULT_WATCHED_DOCUMENTS,
-): string {
+): string[] {
   const seg = encodeXuiSegment(normalizeXui(xui));
-  const entries = documents
-    .map((d) => `<entry uri="${escapeAttr(`${d.auid}/users/${seg}/${d.filename}`)}"/>`)
-    .join('');
+  return documents.map((d) => `${d.auid}/users/${seg}/${d.filename}`);
+}
+
+/**
+ * The `application/resource-lists+xml` body of the xcap-diff SUBSCRIBE: one `<entry>` per
+ * watched document URI, relative to the XCAP root (RFC 5875 §4.4).
+ *
+ * @example
+ * ```ts
+ * xcapDiffSubscribeBody(watchedDocumentUris('sip:alice@example.com'));
+ * ```
+ */
+export function xcapDiffSubscribeBody(uris: readonly string[]): string {
+  const entries = uris.map((u) => `<entry uri="${escapeAttr(u)}"/>`).join('');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<resource-lists xmlns="${NS.resourceLists}"><list>${entries}</list></resource-lists>`;
 }
 

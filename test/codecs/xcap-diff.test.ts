@@ -4,6 +4,7 @@ import {
   parseXcapDiff,
   resolveDocumentSelector,
   staleDocuments,
+  watchedDocumentUris,
   XcapDiffParseError,
   xcapDiffSubscribeBody,
 } from '../../src/codecs/xcap-diff.js';
@@ -132,10 +133,12 @@ describe('changedDocuments and staleDocuments', () => {
 describe('xcapDiffSubscribeBody (RFC 5875 §4.4)', () => {
   it('lists the watched documents relative to the XCAP root', () => {
     const tree = parseXcapDiffXml(
-      xcapDiffSubscribeBody('alice@example.com', [
-        { auid: 'resource-lists', filename: 'index' },
-        { auid: 'org.openmobilealliance.pres-content', filename: 'oma_status-icon/index' },
-      ]),
+      xcapDiffSubscribeBody(
+        watchedDocumentUris('alice@example.com', [
+          { auid: 'resource-lists', filename: 'index' },
+          { auid: 'org.openmobilealliance.pres-content', filename: 'oma_status-icon/index' },
+        ]),
+      ),
     );
     expect(tree.ns).toBe(NS.resourceLists);
     const list = children(tree, NS.resourceLists, 'list')[0]!;
@@ -146,8 +149,9 @@ describe('xcapDiffSubscribeBody (RFC 5875 §4.4)', () => {
   });
 
   it('encodes a slash in the XUI (RFC 4825 §6)', () => {
-    expect(
-      xcapDiffSubscribeBody('sip:a/b@example.com', [{ auid: 'x', filename: 'index' }]),
-    ).toContain('x/users/sip:a%2Fb@example.com/index');
+    expect(watchedDocumentUris('sip:a/b@example.com', [{ auid: 'x', filename: 'index' }])).toEqual([
+      'x/users/sip:a%2Fb@example.com/index',
+    ]);
+    expect(xcapDiffSubscribeBody(['a&b'])).toContain('uri="a&amp;b"');
   });
 });

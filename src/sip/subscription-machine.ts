@@ -1,0 +1,357 @@
+/**
+ * The xcap-diff subscription as a pure state machine (STYLE: XState-like
+ * `transition(state, input) -> { state, effects }`): every SIP rule of RFC 6665 and RFC 5875
+ * that rxcap follows is decided here, and the driver (./xcap-diff-subscription.ts) only runs
+ * the effects. Time enters as `timer` inputs; randomness through `context.random`.
+ */
+import { changedDocuments, parseXcapDiff } from '../codecs/xcap-diff.js';
+import { backoffDelay } from '../operators/retry-backoff.js';
+import type { BackoffPolicy, DiffEvent, DiffState } from '../streams/ports.js';
+import type { NotifyRequest, SubscribeRequest, SubscribeResponse } from './dialog-port.js';
+
+/** The timers the machine uses. */
+export type TimerName = 'refresh' | 'retry' | 'notify-wait' | 'expiry' | 'terminate';
+
+/** What happens to the machine. */
+export type MachineInput =
+  | { readonly type: 'start' }
+  | { readonly type: 'connected' }
+  | { readonly type: 'connect-failed'; readonly reason: string }
+  | ({ readonly type: 'response'; readonly id: number } & SubscribeResponse)
+  | ({ readonly type: 'notify' } & NotifyRequest)
+  | { readonly type: 'timer'; readonly name: TimerName }
+  | { readonly type: 'terminate' };
+
+/** What the driver must do. */
+export type MachineEffect =
+  | { readonly type: 'emit'; readonly event: DiffEvent }
+  | { readonly type: 'connect' }
+  | { readonly type: 'send'; readonly id: number; readonly request: SubscribeRequest }
+  | { readonly type: 'timer'; readonly name: TimerName; readonly delay: number }
+  | { readonly type: 'cancel'; readonly name: TimerName }
+  | { readonly type: 'complete' };
+
+export type Phase =
+  | 'idle'
+  | 'connecting'
+  | 'subscribing'
+  | 'subscribed'
+  | 'backoff'
+  | 'unavailable'
+  | 'terminating'
+  | 'done';
+
+/** The machine's state: plain data. */
+export interface MachineState {
+  readonly phase: Phase;
+  /** Requested Expires in seconds (subscribe interval, raised by 423 Min-Expires). */
+  readonly expires: number;
+  /** Consecutive failures, for the backoff. */
+  readonly failures: number;
+  /** A NOTIFY created the dialog of the current subscription (in-dialog requests possible). */
+  readonly dialog: boolean;
+  /** No NOTIFY yet in the current dialog: the next one is the initial NOTIFY. */
+  readonly fresh: boolean;
+  /** The user agent is connected; a transport failure clears it. */
+  readonly connected: boolean;
+  /** Id of the outstanding SUBSCRIBE; responses to older ones are ignored. */
+  readonly request: number;
+  readonly requestKind: SubscribeRequest['kind'] | null;
+  /** Last state emitted, to emit changes only. */
+  readonly reported: string | null;
+}
+
+/** Fixed facts the machine decides with. */
+export interface MachineContext {
+  readonly xui: string;
+  readonly body: string;
+  readonly backoff: BackoffPolicy;
+  readonly random: () => number;
+  /** Timer N, 64·T1 = 32 s (RFC 6665 §4.1.2.4). */
+  readonly notifyTimeout: number;
+  /** How long a graceful termination waits for the final response or NOTIFY. */
+  readonly terminateTimeout: number;
+}
+
+export const XCAP_DIFF_EVENT = 'xcap-diff';
+export const XCAP_DIFF_ACCEPT = 'application/xcap-diff+xml';
+const RESOURCE_LISTS = 'application/resource-lists+xml';
+
+/** Responses after which a refresh means "the subscription is gone" (RFC 6665 §4.1.2.2). */
+const DIALOG_GONE = new Set([404, 405, 410, 416, 480, 481, 482, 483, 484, 485, 489, 501, 604]);
+/** Responses that say the server has no xcap-diff at all: poll only, do not retry. */
+const NOT_SUPPORTED = new Set([405, 489, 501]);
+
+/**
+ * The machine before `start`.
+ *
+ * @example
+ * ```ts
+ * let s = initialMachineState(600);
+ * ```
+ */
+export function initialMachineState(expires: number): MachineState {
+  return {
+    phase: 'idle',
+    expires,
+    failures: 0,
+    dialog: false,
+    fresh: true,
+    connected: false,
+    request: 0,
+    requestKind: null,
+    reported: null,
+  };
+}
+
+/**
+ * When to refresh a subscription granted for `expires` seconds: at 90 % of it, so that the
+ * refresh transaction (and a possible 423 round) ends before expiry.
+ *
+ * @example refreshDelay(600) // 540000
+ */
+export function refreshDelay(expires: number): number {
+  return Math.max(1000, Math.floor(expires * 900));
+}
+
+/**
+ * The next state and the effects of `input` (RFC 6665 §4.1, RFC 5875 §4.4).
+ *
+ * @example
+ * ```ts
+ * const { state, effects } = subscriptionTransition(initialMachineState(600), { type: 'start' }, ctx);
+ * ```
+ */
+export function subscriptionTransition(
+  s: MachineState,
+  input: MachineInput,
+  ctx: MachineContext,
+): { state: MachineState; effects: MachineEffect[] } {
+  const fx: MachineEffect[] = [];
+  if (s.phase === 'done') return { state: s, effects: fx };
+  const report = (st: MachineState, state: DiffState, reason?: string): MachineState => {
+    const key = `${state}:${reason ?? ''}`;
+    if (st.reported === key) return st;
+    fx.push({
+      type: 'emit',
+      event: reason === undefined ? { type: 'state', state } : { type: 'state', state, reason },
+    });
+    return { ...st, reported: key };
+  };
+  const send = (
+    st: MachineState,
+    kind: SubscribeRequest['kind'],
+    expires = st.expires,
+  ): MachineState => {
+    const id = st.request + 1;
+    fx.push({
+      type: 'send',
+      id,
+      request: {
+        kind,
+        event: XCAP_DIFF_EVENT,
+        accept: XCAP_DIFF_ACCEPT,
+        expires,
+        body: { contentType: RESOURCE_LISTS, content: ctx.body },
+      },
+    });
+    if (kind === 'initial')
+      fx.push({ type: 'timer', name: 'notify-wait', delay: ctx.notifyTimeout });
+    const next = { ...st, request: id, requestKind: kind };
+    return kind === 'initial'
+      ? { ...next, phase: 'subscribing', dialog: false, fresh: true }
+      : next;
+  };
+  const cancelAll = () => {
+    for (const name of ['refresh', 'retry', 'notify-wait', 'expiry'] as const)
+      fx.push({ type: 'cancel', name });
+  };
+  const fail = (
+    st: MachineState,
+    reason: string,
+    opts: { delay?: number; transport?: boolean; failures?: number } = {},
+  ): MachineState => {
+    cancelAll();
+    const failures = opts.failures ?? st.failures + 1;
+    const delay = opts.delay ?? backoffDelay(ctx.backoff, failures, ctx.random);
+    fx.push({ type: 'timer', name: 'retry', delay });
+    const next = report(st, 'failed', reason);
+    return {
+      ...next,
+      phase: 'backoff',
+      failures,
+      dialog: false,
+      requestKind: null,
+      connected: opts.transport ? false : next.connected,
+    };
+  };
+  const finish = (st: MachineState): MachineState => {
+    cancelAll();
+    fx.push({ type: 'cancel', name: 'terminate' });
+    const next = report(st, 'terminated');
+    fx.push({ type: 'complete' });
+    return { ...next, phase: 'done' };
+  };
+
+  switch (input.type) {
+    case 'start': {
+      if (s.phase !== 'idle') return { state: s, effects: fx };
+      fx.push({ type: 'connect' });
+      return { state: { ...report(s, 'pending'), phase: 'connecting' }, effects: fx };
+    }
+    case 'connected':
+      if (s.phase !== 'connecting') return { state: s, effects: fx };
+      return { state: send({ ...s, connected: true }, 'initial'), effects: fx };
+    case 'connect-failed':
+      if (s.phase !== 'connecting') return { state: s, effects: fx };
+      return { state: fail(s, `transport: ${input.reason}`, { transport: true }), effects: fx };
+    case 'terminate': {
+      if (s.phase === 'terminating') return { state: s, effects: fx };
+      if (s.dialog && s.connected && (s.phase === 'subscribed' || s.phase === 'subscribing')) {
+        cancelAll();
+        const next = send(s, 'unsubscribe', 0);
+        fx.push({ type: 'timer', name: 'terminate', delay: ctx.terminateTimeout });
+        return { state: { ...next, phase: 'terminating' }, effects: fx };
+      }
+      return { state: finish(s), effects: fx };
+    }
+    case 'timer':
+      return { state: onTimer(s, input.name), effects: fx };
+    case 'response':
+      if (input.id !== s.request) return { state: s, effects: fx };
+      return { state: onResponse(s, input), effects: fx };
+    case 'notify':
+      return { state: onNotify(s, input), effects: fx };
+  }
+
+  function onTimer(st: MachineState, name: TimerName): MachineState {
+    switch (name) {
+      case 'terminate':
+        return st.phase === 'terminating' ? finish(st) : st;
+      case 'retry':
+        if (st.phase !== 'backoff') return st;
+        if (!st.connected) {
+          fx.push({ type: 'connect' });
+          return { ...st, phase: 'connecting' };
+        }
+        return send(st, 'initial');
+      case 'refresh':
+        return st.phase === 'subscribed' && st.dialog ? send(st, 'refresh') : st;
+      case 'notify-wait':
+        // RFC 6665 §4.1.2.4: no NOTIFY within Timer N, the subscription failed.
+        return st.phase === 'subscribing' ? fail(st, 'no NOTIFY within Timer N') : st;
+      case 'expiry':
+        return st.phase === 'subscribed'
+          ? fail(st, 'subscription expired before a refresh succeeded')
+          : st;
+    }
+  }
+
+  function onResponse(st: MachineState, r: SubscribeResponse): MachineState {
+    const kind = st.requestKind;
+    const next = { ...st, requestKind: null };
+    // RFC 6665 §4.1.2.3: after the un-SUBSCRIBE is accepted, a final NOTIFY follows; wait
+    // for it (or the terminate timer). A rejected un-SUBSCRIBE ends the wait at once.
+    if (st.phase === 'terminating') return r.status >= 300 ? finish(next) : next;
+    if (r.status < 200) return st;
+    if (r.status < 300) {
+      // RFC 6665 §4.1.2.1: the 2xx Expires may shorten, never lengthen, the subscription.
+      const granted =
+        r.expires !== undefined && r.expires >= 0 ? Math.min(r.expires, st.expires) : st.expires;
+      fx.push({ type: 'timer', name: 'refresh', delay: refreshDelay(granted) });
+      fx.push({ type: 'cancel', name: 'expiry' });
+      return kind === 'refresh' ? { ...next, failures: 0 } : next;
+    }
+    if (r.status === 423) {
+      // RFC 6665 §4.1.2.1 / RFC 3261 §20.23: retry with at least Min-Expires, and keep it.
+      if (r.minExpires !== undefined && r.minExpires > st.expires) {
+        return send({ ...next, expires: r.minExpires }, kind === 'refresh' ? 'refresh' : 'initial');
+      }
+      return fail(next, '423 Interval Too Brief without a usable Min-Expires');
+    }
+    const retryAfterMs = r.retryAfter !== undefined ? r.retryAfter * 1000 : undefined;
+    const reason = `SUBSCRIBE answered ${r.status}${r.reason ? ` ${r.reason}` : ''}`;
+    if (kind === 'refresh' && !DIALOG_GONE.has(r.status)) {
+      // RFC 6665 §4.1.2.2: the subscription stays valid until it expires; retry the refresh.
+      const delay = backoffDelay(ctx.backoff, st.failures + 1, ctx.random, retryAfterMs);
+      fx.push({ type: 'timer', name: 'refresh', delay });
+      // The last granted period had ~10 % left when the refresh was sent: expire then.
+      if (st.failures === 0)
+        fx.push({ type: 'timer', name: 'expiry', delay: Math.floor(refreshDelay(st.expires) / 9) });
+      return { ...next, failures: st.failures + 1 };
+    }
+    if (kind === 'initial' && NOT_SUPPORTED.has(r.status)) {
+      cancelAll();
+      return { ...report(next, 'unavailable', reason), phase: 'unavailable' };
+    }
+    if (r.status === 401 || r.status === 407 || r.status === 403) {
+      // Credentials were refused: do not hammer the server (DESIGN §2), wait the longest delay.
+      return fail(next, reason, { delay: ctx.backoff.maxDelay });
+    }
+    const transport = r.status === 408 || r.status === 503;
+    return fail(next, reason, {
+      transport,
+      ...(retryAfterMs !== undefined
+        ? { delay: backoffDelay(ctx.backoff, st.failures + 1, ctx.random, retryAfterMs) }
+        : {}),
+    });
+  }
+
+  function onNotify(st: MachineState, n: NotifyRequest): MachineState {
+    if (st.phase !== 'subscribing' && st.phase !== 'subscribed' && st.phase !== 'terminating')
+      return st;
+    let next: MachineState = st;
+    fx.push({ type: 'cancel', name: 'notify-wait' });
+    // RFC 5875 §4.4.2: the first NOTIFY of a subscription carries full state: refetch what
+    // changed while we were not subscribed. Later NOTIFYs name the changed documents.
+    if (st.fresh && n.state !== 'terminated') fx.push({ type: 'emit', event: { type: 'resync' } });
+    else if (n.body.trim() !== '') {
+      const event = changedEvent(n.body, ctx.xui);
+      if (event !== null) fx.push({ type: 'emit', event });
+    }
+    next = { ...next, fresh: false };
+    if (st.phase === 'terminating') return n.state === 'terminated' ? finish(next) : next;
+    if (n.state === 'active' || n.state === 'pending') {
+      next = report({ ...next, dialog: true, phase: 'subscribed' }, n.state);
+      if (n.state === 'active') next = { ...next, failures: 0 };
+      // RFC 6665 §4.1.3: the expires parameter is authoritative.
+      if (n.expires !== undefined && n.expires > 0) {
+        fx.push({
+          type: 'timer',
+          name: 'refresh',
+          delay: refreshDelay(Math.min(n.expires, st.expires)),
+        });
+      }
+      return next;
+    }
+    if (n.state !== 'terminated') return next;
+    // RFC 6665 §4.1.3 reasons.
+    const reason = n.reason ?? 'terminated';
+    next = { ...next, dialog: false };
+    switch (n.reason) {
+      case 'deactivated':
+      case 'timeout':
+        // Retry at once with a new subscription.
+        cancelAll();
+        return send(report(next, 'pending', reason), 'initial');
+      case 'probation':
+      case 'giveup':
+        // Retry after retry-after SECONDS if given (sip.js waits that many ms, DESIGN §5).
+        return fail(next, reason, n.retryAfter !== undefined ? { delay: n.retryAfter * 1000 } : {});
+      default:
+        // rejected, noresource, invariant and unknown reasons: report and retry with backoff.
+        return fail(next, reason);
+    }
+  }
+}
+
+/** The `changed` event of a NOTIFY body, `resync` when it cannot be parsed, null when it names nothing of ours. */
+function changedEvent(body: string, xui: string): DiffEvent | null {
+  try {
+    const documents = changedDocuments(parseXcapDiff(body), xui);
+    return documents.length > 0 ? { type: 'changed', documents } : null;
+  } catch {
+    // RFC 5874 body we cannot read: fetch everything (the issue).
+    return { type: 'resync' };
+  }
+}

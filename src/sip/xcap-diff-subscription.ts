@@ -1,0 +1,193 @@
+/**
+ * The driver of the subscription machine: runs its effects against a {@link SipDialogPort},
+ * with time only through the injected scheduler (DESIGN §2), and implements the DiffPort
+ * contract of src/streams/ports.ts (graceful termination on `terminate$`, best-effort
+ * un-SUBSCRIBE on unsubscribe).
+ */
+import { asyncScheduler, EMPTY, Observable, type SchedulerLike, Subscription, timeout } from 'rxjs';
+import { xcapDiffSubscribeBody } from '../codecs/xcap-diff.js';
+import type { BackoffPolicy, DiffEvent, DiffSettings } from '../streams/ports.js';
+import type { SipDialogPort, SipDialogPortFactory, SubscribeRequest } from './dialog-port.js';
+import {
+  initialMachineState,
+  type MachineContext,
+  type MachineEffect,
+  type MachineInput,
+  subscriptionTransition,
+  type TimerName,
+  XCAP_DIFF_ACCEPT,
+  XCAP_DIFF_EVENT,
+} from './subscription-machine.js';
+
+/** Tuning of {@link xcapDiffSubscription}; every field has a default. */
+export interface XcapDiffSubscriptionOptions {
+  readonly scheduler?: SchedulerLike;
+  readonly random?: () => number;
+  /** Backoff of resubscriptions (default 5 s doubling up to 5 min, 50 % jitter). */
+  readonly backoff?: BackoffPolicy;
+  /** Timer N in ms (RFC 6665 §4.1.2.4: 64·T1 = 32 s). */
+  readonly notifyTimeout?: number;
+  /** How long `terminate$` waits for the un-SUBSCRIBE to finish, ms (default 5 s). */
+  readonly terminateTimeout?: number;
+}
+
+/** The default resubscription backoff. */
+export const DEFAULT_SUBSCRIBE_BACKOFF: BackoffPolicy = {
+  initialDelay: 5_000,
+  maxDelay: 300_000,
+  factor: 2,
+  jitter: 0.5,
+};
+
+/**
+ * Watches the xcap-diff documents of `settings` through SIP ports made by `open`.
+ *
+ * @example
+ * ```ts
+ * xcapDiffSubscription(open, settings, { terminate$ }, { scheduler }).subscribe((e) => ...);
+ * ```
+ */
+export function xcapDiffSubscription(
+  open: SipDialogPortFactory<DiffSettings>,
+  settings: DiffSettings,
+  control: { readonly terminate$: Observable<unknown> },
+  options: XcapDiffSubscriptionOptions = {},
+): Observable<DiffEvent> {
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const ctx: MachineContext = {
+    xui: settings.xui,
+    body: xcapDiffSubscribeBody(settings.documents),
+    backoff: options.backoff ?? DEFAULT_SUBSCRIBE_BACKOFF,
+    random: options.random ?? Math.random,
+    notifyTimeout: options.notifyTimeout ?? 32_000,
+    terminateTimeout: options.terminateTimeout ?? 5_000,
+  };
+  return new Observable<DiffEvent>((subscriber) => {
+    let state = initialMachineState(Math.max(0, Math.floor(settings.subscribeInterval)));
+    const timers = new Map<TimerName, Subscription>();
+    let port: SipDialogPort | undefined;
+    let portSub: Subscription | undefined;
+    let requests = new Subscription();
+    const queue: MachineInput[] = [];
+    let running = false;
+    let closed = false;
+
+    // Inputs are queued so that an effect that answers synchronously (a fake port) cannot
+    // re-enter the transition.
+    const feed = (input: MachineInput): void => {
+      queue.push(input);
+      if (running) return;
+      running = true;
+      while (queue.length > 0 && !closed) {
+        const r = subscriptionTransition(state, queue.shift()!, ctx);
+        state = r.state;
+        for (const e of r.effects) run(e);
+      }
+      running = false;
+    };
+
+    const disconnect = (): void => {
+      requests.unsubscribe();
+      requests = new Subscription();
+      portSub?.unsubscribe();
+      portSub = undefined;
+      port = undefined;
+    };
+
+    const run = (e: MachineEffect): void => {
+      switch (e.type) {
+        case 'emit':
+          subscriber.next(e.event);
+          return;
+        case 'timer':
+          timers.get(e.name)?.unsubscribe();
+          timers.set(
+            e.name,
+            scheduler.schedule(() => {
+              timers.delete(e.name);
+              feed({ type: 'timer', name: e.name });
+            }, e.delay),
+          );
+          return;
+        case 'cancel':
+          timers.get(e.name)?.unsubscribe();
+          timers.delete(e.name);
+          return;
+        case 'connect': {
+          disconnect();
+          const sub = new Subscription();
+          portSub = sub;
+          sub.add(
+            open(settings).subscribe({
+              next: (p) => {
+                port = p;
+                sub.add(p.notify$.subscribe((n) => feed({ type: 'notify', ...n })));
+                feed({ type: 'connected' });
+              },
+              error: (err: unknown) => feed({ type: 'connect-failed', reason: describe(err) }),
+            }),
+          );
+          return;
+        }
+        case 'send': {
+          const p = port;
+          if (p === undefined) {
+            feed({ type: 'response', id: e.id, status: 503, reason: 'not connected' });
+            return;
+          }
+          requests.add(
+            p.subscribe(e.request).subscribe({
+              next: (r) => feed({ type: 'response', id: e.id, ...r }),
+              error: (err: unknown) =>
+                feed({ type: 'response', id: e.id, status: 503, reason: describe(err) }),
+            }),
+          );
+          return;
+        }
+        case 'complete':
+          cleanup();
+          subscriber.complete();
+          return;
+      }
+    };
+
+    const cleanup = (): void => {
+      closed = true;
+      for (const t of timers.values()) t.unsubscribe();
+      timers.clear();
+      terminateSub.unsubscribe();
+      disconnect();
+    };
+
+    const terminateSub = control.terminate$.subscribe(() => feed({ type: 'terminate' }));
+    feed({ type: 'start' });
+
+    return () => {
+      if (closed) return;
+      // Unsubscribed without terminate$: un-SUBSCRIBE best-effort, then drop the user agent.
+      const p = port;
+      const ps = portSub;
+      const live = state.dialog && p !== undefined;
+      portSub = undefined;
+      cleanup();
+      if (live && ps !== undefined) {
+        const request: SubscribeRequest = {
+          kind: 'unsubscribe',
+          event: XCAP_DIFF_EVENT,
+          accept: XCAP_DIFF_ACCEPT,
+          expires: 0,
+          body: { contentType: 'application/resource-lists+xml', content: ctx.body },
+        };
+        p.subscribe(request)
+          .pipe(timeout({ first: ctx.terminateTimeout, with: () => EMPTY, scheduler }))
+          .subscribe({ error: () => ps.unsubscribe(), complete: () => ps.unsubscribe() });
+      } else ps?.unsubscribe();
+    };
+  });
+}
+
+/** A message for a failure reason; never the error object itself (it may carry credentials). */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : 'unknown error';
+}

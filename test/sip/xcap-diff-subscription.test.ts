@@ -1,0 +1,346 @@
+import { NEVER, of, throwError } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import type { NotifyRequest } from '../../src/sip/dialog-port.js';
+import { xcapDiffSubscription } from '../../src/sip/xcap-diff-subscription.js';
+import type { DiffEvent, DiffSettings } from '../../src/streams/ports.js';
+import { ACTIVE, type FakeStep, fakeSipPort, OK } from './fake-sip-port.js';
+
+const XUI = 'sip:u200@example.com';
+const SETTINGS: DiffSettings = {
+  aor: XUI,
+  xui: XUI,
+  xcapRoot: 'http://127.0.0.1/xcap-root',
+  subscribeInterval: 600,
+  documents: [`resource-lists/users/${XUI}/index`],
+};
+const BACKOFF = { initialDelay: 5000, maxDelay: 300_000, factor: 2, jitter: 0 };
+const DIFF = `<xcap-diff xmlns="urn:ietf:params:xml:ns:xcap-diff" xcap-root="http://127.0.0.1/xcap-root/"><document sel="resource-lists/users/${XUI}/index" previous-etag="e1" new-etag="e2"/></xcap-diff>`;
+
+const ev = {
+  p: { type: 'state', state: 'pending' },
+  a: { type: 'state', state: 'active' },
+  r: { type: 'resync' },
+  t: { type: 'state', state: 'terminated' },
+} satisfies Record<string, DiffEvent>;
+
+function scheduler() {
+  return new TestScheduler((a, e) => expect(a).toEqual(e));
+}
+
+/** Runs a subscription against a fake port scripted with `script`; returns the fake. */
+function watch(
+  ts: TestScheduler,
+  script: (n: number, cold: TestScheduler['createColdObservable']) => FakeStep,
+  terminate$ = NEVER as import('rxjs').Observable<unknown>,
+) {
+  const fake = fakeSipPort(
+    (_r, n) => script(n, ts.createColdObservable.bind(ts)),
+    () => ts.now(),
+  );
+  const events$ = xcapDiffSubscription(
+    () => of(fake.port),
+    SETTINGS,
+    { terminate$ },
+    {
+      scheduler: ts,
+      random: () => 0,
+      backoff: BACKOFF,
+    },
+  );
+  return { fake, events$ };
+}
+
+/** 200 after 1 ms and an active NOTIFY after 2 ms. */
+const accepted = (
+  cold: TestScheduler['createColdObservable'],
+  notify: NotifyRequest = ACTIVE,
+): FakeStep => ({
+  response: cold('-(r|)', { r: OK }),
+  notifies: cold('--n', { n: notify }),
+});
+
+describe('xcapDiffSubscription (fake SIP port)', () => {
+  it('starts: SUBSCRIBE with Event, Accept, Expires and the resource-lists body, then pending, resync, active', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      const { fake, events$ } = watch(ts, (_n, cold) => accepted(cold));
+      expectObservable(events$, '^ 10ms !').toBe('p-(ra)', ev);
+      ts.flush();
+      const [first] = fake.requests;
+      expect(first).toMatchObject({
+        kind: 'initial',
+        event: 'xcap-diff',
+        accept: 'application/xcap-diff+xml',
+        expires: 600,
+        body: { contentType: 'application/resource-lists+xml' },
+      });
+      expect(first!.body.content).toContain(`uri="resource-lists/users/${XUI}/index"`);
+    });
+  });
+
+  it('refreshes in the dialog at 90 % of Expires, keeping the body and Accept (sip.js defect: Subscriber drops them)', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      const { fake, events$ } = watch(ts, (_n, cold) => accepted(cold));
+      expectObservable(events$, '^ 1100000ms !').toBe('p-(ra)', ev);
+      ts.flush();
+      // The NOTIFY at 2 ms (expires=600) sets the refresh to 2 + 540000; its NOTIFY 2 ms later
+      // sets the next one.
+      expect(fake.times).toEqual([0, 540_002, 1_080_004]);
+      expect(fake.requests.map((r) => r.kind)).toEqual([
+        'initial',
+        'refresh',
+        'refresh',
+        'unsubscribe',
+      ]);
+      for (const r of fake.requests) {
+        expect(r.accept).toBe('application/xcap-diff+xml');
+        expect(r.body.content).toBe(fake.requests[0]!.body.content);
+        expect(r.expires).toBe(r.kind === 'unsubscribe' ? 0 : 600);
+      }
+    });
+  });
+
+  it('answers 423 by resubscribing with Min-Expires and keeps it for refreshes (sip.js defect: silent termination)', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      const { fake, events$ } = watch(ts, (n, cold) =>
+        n === 0
+          ? { response: cold('-(r|)', { r: { status: 423, minExpires: 1800 } }) }
+          : {
+              response: cold('-(r|)', { r: { status: 200, expires: 1800 } }),
+              notifies: cold('--n', { n: { state: 'active', body: '' } }),
+            },
+      );
+      expectObservable(events$, '^ 1700000ms !').toBe('p--(ra)', ev);
+      ts.flush();
+      expect(fake.requests.map((r) => [r.kind, r.expires])).toEqual([
+        ['initial', 600],
+        ['initial', 1800],
+        ['refresh', 1800],
+        ['unsubscribe', 0],
+      ]);
+    });
+  });
+
+  it('reports a NOTIFY naming a document as changed, and an unreadable body as resync', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      const { events$ } = watch(ts, (_n, cold) => ({
+        response: cold('-(r|)', { r: OK }),
+        notifies: cold('--a 9ms b 9ms c', {
+          a: ACTIVE,
+          b: { ...ACTIVE, body: DIFF, contentType: 'application/xcap-diff+xml' },
+          c: { ...ACTIVE, body: '<not xml' },
+        }),
+      }));
+      expectObservable(events$, '^ 30ms !').toBe('p-(ra) 6ms c 9ms r', {
+        ...ev,
+        c: {
+          type: 'changed',
+          documents: [
+            { auid: 'resource-lists', filename: 'index', newEtag: 'e2', previousEtag: 'e1' },
+          ],
+        },
+      });
+    });
+  });
+
+  describe('terminations (RFC 6665 §4.1.3)', () => {
+    const terminated = (reason: string, retryAfter?: number): NotifyRequest => ({
+      state: 'terminated',
+      reason,
+      body: '',
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
+    });
+    /** Subscribes, gets active, then terminated with `n` at 10 ms; returns request times. */
+    function run(n: NotifyRequest, expected: string, values: Record<string, DiffEvent>) {
+      const ts = scheduler();
+      let times: number[] = [];
+      ts.run(({ expectObservable }) => {
+        const { fake, events$ } = watch(ts, (i, cold) => {
+          times = fake.times;
+          return i === 0
+            ? {
+                response: cold('-(r|)', { r: OK }),
+                notifies: cold('--a 7ms t', { a: ACTIVE, t: n }),
+              }
+            : accepted(cold);
+        });
+        expectObservable(events$, '^ 60000ms !').toBe(expected, values);
+      });
+      return times;
+    }
+
+    it.each(['deactivated', 'timeout'])('%s: resubscribes at once', (reason) => {
+      const times = run(terminated(reason), 'p-(ra) 4ms f-(ra)', {
+        ...ev,
+        f: { type: 'state', state: 'pending', reason },
+      });
+      expect(times).toEqual([0, 10]);
+    });
+
+    it.each(['probation', 'giveup'])(
+      '%s: waits retry-after SECONDS (sip.js defect: read as ms)',
+      (reason) => {
+        const times = run(terminated(reason, 30), 'p-(ra) 4ms f 30001ms (ra)', {
+          ...ev,
+          f: { type: 'state', state: 'failed', reason },
+        });
+        expect(times).toEqual([0, 30_010]);
+      },
+    );
+
+    it.each(['rejected', 'noresource', 'invariant', 'some-new-reason'])(
+      '%s: reports failed and retries with backoff',
+      (reason) => {
+        const times = run(terminated(reason), 'p-(ra) 4ms f 5001ms (ra)', {
+          ...ev,
+          f: { type: 'state', state: 'failed', reason },
+        });
+        expect(times).toEqual([0, 5010]);
+      },
+    );
+  });
+
+  it('retries a failing SUBSCRIBE with growing backoff and recovers', () => {
+    const ts = scheduler();
+    let times: number[] = [];
+    ts.run(({ expectObservable }) => {
+      const { fake, events$ } = watch(ts, (n, cold) => {
+        times = fake.times;
+        return n < 2
+          ? { response: cold('-(r|)', { r: { status: 500, reason: 'Server Error' } }) }
+          : accepted(cold);
+      });
+      expectObservable(events$, '^ 60000ms !').toBe('pf 15002ms (ra)', {
+        ...ev,
+        f: { type: 'state', state: 'failed', reason: 'SUBSCRIBE answered 500 Server Error' },
+      });
+    });
+    // failure at 1 -> retry after 5000 -> failure at 5002 -> retry after 10000.
+    expect(times).toEqual([0, 5001, 15002]);
+  });
+
+  it('honours Retry-After of a 503 in seconds', () => {
+    const ts = scheduler();
+    let times: number[] = [];
+    ts.run(({ expectObservable }) => {
+      const { fake, events$ } = watch(ts, (n, cold) => {
+        times = fake.times;
+        return n === 0
+          ? { response: cold('-(r|)', { r: { status: 503, retryAfter: 20 } }) }
+          : accepted(cold);
+      });
+      expectObservable(events$, '^ 30000ms !').toBe('pf 20001ms (ra)', {
+        ...ev,
+        f: { type: 'state', state: 'failed', reason: 'SUBSCRIBE answered 503' },
+      });
+    });
+    expect(times).toEqual([0, 20_001]);
+  });
+
+  it('fails when no NOTIFY arrives within Timer N (32 s), then retries', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      const { fake, events$ } = watch(ts, (_n, cold) => ({ response: cold('-(r|)', { r: OK }) }));
+      expectObservable(events$, '^ 40000ms !').toBe('p 31999ms f', {
+        ...ev,
+        f: { type: 'state', state: 'failed', reason: 'no NOTIFY within Timer N' },
+      });
+      ts.flush();
+      expect(fake.requests).toHaveLength(2);
+    });
+  });
+
+  it('reports unavailable on 489 Bad Event and does not retry', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      const { fake, events$ } = watch(ts, (_n, cold) => ({
+        response: cold('-(r|)', { r: { status: 489 } }),
+      }));
+      expectObservable(events$, '^ 600000ms !').toBe('pu', {
+        ...ev,
+        u: { type: 'state', state: 'unavailable', reason: 'SUBSCRIBE answered 489' },
+      });
+      ts.flush();
+      expect(fake.requests).toHaveLength(1);
+    });
+  });
+
+  it('reconnects after a transport failure', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      let opens = 0;
+      const fake = fakeSipPort((_r, _n) => accepted(ts.createColdObservable.bind(ts)));
+      const open = () =>
+        opens++ === 0 ? throwError(() => new Error('ECONNREFUSED')) : of(fake.port);
+      const events$ = xcapDiffSubscription(
+        open,
+        SETTINGS,
+        { terminate$: NEVER },
+        { scheduler: ts, random: () => 0, backoff: BACKOFF },
+      );
+      expectObservable(events$, '^ 10000ms !').toBe('(pf) 4998ms (ra)', {
+        ...ev,
+        f: { type: 'state', state: 'failed', reason: 'transport: ECONNREFUSED' },
+      });
+      ts.flush();
+      expect(opens).toBe(2);
+    });
+  });
+
+  it('terminate$: un-SUBSCRIBEs with Expires 0, waits for the final NOTIFY, emits terminated and completes', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable, hot }) => {
+      const { fake, events$ } = watch(
+        ts,
+        (n, cold) =>
+          n === 0
+            ? accepted(cold)
+            : {
+                response: cold('-(r|)', { r: { status: 200, expires: 0 } }),
+                notifies: cold('--n', { n: { state: 'terminated', reason: 'timeout', body: '' } }),
+              },
+        hot('-----x'),
+      );
+      expectObservable(events$).toBe('p-(ra)-(t|)', ev);
+      ts.flush();
+      expect(fake.requests.map((r) => [r.kind, r.expires])).toEqual([
+        ['initial', 600],
+        ['unsubscribe', 0],
+      ]);
+    });
+  });
+
+  it('terminate$ gives up waiting after the terminate timeout', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable, hot }) => {
+      const { events$ } = watch(ts, (n, cold) => (n === 0 ? accepted(cold) : {}), hot('-----x'));
+      expectObservable(events$).toBe('p-(ra) 4999ms (t|)', ev);
+    });
+  });
+
+  it('terminate$ before any dialog completes at once', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable, hot }) => {
+      const { fake, events$ } = watch(ts, () => ({}), hot('--x'));
+      expectObservable(events$).toBe('p-(t|)', ev);
+      ts.flush();
+      expect(fake.requests).toHaveLength(1);
+    });
+  });
+
+  it('unsubscribing sends a best-effort un-SUBSCRIBE', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      const { fake, events$ } = watch(ts, (n, cold) =>
+        n === 0 ? accepted(cold) : { response: cold('-(r|)', { r: OK }) },
+      );
+      expectObservable(events$, '^ 9ms !').toBe('p-(ra)', ev);
+      ts.flush();
+      expect(fake.requests.map((r) => r.kind)).toEqual(['initial', 'unsubscribe']);
+    });
+  });
+});
