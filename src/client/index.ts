@@ -1,0 +1,52 @@
+/** The low-level XCAP client: URIs, node selectors, Digest, conditional requests, typed errors. */
+
+export type { XcapErrorDetails, XcapUniquenessConflict } from '../codecs/xcap-error.js';
+export {
+  type AuthChallenge,
+  basicAuthorization,
+  type ChallengeChoice,
+  chooseChallenge,
+  type DigestChallenge,
+  type DigestResponseInput,
+  digestAuthorization,
+  digestResponse,
+  parseWwwAuthenticate,
+} from './digest.js';
+export {
+  isTransient,
+  MAX_ERROR_BODY_CHARS,
+  redactHeaders,
+  retryAfterMs,
+  XcapAuthError,
+  XcapHttpError,
+  XcapNetworkError,
+  XcapNodeSelectorError,
+  XcapResponseTooLargeError,
+  XcapTimeoutError,
+  type XcapTimeoutPhase,
+} from './errors.js';
+export { formatEtag, type ParsedEtag, parseEtag, type StarQuoting } from './etag.js';
+export {
+  type AttributeTest,
+  encodeNodeSelector,
+  encodePathSegment,
+  type NamespaceBindings,
+  type NodeKind,
+  NodeSelector,
+  namespaceQuery,
+  nodeKindOf,
+  nodeSelector,
+  quoteAttValue,
+  validateNodeSelector,
+} from './node-selector.js';
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUTS, type XcapTimeouts } from './transport.js';
+export { defaultUsername, type XcapUri, type XcapUriOptions, xcapUri } from './uri.js';
+export {
+  mimeTypeFor,
+  XcapClient,
+  type XcapClientOptions,
+  type XcapPutOptions,
+  type XcapRequestOptions,
+  type XcapResource,
+  type XcapResponse,
+} from './xcap-client.js';
