@@ -104,6 +104,8 @@ export type MachineEvent =
   | { readonly type: 'remoteChanged'; readonly documents: FetchScope }
   | { readonly type: 'pollTick' }
   | { readonly type: 'stopRequested' }
+  /** A pipeline failed unexpectedly (a bug); it was restarted. */
+  | { readonly type: 'pipelineFailed'; readonly error: XcapError }
   /** The xcap-diff subscription is terminated (answer to `unsubscribe`). */
   | { readonly type: 'stopped' };
 
@@ -125,7 +127,8 @@ export type MachineCommand =
       readonly documents: DocumentStore;
       readonly entries: readonly JournalEntry[];
     }
-  | { readonly type: 'subscribe'; readonly settings: DiffSettings }
+  /** (Re)subscribe to xcap-diff; `enabled: false` (setting `xcap.xcapDiff`) means poll only. */
+  | { readonly type: 'subscribe'; readonly settings: DiffSettings; readonly enabled: boolean }
   | { readonly type: 'unsubscribe' }
   /** Abort in-flight HTTP work (stop, new connection settings). */
   | { readonly type: 'cancel' }

@@ -50,15 +50,19 @@ export function domainOf(settings: Pick<AccountSettings, 'id'>): string {
 
 /**
  * The connection to the XCAP server at `root` for an account. The Digest username defaults to
- * the account id without scheme.
+ * the user part of the XUI (the client's default).
  *
  * @example connectionOf({ id: 'alice@example.com', auth: { password: 'x' } }, 'http://h/xcap-root')
  */
 export function connectionOf(settings: AccountSettings, root: string): Connection {
   const password = settings.auth?.password;
   if (password === undefined) return { root, xui: xuiOf(settings) };
-  const username = settings.auth?.username ?? xuiOf(settings).replace(/^sips?:/i, '');
-  return { root, xui: xuiOf(settings), username, password };
+  // Without a username the client uses the user part of the XUI, which every server accepts
+  // (DESIGN §4: some accept only the user part as the Digest username).
+  const username = settings.auth?.username;
+  return username === undefined
+    ? { root, xui: xuiOf(settings), password }
+    : { root, xui: xuiOf(settings), username, password };
 }
 
 /**

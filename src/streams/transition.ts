@@ -230,6 +230,11 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
     case 'diffFailed':
       return result(c, [report(event.error)]);
 
+    case 'pipelineFailed':
+      // The step of the current state may have died with it: retry it on the next trigger.
+      if (c.state !== 'fetching' && c.state !== 'updating') return result(c, [report(event.error)]);
+      return result({ ...c, blocked: 'error' }, [report(event.error)]);
+
     case 'remoteChanged':
       return remoteChange(c, event.documents);
 
@@ -314,7 +319,11 @@ function updateCommand(c: MachineContext): MachineCommand {
 function subscribeCommand(c: MachineContext, discovery: Discovery): MachineCommand {
   const xui = xuiOf(c.settings!);
   const paths = discovery.supported.map((name) => documentPath(name, discovery, xui));
-  return { type: 'subscribe', settings: diffSettingsOf(c.settings!, discovery.root, paths) };
+  return {
+    type: 'subscribe',
+    settings: diffSettingsOf(c.settings!, discovery.root, paths),
+    enabled: c.settings!.xcap?.xcapDiff !== false,
+  };
 }
 
 /** `<auid>/users/<xui>/<filename>` of a document (RFC 4825 §6), for the diff subscription. */

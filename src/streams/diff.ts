@@ -1,0 +1,169 @@
+/**
+ * The diff pipeline (DESIGN §2 `diff$`): runs the xcap-diff subscription through the
+ * {@link DiffPort}, turns NOTIFYs into `remoteChanged` events, resubscribes with backoff after
+ * a failure, and — the seed — "if subscription for xcap-diff event fails, a fetch of all the
+ * documents will be tried every 2 minutes": a `pollTick` every `ports.pollPeriod` while the
+ * subscription is not active.
+ */
+import { BehaviorSubject, defer, Observable, Subject, type Subscription, timer } from 'rxjs';
+import { auidOf, DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import { pollWhile } from '../operators/poll-while.js';
+import { backoffDelay } from '../operators/retry-backoff.js';
+import { toXcapError } from './errors.js';
+import type { MachineCommand, MachineEvent } from './events.js';
+import type { DiffDocument, DiffEvent, DiffSettings, PipelinePorts } from './ports.js';
+
+/** How long a graceful termination may take before the subscription is dropped (ms). */
+export const TERMINATE_TIMEOUT = 5_000;
+
+/**
+ * `(commands$, ports) => events$` for `subscribe` / `unsubscribe`. Answers every
+ * `unsubscribe` with `stopped` once the subscription is terminated.
+ *
+ * @example diffPipeline(commands$, ports).subscribe(dispatch)
+ */
+export function diffPipeline(
+  commands$: Observable<MachineCommand>,
+  ports: PipelinePorts,
+): Observable<MachineEvent> {
+  return new Observable<MachineEvent>((subscriber) => {
+    const emit = (e: MachineEvent): void => subscriber.next(e);
+    /** Polling needed: running and the subscription not active. */
+    const polling$ = new BehaviorSubject<boolean>(false);
+    let current: Watch | null = null;
+
+    const pollSub = polling$
+      .pipe(pollWhile({ period: ports.pollPeriod, scheduler: ports.scheduler }))
+      .subscribe(() => emit({ type: 'pollTick' }));
+
+    const commandSub = commands$.subscribe((cmd) => {
+      if (cmd.type === 'subscribe') {
+        current?.drop();
+        polling$.next(true);
+        current = cmd.enabled
+          ? watch(cmd.settings, ports, emit, (active) => polling$.next(!active))
+          : null;
+        if (!cmd.enabled)
+          emit({ type: 'diffState', state: 'unavailable', reason: 'xcap-diff disabled' });
+      } else if (cmd.type === 'unsubscribe') {
+        polling$.next(false);
+        const w = current;
+        current = null;
+        if (w === null) emit({ type: 'stopped' });
+        else w.terminate(() => emit({ type: 'stopped' }));
+      }
+    });
+
+    return () => {
+      commandSub.unsubscribe();
+      pollSub.unsubscribe();
+      current?.drop();
+    };
+  });
+}
+
+interface Watch {
+  /** Ends the subscription abruptly (the port tears the dialog down best-effort). */
+  drop(): void;
+  /** Ends it gracefully; `done` runs once it is terminated or after TERMINATE_TIMEOUT. */
+  terminate(done: () => void): void;
+}
+
+function watch(
+  settings: DiffSettings,
+  ports: PipelinePorts,
+  emit: (e: MachineEvent) => void,
+  setActive: (active: boolean) => void,
+): Watch {
+  const terminate$ = new Subject<void>();
+  let terminating = false;
+  let failures = 0;
+  let sub: Subscription | null = null;
+  let retryTimer: Subscription | null = null;
+  let onDone: (() => void) | null = null;
+  let terminateTimer: Subscription | null = null;
+  const finish = (): void => {
+    terminateTimer?.unsubscribe();
+    terminateTimer = null;
+    const d = onDone;
+    onDone = null;
+    d?.();
+  };
+
+  const run = (): void => {
+    let lastState: DiffEvent | null = null;
+    sub = defer(() => ports.diff.watch(settings, { terminate$ })).subscribe({
+      next: (e) => {
+        if (e.type === 'state') {
+          lastState = e;
+          if (e.state === 'active') failures = 0;
+          setActive(e.state === 'active');
+          emit({ type: 'diffState', state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
+        } else if (e.type === 'resync') {
+          emit({ type: 'remoteChanged', documents: 'all' });
+        } else {
+          const names = namesOf(e.documents, settings);
+          if (names.length > 0) emit({ type: 'remoteChanged', documents: names });
+        }
+      },
+      error: (err: unknown) => {
+        setActive(false);
+        if (terminating) return finish();
+        failures++;
+        // Report the first failure of a series only: retries of a down server are not news.
+        if (failures === 1) emit({ type: 'diffFailed', error: toXcapError(err, 'diff') });
+        emit({ type: 'diffState', state: 'failed' });
+        scheduleRetry();
+      },
+      complete: () => {
+        setActive(false);
+        if (terminating) return finish();
+        // `unavailable`: no xcap-diff here; polling only. Anything else: try again later.
+        if (lastState?.type === 'state' && lastState.state === 'unavailable') return;
+        failures++;
+        scheduleRetry();
+      },
+    });
+  };
+
+  const scheduleRetry = (): void => {
+    const delay = backoffDelay(ports.backoff, failures, ports.random);
+    retryTimer = timer(delay, ports.scheduler).subscribe(() => {
+      retryTimer = null;
+      run();
+    });
+  };
+
+  run();
+  return {
+    drop: () => {
+      terminating = true;
+      retryTimer?.unsubscribe();
+      sub?.unsubscribe();
+    },
+    terminate: (done) => {
+      terminating = true;
+      retryTimer?.unsubscribe();
+      if (sub === null || sub.closed) return done();
+      onDone = done;
+      terminate$.next();
+      if (onDone === null) return;
+      // A port that does not answer in time is dropped: stop() must not hang.
+      terminateTimer = timer(TERMINATE_TIMEOUT, ports.scheduler).subscribe(() => {
+        sub?.unsubscribe();
+        finish();
+      });
+    },
+  };
+}
+
+/** The document names a NOTIFY mentions (only the account's own documents). */
+function namesOf(documents: readonly DiffDocument[], settings: DiffSettings): DocumentName[] {
+  const presRulesAuid = settings.documents.find((p) =>
+    p.startsWith('org.openmobilealliance.pres-rules/'),
+  )
+    ? 'org.openmobilealliance.pres-rules'
+    : 'pres-rules';
+  const auids = new Set(documents.map((d) => d.auid));
+  return DOCUMENT_NAMES.filter((n) => auids.has(auidOf(n, presRulesAuid)));
+}

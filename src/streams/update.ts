@@ -1,0 +1,232 @@
+/**
+ * The update pipeline (updating, DESIGN §2): apply the journal to the known documents and PUT
+ * each changed document with `If-Match` (or `If-None-Match: *` for a new one), DELETE a
+ * document that became null (RFC 4825 §7.4, §7.5, §7.11). An unchanged document is never PUT.
+ *
+ * 412: `conflict` (the machine refetches and replays). 409: the server rejects a document;
+ * the operations are replayed one at a time, each one PUT on its own, so that every rejected
+ * operation is found, dropped with an error naming it, and the rest syncs (DESIGN §2: "a
+ * rejected operation must never wedge the manager").
+ */
+import {
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  filter,
+  from,
+  ignoreElements,
+  map,
+  type Observable,
+  of,
+  switchMap,
+  tap,
+  throwError,
+} from 'rxjs';
+import { applicationOf, DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import { isAuthFailure, statusOf, toXcapError, XcapOperationRejectedError } from './errors.js';
+import type {
+  DocumentStore,
+  JournalEntry,
+  MachineCommand,
+  MachineEvent,
+  StoredDocument,
+} from './events.js';
+import type { PipelinePorts, SyncContext, SyncDocuments, XcapHttp } from './ports.js';
+import { request } from './request.js';
+
+type UpdateCommand = Extract<MachineCommand, { type: 'update' }>;
+
+/**
+ * `(commands$, ports) => events$` for `update`; a `cancel` aborts the running update.
+ *
+ * @example updatePipeline(commands$, ports).subscribe(dispatch)
+ */
+export function updatePipeline(
+  commands$: Observable<MachineCommand>,
+  ports: PipelinePorts,
+): Observable<MachineEvent> {
+  return commands$.pipe(
+    filter((c) => c.type === 'update' || c.type === 'cancel'),
+    switchMap((c) => (c.type === 'update' ? update(c, ports) : EMPTY)),
+  );
+}
+
+/**
+ * The journal context of an update command.
+ *
+ * @example syncContextOf(cmd).presRulesAuid
+ */
+export function syncContextOf(cmd: Pick<UpdateCommand, 'connection' | 'discovery'>): SyncContext {
+  return {
+    xcapRoot: cmd.discovery.root,
+    xui: cmd.connection.xui,
+    presRulesAuid: cmd.discovery.presRulesAuid,
+    supported: new Set(cmd.discovery.supported),
+  };
+}
+
+/** Parsed trees of the known documents, as the journal takes them. */
+function treesOf(store: DocumentStore, names: readonly DocumentName[]): SyncDocuments {
+  const out: SyncDocuments = {};
+  for (const n of names) out[n] = store[n]?.root ?? null;
+  return out;
+}
+
+function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEvent> {
+  return defer(() => {
+    const http = ports.http(cmd.connection);
+    const ctx = syncContextOf(cmd);
+    const names = cmd.discovery.supported;
+    // What the server holds now as far as we know; PUTs that succeed are recorded here first,
+    // so that a failure later in the run still reports them.
+    const done: Record<string, StoredDocument | null> = {};
+    const current = (): DocumentStore => ({ ...cmd.documents, ...done });
+    const ids = cmd.entries.map((e) => e.id);
+
+    const all = defer(() => {
+      const base = treesOf(cmd.documents, names);
+      const applied = ports.engine.apply(
+        base,
+        cmd.entries.map((e) => e.operation),
+        ctx,
+      );
+      return pushChanged(base, applied.docs, current(), done, cmd, http, ports);
+    }).pipe(
+      ignoreElements(),
+      catchError((e: unknown) =>
+        statusOf(e) === 409 ? isolate(cmd, current, done, http, ports) : throwError(() => e),
+      ),
+    );
+
+    return concat(
+      all,
+      defer(() => of<MachineEvent>({ type: 'updated', documents: { ...done }, appliedIds: ids })),
+    ).pipe(
+      catchError((e: unknown) => {
+        const documents: DocumentStore = { ...done };
+        if (statusOf(e) === 412) return of<MachineEvent>({ type: 'conflict', documents });
+        if (isAuthFailure(e)) {
+          return of<MachineEvent>({
+            type: 'authFailed',
+            error: toXcapError(e, 'update'),
+            documents,
+          });
+        }
+        return of<MachineEvent>({
+          type: 'updateFailed',
+          error: toXcapError(e, 'update'),
+          documents,
+        });
+      }),
+    );
+  });
+}
+
+/**
+ * Replays the operations one at a time over what the server holds, PUTting after each; an
+ * operation whose documents get a 409 is dropped (a `rejected` event naming it).
+ */
+function isolate(
+  cmd: UpdateCommand,
+  current: () => DocumentStore,
+  done: Record<string, StoredDocument | null>,
+  http: XcapHttp,
+  ports: PipelinePorts,
+): Observable<MachineEvent> {
+  const ctx = syncContextOf(cmd);
+  const names = cmd.discovery.supported;
+  return from(cmd.entries).pipe(
+    concatMap((entry: JournalEntry) =>
+      defer(() => {
+        const base = treesOf(current(), names);
+        const applied = ports.engine.apply(base, [entry.operation], ctx);
+        return pushChanged(base, applied.docs, current(), done, cmd, http, ports).pipe(
+          ignoreElements(),
+          catchError((e: unknown) =>
+            statusOf(e) === 409
+              ? of<MachineEvent>({
+                  type: 'rejected',
+                  id: entry.id,
+                  error: new XcapOperationRejectedError(entry.id, entry.operation, e),
+                })
+              : throwError(() => e),
+          ),
+        );
+      }),
+    ),
+  );
+}
+
+/**
+ * PUTs/DELETEs every document that differs (by reference: the journal keeps unchanged
+ * documents' objects) between `before` and `after`, in DOCUMENT_NAMES order, one at a time,
+ * recording each success in `done`.
+ */
+function pushChanged(
+  before: SyncDocuments,
+  after: SyncDocuments,
+  known: DocumentStore,
+  done: Record<string, StoredDocument | null>,
+  cmd: UpdateCommand,
+  http: XcapHttp,
+  ports: PipelinePorts,
+): Observable<unknown> {
+  const changed = DOCUMENT_NAMES.filter(
+    (n) => cmd.discovery.supported.includes(n) && (after[n] ?? null) !== (before[n] ?? null),
+  );
+  return from(changed).pipe(
+    concatMap((name) => {
+      const app = applicationOf(name, cmd.discovery.presRulesAuid);
+      const old = known[name] ?? null;
+      const next = after[name] ?? null;
+      if (next === null) {
+        if (old === null) return EMPTY;
+        return request(ports, { method: 'DELETE', auid: app.auid, filename: app.filename }, () =>
+          http.delete(app.auid, {
+            filename: app.filename,
+            ...(old.etag !== null ? { etag: old.etag } : {}),
+          }),
+        ).pipe(
+          catchError((e: unknown) => {
+            // Already gone: what we wanted.
+            if (statusOf(e) === 404) return of(null);
+            throw e;
+          }),
+          tap(() => {
+            done[name] = null;
+          }),
+        );
+      }
+      const body = ports.engine.serialize(next);
+      const condition =
+        old !== null && old.etag !== null
+          ? { etag: old.etag }
+          : old === null
+            ? { ifNoneMatch: '*' }
+            : {};
+      return request(
+        ports,
+        { method: 'PUT', auid: app.auid, filename: app.filename, size: body.length },
+        () =>
+          http.put(app.auid, body, {
+            filename: app.filename,
+            contentType: app.mimeType,
+            ...condition,
+          }),
+      ).pipe(
+        tap((res) => {
+          const headers = res.headers?.['x-alternative-location'];
+          done[name] = {
+            content: body,
+            etag: res.etag,
+            root: next,
+            ...(headers !== undefined ? { headers: { 'x-alternative-location': headers } } : {}),
+          };
+        }),
+        map(() => name),
+      );
+    }),
+  );
+}
