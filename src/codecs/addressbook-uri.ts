@@ -1,0 +1,82 @@
+/**
+ * URI text helpers for values stored inside documents.
+ *
+ * The reference implementation writes every URI-typed value percent-encoded with Python's
+ * `urllib.parse.quote` and reads with `unquote` (fixture README quirk 1), so rxcap reads both
+ * forms and compares URIs after decoding. It writes SIP/tel URIs plain, and XCAP URIs inside
+ * documents with the RFC 4825 §6 encoding of the node selector (`"`, `[`, `]` and the other
+ * non-pchar octets), because a plain `[@name="x"]` is not an `xs:anyURI` (quirk 13).
+ */
+
+const decoder = new TextDecoder('utf-8');
+
+/**
+ * Percent-decodes a stored URI value like Python's `unquote`: runs of `%XX` are decoded as
+ * UTF-8 (invalid sequences become U+FFFD), other text is kept.
+ *
+ * @example decodeUriValue('sip%3Abob%40example.com') // 'sip:bob@example.com'
+ * @example decodeUriValue('sip:bob@example.com') // unchanged
+ */
+export function decodeUriValue(value: string): string {
+  if (!value.includes('%')) return value;
+  return value.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    const bytes = new Uint8Array(run.length / 3);
+    for (let i = 0; i < bytes.length; i++)
+      bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
+    return decoder.decode(bytes);
+  });
+}
+
+/** True when two stored URI values mean the same URI. @example sameUri('sip%3Aa%40b', 'sip:a@b') // true */
+export function sameUri(a: string, b: string): boolean {
+  return a === b || decodeUriValue(a) === decodeUriValue(b);
+}
+
+// RFC 3986 §3.3 pchar = unreserved / pct-encoded / sub-delims / ":" / "@". Everything else in a
+// path segment is percent-encoded as UTF-8 (RFC 4825 §6: `"`, `[`, `]`, space...).
+const PCHAR = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+
+/**
+ * Percent-encodes every octet of `s` that is not a pchar (plus the characters in `extra`).
+ *
+ * @example encodePathSegment('list[@name="a"]') // 'list%5B@name=%22a%22%5D'
+ */
+export function encodePathSegment(s: string, extra = ''): string {
+  let out = '';
+  for (const ch of s) {
+    if (PCHAR.test(ch) && !extra.includes(ch)) {
+      out += ch;
+      continue;
+    }
+    for (const b of new TextEncoder().encode(ch))
+      out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * The XCAP URI of a document in the users tree: `<root>/<auid>/users/<xui>/<filename>`
+ * (RFC 4825 §6). The XUI keeps `:` and `@` plain, the way the reference implementation and
+ * the fixture's request lines have it (quirk 2); `/`, `?` and other non-pchar characters of
+ * the XUI are encoded.
+ *
+ * @example documentUri('http://h/xcap-root', 'resource-lists', 'sip:alice@example.com')
+ * // 'http://h/xcap-root/resource-lists/users/sip:alice@example.com/index'
+ */
+export function documentUri(root: string, auid: string, xui: string, filename = 'index'): string {
+  return `${root.replace(/\/+$/, '')}/${auid}/users/${encodePathSegment(xui)}/${filename}`;
+}
+
+/**
+ * The in-document reference to a top-level list of the user's resource-lists document, as
+ * written into `rl:external/@anchor`, `ocp:entry/@anc` and rls `resource-list` (quirk 3), with
+ * the node selector RFC 4825-encoded.
+ *
+ * @example listAnchor('http://h/xcap-root', 'sip:alice@example.com', 'oma_buddylist')
+ * // 'http://h/xcap-root/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list%5B@name=%22oma_buddylist%22%5D'
+ */
+export function listAnchor(root: string, xui: string, listName: string): string {
+  return `${documentUri(root, 'resource-lists', xui)}/~~/resource-lists/${encodePathSegment(
+    `list[@name="${listName}"]`,
+  )}`;
+}
