@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Low } from 'lowdb';
 import lockfile from 'proper-lockfile';
 import { XcapError } from '../errors.js';
@@ -83,7 +83,8 @@ interface AccountState {
  * ```
  */
 export function fileStorage(directory: string, options: FileStorageOptions = {}): StoragePort {
-  const root = directory;
+  // Absolute once and for all: a later process.chdir() must not move the store.
+  const root = resolve(directory);
   const staleMs = options.staleMs ?? 10_000;
   const accounts = new Map<string, AccountState>();
   let closed = false;
@@ -165,9 +166,10 @@ export function fileStorage(directory: string, options: FileStorageOptions = {})
     save: (key, value) =>
       start(() => {
         const k = checkKey(key);
+        const file = valuePath(root, k);
+        // Snapshot now: the caller may mutate `value` as soon as save() returns.
         const envelope: StoredEnvelope = { format: 1, value: JSON.parse(toJsonText(value)) };
         return withAccount(k[0]!, async () => {
-          const file = valuePath(root, k);
           await makeDirectory(dirname(file));
           const db = new Low<StoredEnvelope | null>(new DurableJsonFile(file, k), envelope);
           await db.write();
@@ -177,8 +179,8 @@ export function fileStorage(directory: string, options: FileStorageOptions = {})
     delete: (key) =>
       start(() => {
         const k = checkKey(key);
+        const file = valuePath(root, k);
         return withAccount(k[0]!, async () => {
-          const file = valuePath(root, k);
           if (await removeFile(file)) await syncDirectory(dirname(file));
         }).catch(ioError(k, 'delete'));
       }),
@@ -186,8 +188,8 @@ export function fileStorage(directory: string, options: FileStorageOptions = {})
     purge: (prefix) =>
       start(() => {
         const p = checkKey(prefix, 1, 'prefix');
+        const base = keyPath(root, p);
         return withAccount(p[0]!, async () => {
-          const base = keyPath(root, p);
           // Rename the subtree away first (atomic), then delete it: a crash in between leaves
           // a `.purge` directory that is never read and is removed at the next lock.
           const trash = `${base}.${process.pid}-${randomBytes(6).toString('hex')}${PURGE_SUFFIX}`;
@@ -207,6 +209,7 @@ export function fileStorage(directory: string, options: FileStorageOptions = {})
     keys: (prefix) =>
       start(async () => {
         const p = prefix === undefined ? [] : checkKey(prefix, 0, 'prefix');
+        keyPath(root, p); // throws XcapValidationError for a segment too long to be a name
         if (closed) throw new XcapStoreClosedError();
         // Listing everything reads across accounts without locking them: a snapshot.
         const keys = await (p.length === 0

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { XcapValidationError } from '../../src/errors.js';
 import {
   XcapStoreCorruptError,
   XcapStoreIoError,
@@ -142,6 +143,20 @@ describe('fileStorage (file specifics)', () => {
     expect(error).toBeInstanceOf(XcapStoreLockedError);
     expect((error as XcapStoreLockedError).reason).toBe('compromised');
     expect(await open().load(['a', 'journal'])).toBe(1);
+  });
+
+  it('refuses a key segment too long for a file name with XcapValidationError', async () => {
+    const storage = open();
+    const long = 'x'.repeat(201);
+    await expect(storage.save(['a', long], 1)).rejects.toBeInstanceOf(XcapValidationError);
+    await expect(storage.load([long])).rejects.toBeInstanceOf(XcapValidationError);
+    await expect(storage.keys(['a', long])).rejects.toBeInstanceOf(XcapValidationError);
+    // 'é' encodes as %C3%A9 (6 characters): 33 of them (198) fit in 200, 34 (204) do not.
+    await storage.save(['a', 'é'.repeat(33)], 1);
+    await expect(storage.save(['a', 'é'.repeat(34)], 1)).rejects.toBeInstanceOf(
+      XcapValidationError,
+    );
+    expect(await storage.keys()).toStrictEqual([['a', 'é'.repeat(33)]]);
   });
 
   it('turns a file system failure into XcapStoreIoError with the system code', async () => {
