@@ -75,7 +75,8 @@ interface AccountState {
  *
  * @example
  * ```ts
- * import { fileStorage, journalStore } from 'rxcap/store/node';
+ * // Node only: import from src/store/node.ts (never from browser code).
+ * import { fileStorage, journalStore } from './store/node.js';
  * const storage = fileStorage('/home/alice/.rxcap');
  * const journal = journalStore(storage, 'alice@example.com');
  * await journal.save([{ id: 'op-1', operation: op }]); // may reject: XcapStoreLockedError
@@ -135,7 +136,8 @@ export function fileStorage(directory: string, options: FileStorageOptions = {})
       throw new XcapStoreIoError([account], 'lock', e);
     }
     // We own the account now: temp files and half-done purges left by a crashed owner are
-    // garbage (the targets they were meant to replace are intact).
+    // garbage (the targets they were meant to replace are intact). Failing to remove them
+    // costs only disk space and must not refuse the store, so that error is not raised.
     await removeLeftovers(root, account).catch(() => {});
   };
 
