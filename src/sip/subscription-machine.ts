@@ -17,6 +17,8 @@ export type MachineInput =
   | { readonly type: 'start' }
   | { readonly type: 'connected' }
   | { readonly type: 'connect-failed'; readonly reason: string }
+  /** No SIP transport can be used for these settings: poll only (the DiffPort contract). */
+  | { readonly type: 'unavailable'; readonly reason: string }
   | ({ readonly type: 'response'; readonly id: number } & SubscribeResponse)
   | ({ readonly type: 'notify' } & NotifyRequest)
   | { readonly type: 'timer'; readonly name: TimerName }
@@ -205,6 +207,13 @@ export function subscriptionTransition(
     case 'connect-failed':
       if (s.phase !== 'connecting') return { state: s, effects: fx };
       return { state: fail(s, `transport: ${input.reason}`, { transport: true }), effects: fx };
+    case 'unavailable':
+      if (s.phase !== 'connecting') return { state: s, effects: fx };
+      cancelAll();
+      return {
+        state: { ...report(s, 'unavailable', input.reason), phase: 'unavailable' },
+        effects: fx,
+      };
     case 'terminate': {
       if (s.phase === 'terminating') return { state: s, effects: fx };
       if (s.dialog && s.connected && (s.phase === 'subscribed' || s.phase === 'subscribing')) {

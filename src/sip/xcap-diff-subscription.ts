@@ -124,7 +124,12 @@ export function xcapDiffSubscription(
                 sub.add(p.notify$.subscribe((n) => feed({ type: 'notify', ...n })));
                 feed({ type: 'connected' });
               },
-              error: (err: unknown) => feed({ type: 'connect-failed', reason: describe(err) }),
+              error: (err: unknown) =>
+                feed(
+                  (err as { code?: unknown } | null)?.code === 'RXCAP_SIP_UNAVAILABLE'
+                    ? { type: 'unavailable', reason: describe(err) }
+                    : { type: 'connect-failed', reason: describe(err) },
+                ),
             }),
           );
           return;

@@ -291,6 +291,25 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
     });
   });
 
+  it('reports unavailable when no SIP transport can be used, and terminates on request', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable, hot }) => {
+      const unusable = Object.assign(new Error('no udp transport in this build'), {
+        code: 'RXCAP_SIP_UNAVAILABLE',
+      });
+      const events$ = xcapDiffSubscription(
+        () => throwError(() => unusable),
+        SETTINGS,
+        { terminate$: hot('----x') },
+        { scheduler: ts },
+      );
+      expectObservable(events$).toBe('(pu)(t|)', {
+        ...ev,
+        u: { type: 'state', state: 'unavailable', reason: 'no udp transport in this build' },
+      });
+    });
+  });
+
   it('terminate$: un-SUBSCRIBEs with Expires 0, waits for the final NOTIFY, emits terminated and completes', () => {
     const ts = scheduler();
     ts.run(({ expectObservable, hot }) => {
