@@ -25,6 +25,8 @@ export interface HttpResource {
 export interface HttpResponse {
   readonly status: number;
   readonly etag: string | null;
+  /** The request URI (for traces). */
+  readonly url?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -269,6 +271,8 @@ export interface BackoffPolicy {
 /** One HTTP exchange, for `trace$`. Never carries credentials or bodies. */
 export interface TraceEntry {
   readonly method: 'GET' | 'PUT' | 'DELETE';
+  /** The request URI, when the client reports it (never with credentials). */
+  readonly url?: string;
   readonly auid: string;
   readonly filename?: string;
   readonly status: number | null;

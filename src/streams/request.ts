@@ -41,12 +41,21 @@ export function request<T extends { readonly status: number; readonly etag: stri
       next: (r) => {
         const body = (r as { body?: unknown }).body;
         const size = typeof body === 'string' ? body.length : (info.size ?? 0);
-        ports.trace?.({ ...base, status: r.status, etag: r.etag, size });
+        const url = (r as { url?: unknown }).url;
+        ports.trace?.({
+          ...base,
+          ...(typeof url === 'string' ? { url } : {}),
+          status: r.status,
+          etag: r.etag,
+          size,
+        });
       },
       error: (e: unknown) => {
         const code = (e as { code?: unknown } | null)?.code;
+        const url = (e as { url?: unknown } | null)?.url;
         ports.trace?.({
           ...base,
+          ...(typeof url === 'string' ? { url } : {}),
           status: statusOf(e) ?? null,
           etag: null,
           size: info.size ?? 0,

@@ -60,11 +60,10 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
   switch (event.type) {
     case 'loaded': {
       if (c.state !== 'stopped') return same(c);
-      const next = {
-        ...c,
-        documents: { ...c.documents, ...event.documents },
-        journal: event.journal,
-      };
+      // Operations journaled before the load come after the stored ones.
+      const stored = new Set(event.journal.map((e) => e.id));
+      const journal = [...event.journal, ...c.journal.filter((e) => !stored.has(e.id))];
+      const next = { ...c, documents: { ...c.documents, ...event.documents }, journal };
       return hasDocuments(next.documents)
         ? result(next, [{ type: 'emitData', documents: next.documents, discovery: c.discovery }])
         : result(next, []);

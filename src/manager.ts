@@ -1,0 +1,506 @@
+/**
+ * `createXcapManager()`: the public facade (DESIGN §3). It wires the ports into the pipelines
+ * (src/streams), runs the state machine, persists the cache and the journal through the
+ * storage port, and exposes everything as hot streams that replay their latest value.
+ */
+import {
+  asyncScheduler,
+  firstValueFrom,
+  isObservable,
+  type Observable,
+  of,
+  ReplaySubject,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+} from 'rxjs';
+import { isTransient, retryAfterMs } from './client/errors.js';
+import { DOCUMENT_NAMES, type DocumentName, PRES_RULES_AUIDS } from './codecs/applications.js';
+import type { XcapError } from './errors.js';
+import { type ExtractedData, extractData, operations } from './journal/index.js';
+import {
+  type ClientOptions,
+  clientFactory,
+  DEFAULT_BACKOFF,
+  DEFAULT_POLL_PERIOD,
+  defaultEngine,
+  noDns,
+} from './manager-defaults.js';
+import type { Addressbook, DialogRules, PresenceRules } from './model/addressbook.js';
+import type { Contact } from './model/contact.js';
+import type { ContactURI } from './model/contact-uri.js';
+import type { Group } from './model/group.js';
+import type { Icon } from './model/icon.js';
+import type { OfflineStatus, PidfLike } from './model/offline-status.js';
+import type { Policy } from './model/policy.js';
+import { generateId } from './model/validation.js';
+import { documentCache } from './store/document-cache.js';
+import { journalStore } from './store/journal-store.js';
+import { memoryStorage } from './store/memory-storage.js';
+import type { StoragePort } from './store/storage-port.js';
+import { toXcapError } from './streams/errors.js';
+import type {
+  DocumentStore,
+  JournalEntry,
+  MachineCommand,
+  MachineEvent,
+  StoredDocument,
+  XcapState,
+} from './streams/events.js';
+import { type MachineStep, runMachine } from './streams/machine.js';
+import {
+  type BackoffPolicy,
+  type Capabilities,
+  type DiffPort,
+  type DnsPort,
+  type DocumentEngine,
+  type HttpFactory,
+  type OperationData,
+  type PipelinePorts,
+  type SyncContext,
+  type SyncDocuments,
+  type TraceEntry,
+  unavailableDiffPort,
+} from './streams/ports.js';
+import { type AccountSettings, classifySettingsChange, xuiOf } from './streams/settings.js';
+
+export type { XcapState } from './streams/events.js';
+export type { AccountSettings } from './streams/settings.js';
+
+/** Options of {@link createXcapManager}. */
+export interface XcapManagerOptions {
+  /** The account, or an Observable of it for live settings changes. */
+  readonly account: AccountSettings | Observable<AccountSettings>;
+  /** Where the cache and the journal live. Default: `memoryStorage()` (Node: pass `fileStorage(dir)`). */
+  readonly storage?: StoragePort;
+  /** All time (retries, polling, timeouts) goes through it. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Builds the XCAP client of a connection. Default: a memoized `XcapClient`. */
+  readonly http?: HttpFactory;
+  /** Options for the default XcapClient (ignored with `http`). */
+  readonly client?: ClientOptions;
+  /** The xcap-diff subscription. Default: unavailable (polling every 2 minutes). */
+  readonly sip?: DiffPort;
+  /** TXT lookups when `xcap.root` is not set. Default: none (Node: `nodeDns()`). */
+  readonly dns?: DnsPort;
+  /** Backoff of transient failures. Default 1 s doubling to 5 min, half jitter. */
+  readonly backoff?: Partial<BackoffPolicy>;
+  /** Polling period while xcap-diff is down, ms. Default 120000 (the seed). */
+  readonly pollPeriod?: number;
+  /** Randomness for the jitter, in [0, 1). */
+  readonly random?: () => number;
+  /** Document functions (tests). Default: src/codecs + src/journal. */
+  readonly engine?: DocumentEngine;
+}
+
+/** A state change, as the seed's XCAPManagerDidChangeState. */
+export interface StateChange {
+  readonly prev: XcapState | null;
+  readonly state: XcapState;
+}
+
+/** The seed's notifications XCAPManagerWillStart / DidStart / WillEnd / DidEnd. */
+export type LifecycleEvent = 'willStart' | 'didStart' | 'willEnd' | 'didEnd';
+
+/**
+ * The XCAP manager (DESIGN §3; the seed's XCAPManager).
+ *
+ * @example
+ * ```ts
+ * const manager = createXcapManager({ account: { id: 'alice@example.com', auth: { password } ,
+ *   xcap: { root: 'https://xcap.example.com/xcap-root' } } });
+ * manager.addressbook$.subscribe((ab) => render(ab));
+ * await manager.load(); await manager.start();
+ * manager.addContact(new Contact({ name: 'Bob', uris: [new ContactURI({ uri: 'sip:bob@example.com' })] }));
+ * ```
+ */
+export interface XcapManager {
+  readonly state$: Observable<StateChange>;
+  readonly capabilities$: Observable<Capabilities>;
+  readonly addressbook$: Observable<Addressbook>;
+  readonly presenceRules$: Observable<PresenceRules>;
+  readonly dialogRules$: Observable<DialogRules>;
+  readonly icon$: Observable<Icon | null>;
+  readonly offlineStatus$: Observable<OfflineStatus | null>;
+  readonly lifecycle$: Observable<LifecycleEvent>;
+  readonly error$: Observable<XcapError>;
+  /** Every HTTP exchange: method, URL, status, ETag, size. Never credentials or bodies. */
+  readonly trace$: Observable<TraceEntry>;
+  /** The current state. */
+  readonly state: XcapState;
+  /** Loads the cache and the journal (once); data streams emit when the cache has data. */
+  load(): Promise<void>;
+  /** Starts syncing; resolves after `didStart` (not after the first sync). */
+  start(): Promise<void>;
+  /** Stops; resolves when the xcap-diff subscription is terminated and writes are flushed. */
+  stop(): Promise<void>;
+  /** Runs `fn` inside a transaction (a returned Promise is awaited before the commit). */
+  transaction<T>(fn: () => T): T;
+  startTransaction(): void;
+  commitTransaction(): void;
+  addGroup(group: Group): void;
+  updateGroup(group: Group | string, changes: Parameters<typeof operations.updateGroup>[1]): void;
+  removeGroup(group: Group | string): void;
+  addContact(contact: Contact): void;
+  updateContact(
+    contact: Contact | string,
+    changes: Parameters<typeof operations.updateContact>[1],
+  ): void;
+  removeContact(contact: Contact | string): void;
+  addContactUri(contact: Contact | string, uri: ContactURI): void;
+  updateContactUri(
+    contact: Contact | string,
+    uri: ContactURI | string,
+    changes: Parameters<typeof operations.updateContactUri>[2],
+  ): void;
+  removeContactUri(contact: Contact | string, uri: ContactURI | string): void;
+  addGroupMember(group: Group | string, contact: Contact | string): void;
+  removeGroupMember(group: Group | string, contact: Contact | string): void;
+  addPolicy(policy: Policy): void;
+  updatePolicy(
+    policy: Policy | string,
+    changes: Parameters<typeof operations.updatePolicy>[1],
+  ): void;
+  removePolicy(policy: Policy | string): void;
+  setDefaultPresencePolicy(policy: string): void;
+  setDefaultDialogPolicy(policy: string): void;
+  setStatusIcon(icon: Icon | null): void;
+  setOfflineStatus(status: OfflineStatus<PidfLike> | null): void;
+}
+
+/**
+ * Creates an XCAP manager. Nothing happens until `load()` / `start()`.
+ *
+ * @example
+ * ```ts
+ * const manager = createXcapManager({ account, storage: fileStorage('/var/lib/app/xcap') });
+ * await manager.start();
+ * ```
+ */
+export function createXcapManager(options: XcapManagerOptions): XcapManager {
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const storage = options.storage ?? memoryStorage();
+  const settings$ = isObservable(options.account) ? options.account : of(options.account);
+
+  const state$ = new ReplaySubject<StateChange>(1);
+  const capabilities$ = new ReplaySubject<Capabilities>(1);
+  const addressbook$ = new ReplaySubject<Addressbook>(1);
+  const presenceRules$ = new ReplaySubject<PresenceRules>(1);
+  const dialogRules$ = new ReplaySubject<DialogRules>(1);
+  const icon$ = new ReplaySubject<Icon | null>(1);
+  const offlineStatus$ = new ReplaySubject<OfflineStatus | null>(1);
+  const lifecycle$ = new ReplaySubject<LifecycleEvent>(1);
+  const error$ = new ReplaySubject<XcapError>(1);
+  const trace$ = new ReplaySubject<TraceEntry>(1);
+  const emitted = new Map<string, string>();
+  /** Emits on `subject` only when the value changed structurally (its JSON form). */
+  const emitIfChanged = <T>(name: string, subject: Subject<T>, value: T): void => {
+    const json = JSON.stringify(value ?? null);
+    if (emitted.get(name) === json) return;
+    emitted.set(name, json);
+    subject.next(value);
+  };
+
+  const ports: PipelinePorts = {
+    http: options.http ?? clientFactory(options.client),
+    dns: options.dns ?? noDns,
+    diff: options.sip ?? unavailableDiffPort,
+    engine: options.engine ?? defaultEngine,
+    scheduler,
+    random: options.random ?? Math.random,
+    backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+    isTransient,
+    retryAfterMs: (e) => retryAfterMs(e),
+    pollPeriod: options.pollPeriod ?? DEFAULT_POLL_PERIOD,
+    trace: (t) => trace$.next(t),
+  };
+
+  let settings: AccountSettings | null = null;
+  let state: XcapState = 'stopped';
+  let discoveryNames: ReadonlySet<DocumentName> | null = null;
+  const input$ = new Subject<MachineEvent>();
+  const stepListeners = new Set<(step: MachineStep) => void>();
+  state$.next({ prev: null, state });
+
+  // --- persistence (Promises live here, at the edge, never inside a pipeline) -------------
+  let writes: Promise<void> = Promise.resolve();
+  const write = (fn: () => Promise<void>): void => {
+    writes = writes.then(fn).catch((e: unknown) => error$.next(toXcapError(e, 'storage')));
+  };
+  const stores = () => {
+    const id = settings!.id;
+    return { cache: documentCache(storage, id), journal: journalStore<OperationData>(storage, id) };
+  };
+
+  const onCommand = (c: MachineCommand): void => {
+    switch (c.type) {
+      case 'reportError':
+        error$.next(c.error);
+        return;
+      case 'emitCapabilities':
+        capabilities$.next(c.capabilities);
+        return;
+      case 'saveCache': {
+        const docs = cacheForm(c.documents);
+        const { cache } = stores();
+        write(() => cache.save(docs));
+        return;
+      }
+      case 'saveJournal': {
+        const records = c.journal.map((e) => ({ id: e.id, operation: e.operation }));
+        const { journal } = stores();
+        write(() => journal.save(records));
+        return;
+      }
+      case 'emitData': {
+        const data = extract(c.documents, c.discovery);
+        if (data === null) return;
+        emitIfChanged('addressbook', addressbook$, data.addressbook);
+        emitIfChanged('presenceRules', presenceRules$, data.presenceRules);
+        emitIfChanged('dialogRules', dialogRules$, data.dialogRules);
+        emitIfChanged('icon', icon$, data.icon);
+        emitIfChanged('offlineStatus', offlineStatus$, data.offlineStatus);
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  const extract = (
+    documents: DocumentStore,
+    discovery: { root: string; presRulesAuid: string; supported: readonly DocumentName[] } | null,
+  ): ExtractedData | null => {
+    const docs: SyncDocuments = {};
+    for (const n of DOCUMENT_NAMES) {
+      const d = documents[n];
+      if (d !== undefined) docs[n] = d?.root ?? null;
+    }
+    const present = DOCUMENT_NAMES.filter((n) => documents[n]);
+    const ctx: SyncContext = {
+      xcapRoot: discovery?.root ?? settings?.xcap?.root ?? '',
+      xui: xuiOf(settings!),
+      presRulesAuid: discovery?.presRulesAuid ?? PRES_RULES_AUIDS[0],
+      supported: discoveryNames ?? new Set(discovery?.supported ?? present),
+    };
+    const iconLocation = documents['pres-content']?.headers?.['x-alternative-location'];
+    try {
+      return extractData(docs, ctx, iconLocation !== undefined ? { iconLocation } : {});
+    } catch (e) {
+      error$.next(toXcapError(e, 'storage'));
+      return null;
+    }
+  };
+
+  const machine: Subscription = runMachine(input$, ports).subscribe((step) => {
+    const next = step.context.state;
+    discoveryNames = step.context.discovery ? new Set(step.context.discovery.supported) : null;
+    if (next !== state) {
+      const prev = state;
+      state = next;
+      state$.next({ prev, state: next });
+    }
+    for (const c of step.commands) onCommand(c);
+    for (const l of stepListeners) l(step);
+  });
+  void machine;
+
+  // --- settings ---------------------------------------------------------------------------
+  const firstSettings = firstValueFrom(settings$);
+  // load() reports a settings stream that ends without a value; nobody else must see it.
+  firstSettings.catch(() => undefined);
+  settings$.subscribe({
+    next: (s) => {
+      const kind = classifySettingsChange(settings, s);
+      const first = settings === null;
+      settings = s;
+      if (!first) input$.next({ type: 'settingsChanged', settings: s, kind });
+    },
+    error: (e: unknown) => error$.next(toXcapError(e, 'storage')),
+  });
+
+  // --- load / start / stop ----------------------------------------------------------------
+  let loading: Promise<void> | null = null;
+  let loaded = false;
+  const pending: JournalEntry[] = [];
+  const load = (): Promise<void> => {
+    loading ??= (async () => {
+      await firstSettings;
+      const { cache, journal } = stores();
+      const [cached, records] = await Promise.all([cache.load(), journal.load()]);
+      const documents: DocumentStore = {};
+      for (const n of DOCUMENT_NAMES) {
+        const d = cached[n];
+        if (d === undefined) continue;
+        try {
+          documents[n] = {
+            content: d.content,
+            etag: d.etag,
+            root: ports.engine.parse(d.content),
+            ...(d.headers ? { headers: d.headers } : {}),
+          };
+        } catch (e) {
+          // A corrupt cache entry is refetched unconditionally; report it once.
+          error$.next(toXcapError(e, 'storage'));
+        }
+      }
+      const entries = records.map((r) => ({ id: r.id, operation: r.operation }));
+      input$.next({ type: 'loaded', documents, journal: entries });
+      loaded = true;
+      if (pending.length > 0) input$.next({ type: 'journalAppended', entries: pending.splice(0) });
+    })();
+    return loading;
+  };
+
+  const waitForState = (target: XcapState): Promise<void> =>
+    new Promise((resolve) => {
+      if (state === target) return resolve();
+      const l = (step: MachineStep): void => {
+        if (step.context.state === target) {
+          stepListeners.delete(l);
+          resolve();
+        }
+      };
+      stepListeners.add(l);
+    });
+
+  let starting: Promise<void> | null = null;
+  const start = (): Promise<void> => {
+    if (starting) return starting;
+    if (state !== 'stopped') return Promise.resolve();
+    starting = (async () => {
+      try {
+        await load();
+        if (state !== 'stopped') return;
+        lifecycle$.next('willStart');
+        input$.next({ type: 'started', settings: settings! });
+        lifecycle$.next('didStart');
+      } finally {
+        starting = null;
+      }
+    })();
+    return starting;
+  };
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      try {
+        if (starting) await starting;
+        if (state === 'stopped') return;
+        lifecycle$.next('willEnd');
+        const stopped = waitForState('stopped');
+        input$.next({ type: 'stopRequested' });
+        await stopped;
+        await writes;
+        lifecycle$.next('didEnd');
+      } finally {
+        stopping = null;
+      }
+    })();
+    return stopping;
+  };
+
+  // --- journal and transactions -----------------------------------------------------------
+  let depth = 0;
+  const queued: JournalEntry[] = [];
+  const append = (entries: JournalEntry[]): void => {
+    if (entries.length === 0) return;
+    if (loaded) {
+      input$.next({ type: 'journalAppended', entries });
+      return;
+    }
+    // Not loaded yet: the stored journal must come first; load now and append after it.
+    pending.push(...entries);
+    load().catch((e: unknown) => error$.next(toXcapError(e, 'storage')));
+  };
+  const journal = (operation: OperationData): void => {
+    const entry = { id: generateId(), operation };
+    if (depth > 0) queued.push(entry);
+    else append([entry]);
+  };
+  const startTransaction = (): void => {
+    depth++;
+  };
+  const commitTransaction = (): void => {
+    if (depth === 0) return;
+    depth--;
+    if (depth === 0) append(queued.splice(0));
+  };
+  const transaction = <T>(fn: () => T): T => {
+    startTransaction();
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      commitTransaction();
+      throw e;
+    }
+    if (result instanceof Promise) {
+      return result.finally(commitTransaction) as T;
+    }
+    commitTransaction();
+    return result;
+  };
+
+  return {
+    state$: state$.asObservable(),
+    capabilities$: capabilities$.asObservable(),
+    addressbook$: addressbook$.asObservable(),
+    presenceRules$: presenceRules$.asObservable(),
+    dialogRules$: dialogRules$.asObservable(),
+    icon$: icon$.asObservable(),
+    offlineStatus$: offlineStatus$.asObservable(),
+    lifecycle$: lifecycle$.asObservable(),
+    error$: error$.asObservable(),
+    trace$: trace$.asObservable(),
+    get state() {
+      return state;
+    },
+    load,
+    start,
+    stop,
+    transaction,
+    startTransaction,
+    commitTransaction,
+    addGroup: (g) => journal(operations.addGroup(g)),
+    updateGroup: (g, ch) => journal(operations.updateGroup(g, ch)),
+    removeGroup: (g) => journal(operations.removeGroup(g)),
+    addContact: (c) => journal(operations.addContact(c)),
+    updateContact: (c, ch) => journal(operations.updateContact(c, ch)),
+    removeContact: (c) => journal(operations.removeContact(c)),
+    addContactUri: (c, u) => journal(operations.addContactUri(c, u)),
+    updateContactUri: (c, u, ch) => journal(operations.updateContactUri(c, u, ch)),
+    removeContactUri: (c, u) => journal(operations.removeContactUri(c, u)),
+    addGroupMember: (g, c) => journal(operations.addGroupMember(g, c)),
+    removeGroupMember: (g, c) => journal(operations.removeGroupMember(g, c)),
+    addPolicy: (p) => journal(operations.addPolicy(p)),
+    updatePolicy: (p, ch) => journal(operations.updatePolicy(p, ch)),
+    removePolicy: (p) => journal(operations.removePolicy(p)),
+    setDefaultPresencePolicy: (p) => journal(operations.setDefaultPresencePolicy(p)),
+    setDefaultDialogPolicy: (p) => journal(operations.setDefaultDialogPolicy(p)),
+    setStatusIcon: (i) => journal(operations.setStatusIcon(i)),
+    setOfflineStatus: (s) => journal(operations.setOfflineStatus(s)),
+  };
+}
+
+/** The cache form of the known documents (absent ones are not stored). */
+function cacheForm(
+  documents: DocumentStore,
+): Record<string, { content: string; etag: string | null; headers?: Record<string, string> }> {
+  const out: Record<
+    string,
+    { content: string; etag: string | null; headers?: Record<string, string> }
+  > = {};
+  for (const n of DOCUMENT_NAMES) {
+    const d: StoredDocument | null | undefined = documents[n];
+    if (!d) continue;
+    out[n] = {
+      content: d.content,
+      etag: d.etag,
+      ...(d.headers ? { headers: { ...d.headers } } : {}),
+    };
+  }
+  return out;
+}
