@@ -23,7 +23,7 @@ START_TIMEOUT="${RXCAP_START_TIMEOUT:-20}"
 TCP_BUF=$((8 * 1024 * 1024))
 SHM_MB="${RXCAP_SHM_MB:-2048}"
 PKG_MB="${RXCAP_PKG_MB:-128}"
-CHILDREN="${RXCAP_CHILDREN:-1}"
+CHILDREN="${RXCAP_CHILDREN:-2}"
 
 fail() {
   echo "test-server: $*" >&2
@@ -105,12 +105,21 @@ subst CHILDREN "$CHILDREN"
 subst XCAP_ROOT_URL "http://$HOST:$XCAP_PORT/xcap-root"
 printf '%s\n' "$cfg" >"$run/kamailio.cfg"
 
+# ---- sqlite busy timeout for Kamailio's connections (see sqlite-busy-timeout.c) ----
+preload=""
+if command -v cc >/dev/null 2>&1 &&
+  cc -O2 -shared -fPIC -o "$run/sqlite-busy-timeout.so" "$here/sqlite-busy-timeout.c" -ldl 2>>"$run/kamailio.log"; then
+  preload="$run/sqlite-busy-timeout.so"
+else
+  echo "test-server: warning: no C compiler, sqlite writers may fail with 'database is locked'" >&2
+fi
+
 kamailio -c -f "$run/kamailio.cfg" >"$run/kamailio.log" 2>&1 || fail "kamailio.cfg does not pass kamailio -c"
 
 # ---- start in the background ----
 # -DD: no daemon fork, so $! is the main process and an early exit shows at once; setsid gives
 # it its own process group (stop.sh may SIGKILL that group), and it outlives this script.
-setsid kamailio -DD -f "$run/kamailio.cfg" -P "$run/kamailio.pid" -m "$SHM_MB" -M "$PKG_MB" \
+LD_PRELOAD="$preload" setsid kamailio -DD -f "$run/kamailio.cfg" -P "$run/kamailio.pid" -m "$SHM_MB" -M "$PKG_MB" \
   -E -Y "$run" -w "$run" >>"$run/kamailio.log" 2>&1 </dev/null &
 bgpid=$!
 

@@ -136,6 +136,7 @@ class RawSubscriber {
 
   private receive(text: string): void {
     const m = parseSip(text);
+    if (process.env.RXCAP_SIP_DEBUG) console.log(`<<< ${this.transport}\n${text}`);
     if (m.startLine.startsWith('NOTIFY ')) {
       // RFC 6665 §4.1.3: every NOTIFY in the dialog gets a 2xx.
       const copy = ['via', 'from', 'to', 'call-id', 'cseq']
@@ -224,6 +225,11 @@ class RawSubscriber {
     const ha1 = md5(`${this.user.username}:${realm}:${this.user.password}`);
     const response = md5(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${md5(`${method}:${uri}`)}`);
     return `Digest username="${this.user.username}", realm="${realm}", nonce="${nonce}", uri="${uri}", algorithm=MD5, qop=auth, nc=${nc}, cnonce="${cnonce}", response="${response}"`;
+  }
+
+  /** Ends the subscription (RFC 6665 §4.1.2.3: in-dialog SUBSCRIBE with Expires: 0). */
+  async unsubscribe(): Promise<SipMessage> {
+    return this.subscribe(0);
   }
 
   shutdown(): void {
@@ -321,6 +327,11 @@ describe.each<[Transport, number]>([
     expect(deleted.body).toContain(
       `<document sel="${sel}" previous-etag="${put2.etag.replaceAll('"', '')}"/>`,
     );
+
+    const bye = await sub.unsubscribe();
+    expect(bye.startLine).toMatch(/^SIP\/2\.0 20[02] /);
+    const last = await sub.next(isNotify);
+    expect(hdr(last, 'subscription-state')).toMatch(/^terminated/);
   });
 });
 

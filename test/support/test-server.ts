@@ -113,8 +113,9 @@ export function documentUrl(user: TestUser, auid: string, filename = 'index'): s
 }
 
 /**
- * Deletes every XCAP document of a user straight from the server's sqlite database (no HTTP,
- * so it needs no Digest client); use it in `beforeEach` to start from an empty account.
+ * Deletes every XCAP document of a user, and the user's stored xcap-diff body, straight from
+ * the server's sqlite database (no HTTP, so it needs no Digest client, and no NOTIFY is sent);
+ * use it in `beforeEach` to start from an empty account.
  *
  * @example
  * beforeEach(() => wipeUserDocuments(testServer().users.alice));
@@ -128,6 +129,7 @@ export function wipeUserDocuments(user: TestUser): void {
     '-cmd',
     '.timeout 5000',
     env.dbFile,
-    `DELETE FROM xcap WHERE username = ${quote(user.username)} AND domain = ${quote(env.domain)};`,
+    `DELETE FROM xcap WHERE username = ${quote(user.username)} AND domain = ${quote(env.domain)};` +
+      ` DELETE FROM presentity WHERE username = ${quote(user.username)} AND domain = ${quote(env.domain)} AND event = 'xcap-diff';`,
   ]);
 }
