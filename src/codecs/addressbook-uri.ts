@@ -8,24 +8,9 @@
  * non-pchar octets), because a plain `[@name="x"]` is not an `xs:anyURI` (quirk 13).
  */
 
-const decoder = new TextDecoder('utf-8');
+import { decodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
 
-/**
- * Percent-decodes a stored URI value like Python's `unquote`: runs of `%XX` are decoded as
- * UTF-8 (invalid sequences become U+FFFD), other text is kept.
- *
- * @example decodeUriValue('sip%3Abob%40example.com') // 'sip:bob@example.com'
- * @example decodeUriValue('sip:bob@example.com') // unchanged
- */
-export function decodeUriValue(value: string): string {
-  if (!value.includes('%')) return value;
-  return value.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
-    const bytes = new Uint8Array(run.length / 3);
-    for (let i = 0; i < bytes.length; i++)
-      bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
-    return decoder.decode(bytes);
-  });
-}
+export { decodeUriValue };
 
 /** True when two stored URI values mean the same URI. @example sameUri('sip%3Aa%40b', 'sip:a@b') // true */
 export function sameUri(a: string, b: string): boolean {
@@ -76,7 +61,7 @@ export function documentUri(root: string, auid: string, xui: string, filename = 
  * // 'http://h/xcap-root/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list%5B@name=%22oma_buddylist%22%5D'
  */
 export function listAnchor(root: string, xui: string, listName: string): string {
-  return `${documentUri(root, 'resource-lists', xui)}/~~/resource-lists/${encodePathSegment(
-    `list[@name="${listName}"]`,
-  )}`;
+  return encodeXcapUriInDocument(
+    `${documentUri(root, 'resource-lists', xui)}/~~/resource-lists/list[@name="${listName}"]`,
+  );
 }

@@ -22,6 +22,7 @@ import {
 } from '../codecs/addressbook.js';
 import { type Prefixes, setChildren } from '../codecs/addressbook-xml-edit.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import { Pidf } from '../codecs/pidf.js';
 import { parseXml } from '../codecs/xml/parse.js';
 import { attr, is, NS, sameElement, type XmlElement, type XmlNode } from '../codecs/xml/tree.js';
 import { Contact, type ContactData } from '../model/contact.js';
@@ -384,6 +385,7 @@ function run(docs: Documents, op: Operation, ctx: JournalContext): Step {
 export function parsePidf(xml: string): XmlElement {
   const doc = parseXml(xml);
   if (!is(doc, NS.pidf, 'presence')) throw new Error('not a PIDF document (RFC 3863 <presence>)');
+  Pidf.parse(xml); // the PIDF codec's checks (entity, tuple ids...)
   return doc;
 }
 

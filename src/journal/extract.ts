@@ -5,6 +5,7 @@
  */
 import { ADDRESSBOOK_LIST, decodeAddressbookList } from '../codecs/addressbook.js';
 import { documentUri } from '../codecs/addressbook-uri.js';
+import { Pidf } from '../codecs/pidf.js';
 import { serializeXml } from '../codecs/xml/serialize.js';
 import { is, NS } from '../codecs/xml/tree.js';
 import { Addressbook, DialogRules, PresenceRules } from '../model/addressbook.js';
@@ -12,7 +13,7 @@ import { Contact } from '../model/contact.js';
 import { ContactURI } from '../model/contact-uri.js';
 import { Group } from '../model/group.js';
 import type { Icon } from '../model/icon.js';
-import { OfflineStatus, RawPidf } from '../model/offline-status.js';
+import { OfflineStatus } from '../model/offline-status.js';
 import { Policy } from '../model/policy.js';
 import { iconFromDocument } from './icon-document.js';
 import { topList } from './list-edit.js';
@@ -25,7 +26,8 @@ export interface ExtractedData {
   presenceRules: PresenceRules;
   dialogRules: DialogRules;
   icon: Icon | null;
-  offlineStatus: OfflineStatus | null;
+  /** The stored PIDF; null when there is none or the PIDF codec cannot decode it. */
+  offlineStatus: OfflineStatus<Pidf> | null;
 }
 
 function attempt<T>(fn: () => T): T | undefined {
@@ -112,7 +114,7 @@ export function extractData(
       : null,
     offlineStatus:
       pidf && is(pidf, NS.pidf, 'presence')
-        ? (attempt(() => new OfflineStatus(new RawPidf(serializeXml(pidf)))) ?? null)
+        ? (attempt(() => new OfflineStatus(Pidf.parse(serializeXml(pidf)))) ?? null)
         : null,
   };
 }
