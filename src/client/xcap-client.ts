@@ -13,6 +13,7 @@ import {
   XCAP_NAMESPACE_MIME,
 } from '../codecs/applications.js';
 import { parseXcapError } from '../codecs/xcap-error.js';
+import { XcapValidationError } from '../errors.js';
 import { AuthSession } from './auth-session.js';
 import { XcapHttpError, XcapTimeoutError } from './errors.js';
 import { formatEtag, parseEtag, type StarQuoting } from './etag.js';
@@ -114,7 +115,7 @@ export class XcapClient {
   readonly #scheduler: SchedulerLike;
 
   constructor(options: XcapClientOptions) {
-    this.root = options.root;
+    this.root = checkRoot(options.root);
     this.xui = options.xui;
     this.username = options.username ?? defaultUsername(options.xui);
     this.#session = new AuthSession(
@@ -296,6 +297,30 @@ export function mimeTypeFor(auid: string, kind: NodeKind | undefined): string {
     default:
       return APPLICATIONS[auid]?.mimeType ?? 'application/xml';
   }
+}
+
+/**
+ * The root must be an absolute http(s) URI without credentials in it: URLs end up in error
+ * messages, so `http://user:pass@host/` would leak the password (and Digest is the way to
+ * authenticate anyway).
+ */
+function checkRoot(root: string): string {
+  let u: URL;
+  try {
+    u = new URL(root);
+  } catch {
+    throw new XcapValidationError('XCAP root is not an absolute URI', 'root');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new XcapValidationError(`XCAP root must be http or https, not ${u.protocol}`, 'root');
+  if (u.username !== '' || u.password !== '')
+    throw new XcapValidationError(
+      'XCAP root must not contain credentials; use username/password',
+      'root',
+    );
+  if (u.search !== '' || u.hash !== '')
+    throw new XcapValidationError('XCAP root must not have a query or fragment', 'root');
+  return root;
 }
 
 function httpError(res: RawResponse, url: string, method: string): XcapHttpError {

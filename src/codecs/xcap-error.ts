@@ -23,7 +23,11 @@ export interface XcapUniquenessConflict {
   readonly altValues: readonly string[];
 }
 
-/** A parsed xcap-error document. Unknown conditions keep their element's local name as type. */
+/**
+ * A parsed xcap-error document, discriminated by `type`. Conditions this version does not know
+ * (future RFCs, vendor elements) come as `type: 'unknown'` with the element's `condition`
+ * name and the element itself, so that `type` narrows cleanly.
+ */
 export type XcapErrorDetails =
   | { readonly type: SimpleXcapErrorType; readonly phrase?: string }
   | { readonly type: 'no-parent'; readonly phrase?: string; readonly ancestor?: string }
@@ -38,7 +42,15 @@ export type XcapErrorDetails =
       /** The extension's child elements (application-specific conditions). */
       readonly elements: readonly XmlElement[];
     }
-  | { readonly type: string & {}; readonly phrase?: string; readonly element?: XmlElement };
+  | {
+      readonly type: 'unknown';
+      readonly phrase?: string;
+      /** Local name of the unknown condition element. */
+      readonly condition: string;
+      /** Its namespace URI. */
+      readonly ns: string;
+      readonly element: XmlElement;
+    };
 
 /**
  * Reads the error condition out of an xcap-error document. Returns undefined for anything that
@@ -71,7 +83,9 @@ export function xcapErrorFromElement(root: XmlElement): XcapErrorDetails | undef
   if (cond === undefined) return undefined;
   const phraseAttr = cond.attributes.find((a) => a.ns === '' && a.name === 'phrase');
   const phrase = phraseAttr ? { phrase: phraseAttr.value } : {};
-  if (cond.ns !== NS.xcapError) return { type: cond.name, ...phrase, element: cond };
+  const unknown = () =>
+    ({ type: 'unknown', ...phrase, condition: cond.name, ns: cond.ns, element: cond }) as const;
+  if (cond.ns !== NS.xcapError) return unknown();
   switch (cond.name) {
     case 'no-parent': {
       const ancestor = children(cond, NS.xcapError, 'ancestor')[0];
@@ -102,6 +116,6 @@ export function xcapErrorFromElement(root: XmlElement): XcapErrorDetails | undef
     case 'constraint-failure':
       return { type: cond.name, ...phrase };
     default:
-      return { type: cond.name, ...phrase, element: cond };
+      return unknown();
   }
 }

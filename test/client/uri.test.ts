@@ -131,3 +131,22 @@ describe('defaultUsername', () => {
     );
   });
 });
+
+describe('XcapClient root validation', () => {
+  it.each([
+    ['not a URI', 'xcap.example.com/root'],
+    ['other scheme', 'ftp://xcap.example.com/root'],
+    ['credentials in the root', 'http://alice:secret@xcap.example.com/root'],
+    ['query', 'http://xcap.example.com/root?x=1'],
+  ])('refuses %s', (_n, root) => {
+    let err: unknown;
+    try {
+      new XcapClient({ root, xui: 'sip:a@b' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(XcapValidationError);
+    expect((err as XcapValidationError).field).toBe('root');
+    expect(String((err as Error).message)).not.toContain('secret');
+  });
+});

@@ -62,7 +62,7 @@ describe('parseXcapError (RFC 4825 §11)', () => {
       doc('<extension><x:quota-exceeded xmlns:x="urn:example:x" limit="5"/></extension>'),
     );
     expect(r?.type).toBe('extension');
-    const elements = (r as unknown as { elements: { ns: string; name: string }[] }).elements;
+    const elements = r?.type === 'extension' ? r.elements : [];
     expect(elements.map((e) => [e.ns, e.name])).toEqual([['urn:example:x', 'quota-exceeded']]);
   });
 
@@ -72,11 +72,26 @@ describe('parseXcapError (RFC 4825 §11)', () => {
     ).toEqual({ type: 'cannot-delete', phrase: 'x' });
   });
 
-  it('keeps an unknown condition by its local name', () => {
+  it('keeps an unknown condition as type unknown with its name and namespace', () => {
     expect(parseXcapError(doc('<future-condition phrase="f"/>'))).toMatchObject({
-      type: 'future-condition',
+      type: 'unknown',
+      condition: 'future-condition',
+      ns: 'urn:ietf:params:xml:ns:xcap-error',
       phrase: 'f',
     });
+    expect(parseXcapError(doc('<v:quota xmlns:v="urn:vendor"/>'))).toMatchObject({
+      type: 'unknown',
+      condition: 'quota',
+      ns: 'urn:vendor',
+    });
+  });
+
+  it('narrows on type (uniqueness-failure exposes exists without casts)', () => {
+    const d = parseXcapError(
+      doc('<uniqueness-failure><exists field="a/@b"/></uniqueness-failure>'),
+    );
+    const fields = d?.type === 'uniqueness-failure' ? d.exists.map((e) => e.field) : [];
+    expect(fields).toEqual(['a/@b']);
   });
 
   it.each([
