@@ -36,7 +36,7 @@ export class SipUnavailableError extends XcapError {
 }
 
 /** A sip.js `transportConstructor` (sip.js `UserAgentOptions.transportConstructor`). */
-export type SipTransportConstructor = new (logger: unknown, options?: unknown) => SipTransport;
+export type SipTransportConstructor = new (logger: never, options?: never) => SipTransport;
 
 /** Everything one sip.js user agent needs. */
 export interface SipJsPortOptions {
