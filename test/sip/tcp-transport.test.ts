@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { splitSipStream, TcpTransport } from '../../src/sip/tcp-transport.js';
 
 function holder(...chunks: string[]) {
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   const h = {
     takeBuffer: () => buf,
     keepBuffer: (rest: Buffer) => {
