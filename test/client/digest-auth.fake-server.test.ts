@@ -209,6 +209,43 @@ describe('Digest authentication against a fake server', () => {
   });
 });
 
+describe('nonce bookkeeping (fake server)', () => {
+  it('concurrent requests on one cached nonce use distinct nonce counts', async () => {
+    const { server: s, stats } = await digestServer();
+    const client = new XcapClient({ root: s.root, xui: XUI, password: PASSWORD });
+    await lastValueFrom(client.get('resource-lists'));
+    await Promise.all([1, 2, 3].map(() => lastValueFrom(client.get('resource-lists'))));
+    const ncs = stats.authorizations.map((h) => parseAuthorization(h).nc);
+    expect(new Set(ncs).size).toBe(4);
+    expect(stats.accepted).toBe(4);
+    expect(stats.challenges).toBe(1);
+  });
+
+  it('switches to the nextnonce of Authentication-Info (RFC 7616 §3.5)', async () => {
+    const nonces: string[] = [];
+    server = await startFakeServer((req, res) => {
+      const a = parseAuthorization(req.headers.authorization);
+      if (!a.nonce) {
+        res.writeHead(401, {
+          'www-authenticate': `Digest realm="${REALM}", nonce="first", qop="auth"`,
+        });
+        return void res.end();
+      }
+      nonces.push(`${a.nonce}/${a.nc}`);
+      const ok = a.response === expectedDigest(a, PASSWORD, req.method);
+      res.writeHead(ok ? 200 : 403, {
+        'authentication-info': `nextnonce="next-${nonces.length}", qop=auth`,
+      });
+      res.end();
+    });
+    const client = new XcapClient({ root: server.root, xui: XUI, password: PASSWORD });
+    await lastValueFrom(client.get('resource-lists'));
+    await lastValueFrom(client.get('resource-lists'));
+    await lastValueFrom(client.get('resource-lists'));
+    expect(nonces).toEqual(['first/00000001', 'next-1/00000001', 'next-2/00000001']);
+  });
+});
+
 describe('credentials never leak (fake server)', () => {
   it('errors, their headers, JSON and inspect output contain no password, HA1 or Authorization', async () => {
     const secret = 'Sup3r-Secret-Pa55';

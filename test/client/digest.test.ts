@@ -175,3 +175,25 @@ describe('basicAuthorization', () => {
     expect(basicAuthorization('Aladdin', 'open sesame')).toBe('Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
   });
 });
+
+describe('qop=auth-int', () => {
+  it('hashes the entity body into HA2 (RFC 7616 §3.4.3)', () => {
+    const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+    const ch = challengeOf('Digest realm="r", nonce="n", qop="auth-int"');
+    expect(ch.qop).toBe('auth-int');
+    const r = {
+      username: 'u',
+      password: 'p',
+      method: 'PUT',
+      uri: '/x',
+      nc: 1,
+      cnonce: 'c',
+      body: '<a/>',
+    };
+    const ha2 = md5(`PUT:/x:${md5('<a/>')}`);
+    expect(digestResponse(ch, r)).toBe(md5(`${md5('u:r:p')}:n:00000001:c:auth-int:${ha2}`));
+  });
+  it('prefers auth when both are offered', () => {
+    expect(challengeOf('Digest realm="r", nonce="n", qop="auth-int,auth"').qop).toBe('auth');
+  });
+});
