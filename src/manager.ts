@@ -388,7 +388,11 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     stopping = (async () => {
       try {
         if (starting) await starting;
-        if (state === 'stopped') return;
+        if (state === 'stopped') {
+          // Still flush pending writes (journal saved by operations while stopped).
+          await writes;
+          return;
+        }
         lifecycle$.next('willEnd');
         const stopped = waitForState('stopped');
         input$.next({ type: 'stopRequested' });

@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BehaviorSubject,
+  filter,
+  firstValueFrom,
+  NEVER,
+  type Observable,
+  of,
+  takeUntil,
+  throwError,
+  timeout,
+} from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { XcapHttpError } from '../src/client/errors.js';
+import { XcapValidationError } from '../src/errors.js';
+import { createXcapManager } from '../src/manager.js';
+import { Group } from '../src/model/group.js';
+import { documentCache } from '../src/store/document-cache.js';
+import { journalStore } from '../src/store/journal-store.js';
+import { memoryStorage } from '../src/store/memory-storage.js';
+import type { Connection, DiffPort, XcapHttp } from '../src/streams/ports.js';
+import type { AccountSettings } from '../src/streams/settings.js';
+
+const FIXTURES = '/work/shared/fixtures/reference-layout';
+const ID = 'sip:alice@example.com';
+/** Nothing listens on port 9: every request fails with a real network error. */
+const UNREACHABLE = 'http://127.0.0.1:9/xcap-root';
+const account: AccountSettings = { id: ID, auth: { password: 'pw' }, xcap: { root: UNREACHABLE } };
+const fast = { initialDelay: 50, maxDelay: 200, factor: 2, jitter: 0 };
+
+function wait<T>(o: Observable<T>, pred: (v: T) => boolean, ms = 5_000): Promise<T> {
+  return firstValueFrom(o.pipe(filter(pred), timeout(ms)));
+}
+const group = (name: string) => new Group({ name });
+
+describe('createXcapManager (no server)', () => {
+  it('state$ replays { prev: null, state: stopped } to late subscribers', async () => {
+    const m = createXcapManager({ account });
+    expect(await firstValueFrom(m.state$)).toEqual({ prev: null, state: 'stopped' });
+    expect(m.state).toBe('stopped');
+  });
+
+  it('operation methods validate synchronously and journal nothing on bad input', async () => {
+    const storage = memoryStorage();
+    const m = createXcapManager({ account, storage });
+    expect(() => m.removeContact('1 not an id')).toThrow(XcapValidationError);
+    expect(() => m.setStatusIcon('icon.png' as never)).toThrow(XcapValidationError);
+    expect(() => m.setDefaultPresencePolicy('maybe')).toThrow(XcapValidationError);
+    await m.load();
+    await m.stop();
+    expect(await journalStore(storage, ID).load()).toEqual([]);
+  });
+
+  it('only the outermost commit saves the journal (nested transactions)', async () => {
+    const storage = memoryStorage();
+    const m = createXcapManager({ account, storage });
+    await m.load();
+    const saved = async () => {
+      await m.stop(); // flushes pending writes
+      return (await journalStore(storage, ID).load()).map(
+        (r) => (r.operation as { type: string }).type,
+      );
+    };
+    m.commitTransaction(); // without a start: no effect
+    m.startTransaction();
+    m.addGroup(group('A'));
+    m.startTransaction();
+    m.addGroup(group('B'));
+    m.commitTransaction();
+    expect(await saved()).toEqual([]);
+    m.commitTransaction();
+    expect(await saved()).toEqual(['addGroup', 'addGroup']);
+    const r = m.transaction(() => {
+      m.removeGroup('gone');
+      return 42;
+    });
+    expect(r).toBe(42);
+    expect(await saved()).toEqual(['addGroup', 'addGroup', 'removeGroup']);
+  });
+
+  it('transaction(fn) with an async fn commits after it settles', async () => {
+    const storage = memoryStorage();
+    const m = createXcapManager({ account, storage });
+    await m.load();
+    let release!: () => void;
+    const done = m.transaction(async () => {
+      m.addGroup(group('A'));
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      m.addGroup(group('B'));
+    });
+    await m.stop();
+    expect(await journalStore(storage, ID).load()).toEqual([]);
+    release();
+    await done;
+    await m.stop();
+    expect(await journalStore(storage, ID).load()).toHaveLength(2);
+  });
+
+  it('operations before load() come after the stored journal', async () => {
+    const storage = memoryStorage();
+    await journalStore(storage, ID).save([
+      { id: 'stored1', operation: { type: 'removeGroup', groupId: 'g1' } },
+    ]);
+    const m = createXcapManager({ account, storage });
+    m.removeGroup('g2');
+    await m.load();
+    await m.stop();
+    const records = await journalStore(storage, ID).load();
+    expect(records.map((r) => (r.operation as { groupId: string }).groupId)).toEqual(['g1', 'g2']);
+  });
+
+  it('load() emits the cached data, replayed to late subscribers', async () => {
+    const storage = memoryStorage();
+    const xml = (f: string) => readFileSync(join(FIXTURES, f), 'utf8');
+    await documentCache(storage, ID).save({
+      'resource-lists': { content: xml('resource-lists.xml'), etag: 'e1' },
+      'pres-rules': { content: xml('org.openmobilealliance.pres-rules.xml'), etag: 'e2' },
+    });
+    const expected = JSON.parse(xml('expected.json'));
+    const m = createXcapManager({ account, storage });
+    await m.load();
+    const ab = await firstValueFrom(m.addressbook$);
+    expect(ab.contacts.map((c) => c.name)).toEqual(
+      expected.addressbook.contacts.map((c: { name: string }) => c.name),
+    );
+    expect((await firstValueFrom(m.presenceRules$)).defaultPolicy).toBe(
+      expected.default_presence_policy,
+    );
+  });
+
+  it('lifecycle and states while the server is unreachable: retries, then stop() ends it', async () => {
+    const m = createXcapManager({ account, backoff: fast });
+    const lifecycle: string[] = [];
+    m.lifecycle$.subscribe((e) => lifecycle.push(e));
+    const states: string[] = [];
+    m.state$.subscribe((s) => states.push(`${s.prev}->${s.state}`));
+    const tries: string[] = [];
+    m.trace$.subscribe((t) => tries.push(`${t.method} ${t.auid} ${t.error}`));
+    await m.start();
+    expect(lifecycle).toEqual(['willStart', 'didStart']);
+    await wait(m.trace$, () => tries.length >= 3);
+    expect(tries.slice(0, 3)).toEqual(Array(3).fill('GET xcap-caps RXCAP_NETWORK'));
+    m.addGroup(group('offline'));
+    await m.stop();
+    expect(lifecycle).toEqual(['willStart', 'didStart', 'willEnd', 'didEnd']);
+    expect(states).toEqual([
+      'null->stopped',
+      'stopped->initializing',
+      'initializing->stopping',
+      'stopping->stopped',
+    ]);
+    // No retry after the stop.
+    const after = tries.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tries.length).toBe(after);
+  });
+
+  it('fake 401: reported on error$, no hammering; new credentials restart initializing', async () => {
+    const requests: string[] = [];
+    const fakeHttp = (c: Connection): XcapHttp => ({
+      get: (auid) => {
+        requests.push(`${auid}:${c.password}`);
+        return c.password === 'wrong'
+          ? throwError(
+              () =>
+                new XcapHttpError({
+                  status: 401,
+                  url: `${c.root}/${auid}`,
+                  method: 'GET',
+                  headers: {},
+                  body: '',
+                }),
+            )
+          : of({ status: 200, etag: 'c', body: '<bad' });
+      },
+      put: () => throwError(() => new Error('not used')),
+      delete: () => throwError(() => new Error('not used')),
+    });
+    const settings$ = new BehaviorSubject<AccountSettings>({
+      ...account,
+      auth: { password: 'wrong' },
+    });
+    const m = createXcapManager({ account: settings$, http: fakeHttp, backoff: fast });
+    const errors: unknown[] = [];
+    m.error$.subscribe((e) => errors.push(e));
+    await m.start();
+    await wait(m.error$, () => true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(requests).toEqual(['xcap-caps:wrong']);
+    expect((errors[0] as XcapHttpError).status).toBe(401);
+    expect(JSON.stringify(errors[0])).not.toContain('wrong');
+    settings$.next({ ...account, auth: { password: 'right' } });
+    // The fake answers garbage to the right password: a typed capabilities error, once.
+    await wait(m.error$, (e) => e.code !== 'RXCAP_HTTP');
+    expect(requests).toEqual(['xcap-caps:wrong', 'xcap-caps:right']);
+    expect(m.state).toBe('initializing');
+    await m.stop();
+  });
+
+  it('fake 401 on fetch: subscription settings renew only the subscription, a new root re-initializes', async () => {
+    const caps =
+      '<xcap-caps xmlns="urn:ietf:params:xml:ns:xcap-caps"><auids><auid>resource-lists</auid>' +
+      '<auid>rls-services</auid><auid>pres-rules</auid></auids><extensions/><namespaces/></xcap-caps>';
+    const requests: string[] = [];
+    const fakeHttp = (c: Connection): XcapHttp => ({
+      get: (auid) => {
+        requests.push(`${c.root} ${auid}`);
+        return auid === 'xcap-caps'
+          ? of({ status: 200, etag: 'c', body: caps })
+          : throwError(
+              () =>
+                new XcapHttpError({ status: 401, url: auid, method: 'GET', headers: {}, body: '' }),
+            );
+      },
+      put: () => throwError(() => new Error('not used')),
+      delete: () => throwError(() => new Error('not used')),
+    });
+    const watched: number[] = [];
+    const sip: DiffPort = {
+      watch: (s, control) => {
+        watched.push(s.subscribeInterval);
+        return NEVER.pipe(takeUntil(control.terminate$));
+      },
+    };
+    const settings$ = new BehaviorSubject<AccountSettings>(account);
+    const m = createXcapManager({ account: settings$, http: fakeHttp, sip, backoff: fast });
+    await m.start();
+    await wait(m.error$, () => true);
+    expect(m.state).toBe('fetching');
+    expect(requests).toEqual([`${UNREACHABLE} xcap-caps`, `${UNREACHABLE} resource-lists`]);
+    settings$.next({ ...account, sip: { subscribeInterval: 300 } });
+    expect(watched).toEqual([600, 300]);
+    expect(requests).toHaveLength(2);
+    const other = 'http://127.0.0.1:9/other';
+    settings$.next({ ...account, sip: { subscribeInterval: 300 }, xcap: { root: other } });
+    await wait(m.state$, (s) => s.state === 'fetching' && requests.length > 2);
+    expect(requests.slice(2)).toEqual([`${other} xcap-caps`, `${other} resource-lists`]);
+    expect(watched).toEqual([600, 300, 300]);
+    await m.stop();
+  });
+});
