@@ -6,6 +6,7 @@
  * deliberately tiny raw one (UDP, TCP and WebSocket framing only): the library's sip.js
  * subscriber is tested elsewhere.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
@@ -72,7 +73,7 @@ class RawSubscriber {
   private send: (text: string) => void = () => {};
   private close: () => void = () => {};
   private localPort = 0;
-  private readonly callId = `${token()}@rxcap.test`;
+  readonly callId = `${token()}@rxcap.test`;
   private readonly fromTag = token();
   private cseq = 0;
   private toTag = '';
@@ -81,6 +82,8 @@ class RawSubscriber {
   constructor(
     private readonly transport: Transport,
     private readonly user: TestUser,
+    /** Optional RFC 5875 §4.2 SUBSCRIBE body (a resource-lists document naming the documents). */
+    private readonly body = '',
   ) {}
 
   async open(): Promise<void> {
@@ -185,9 +188,10 @@ class RawSubscriber {
       `Expires: ${expires}`,
       ...(authorization ? [`Authorization: ${authorization}`] : []),
       `User-Agent: rxcap-test (${env.domain})`,
-      'Content-Length: 0',
+      ...(this.body ? ['Content-Type: application/resource-lists+xml'] : []),
+      `Content-Length: ${Buffer.byteLength(this.body)}`,
       '',
-      '',
+      this.body,
     ].join('\r\n');
   }
 
@@ -235,6 +239,17 @@ class RawSubscriber {
   shutdown(): void {
     this.close();
   }
+}
+
+/** Subscriptions the server holds for a Call-ID (read straight from its sqlite database). */
+function watcherRows(callId: string): number {
+  const out = execFileSync('sqlite3', [
+    '-cmd',
+    '.timeout 5000',
+    testServer().dbFile,
+    `SELECT count(*) FROM active_watchers WHERE callid = '${callId.replaceAll("'", "''")}';`,
+  ]);
+  return Number(out.toString().trim());
 }
 
 const isNotify = (m: SipMessage): boolean => m.startLine.startsWith('NOTIFY ');
@@ -364,6 +379,59 @@ describe('xcap-diff SUBSCRIBE authorization', () => {
       expect(answer.startLine).toMatch(/^SIP\/2\.0 401 /);
     } finally {
       sub.shutdown();
+    }
+  });
+});
+
+describe('xcap-diff subscriptions that end badly', () => {
+  it('keeps notifying a WebSocket subscriber after another one vanished without unsubscribing', async () => {
+    const user = poolUser(593);
+    wipeUserDocuments(user);
+    const gone = new RawSubscriber('ws', user);
+    await gone.open();
+    expect((await gone.subscribe()).startLine).toMatch(/^SIP\/2\.0 20[02] /);
+    await gone.next(isNotify);
+    expect(watcherRows(gone.callId)).toBe(1);
+    // Closed without an unsubscribe: the server must drop that subscription, else building its
+    // NOTIFY fails and the presence module skips the remaining watchers.
+    gone.shutdown();
+    for (let i = 0; i < 20 && watcherRows(gone.callId) > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(watcherRows(gone.callId)).toBe(0);
+
+    const sub = new RawSubscriber('ws', user);
+    try {
+      await sub.open();
+      expect((await sub.subscribe()).startLine).toMatch(/^SIP\/2\.0 20[02] /);
+      await sub.next(isNotify);
+      const put = await xcap(user, 'PUT', documentUrl(user, 'resource-lists'), doc(3));
+      expect(put.status).toBe(200);
+      const notify = await sub.next(isNotify);
+      expect(notify.body).toContain(`new-etag="${put.etag.replaceAll('"', '')}"`);
+      await sub.unsubscribe();
+    } finally {
+      sub.shutdown();
+      wipeUserDocuments(user);
+    }
+  });
+
+  it('accepts an RFC 5875 SUBSCRIBE body listing the documents', async () => {
+    const user = poolUser(594);
+    wipeUserDocuments(user);
+    const list = `<?xml version="1.0" encoding="UTF-8"?>\n<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list><entry uri="resource-lists/users/${user.id}/index"/></list></resource-lists>`;
+    const sub = new RawSubscriber('tcp', user, list);
+    try {
+      await sub.open();
+      expect((await sub.subscribe()).startLine).toMatch(/^SIP\/2\.0 20[02] /);
+      await sub.next(isNotify);
+      const put = await xcap(user, 'PUT', documentUrl(user, 'resource-lists'), doc(4));
+      const notify = await sub.next(isNotify);
+      expect(notify.body).toContain(`new-etag="${put.etag.replaceAll('"', '')}"`);
+      await sub.unsubscribe();
+    } finally {
+      sub.shutdown();
+      wipeUserDocuments(user);
     }
   });
 });
