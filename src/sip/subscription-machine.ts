@@ -313,10 +313,14 @@ export function subscriptionTransition(
     fx.push({ type: 'cancel', name: 'notify-wait' });
     // RFC 5875 §4.4.2: the first NOTIFY of a subscription carries full state: refetch what
     // changed while we were not subscribed. Later NOTIFYs name the changed documents.
-    if (st.fresh && n.state !== 'terminated') fx.push({ type: 'emit', event: { type: 'resync' } });
-    else if (n.body.trim() !== '') {
-      const event = changedEvent(n.body, ctx.xui);
-      if (event !== null) fx.push({ type: 'emit', event });
+    // While terminating, the final NOTIFY's body is of no use to a stopping manager.
+    if (st.phase !== 'terminating') {
+      if (st.fresh && n.state !== 'terminated')
+        fx.push({ type: 'emit', event: { type: 'resync' } });
+      else if (n.body.trim() !== '') {
+        const event = changedEvent(n.body, ctx.xui);
+        if (event !== null) fx.push({ type: 'emit', event });
+      }
     }
     next = { ...next, fresh: false };
     if (st.phase === 'terminating') return n.state === 'terminated' ? finish(next) : next;
