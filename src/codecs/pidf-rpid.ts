@@ -88,10 +88,12 @@ function decodeEnumerated(e: XmlElement): RpidEnumerated {
   const others: LangText[] = [];
   const extensions: XmlElement[] = [];
   for (const c of elementsOf(e)) {
-    if (c.ns !== RPID || c.attributes.length > 0 || elementsOf(c).length > 0) extensions.push(c);
-    else if (c.name === 'note') notes.push(langText(c));
-    else if (c.name === 'other') others.push(langText(c));
-    else values.push(c.name);
+    const simple = c.ns === RPID && elementsOf(c).length === 0;
+    const onlyLang = otherAttributes(c, ['xml:lang']).length === 0;
+    if (simple && c.name === 'note' && onlyLang) notes.push(langText(c));
+    else if (simple && c.name === 'other' && onlyLang) others.push(langText(c));
+    else if (simple && c.attributes.length === 0 && c.children.length === 0) values.push(c.name);
+    else extensions.push(c);
   }
   const id = attr(e, 'id');
   const from = attr(e, 'from');
