@@ -80,9 +80,10 @@ export interface XcapResponse {
 }
 
 /**
- * A fetched resource. `body` is the UTF-8 text (XCAP documents and fragments are UTF-8 XML,
- * RFC 4825 §5.2.4... §8.2.1); `bytes` the exact octets. A 304 answer to a conditional GET is a
- * resource with status 304 and an empty body.
+ * A fetched resource. `body` is the text decoded as UTF-8 (XCAP documents and fragments are
+ * UTF-8 XML: a server refuses anything else with `not-utf-8`, RFC 4825 §11.2); `bytes` the
+ * exact octets received. A 304 answer to a conditional GET is a resource with status 304 and
+ * an empty body; its `etag` is the server's, or the tag that was sent when the server omits it.
  */
 export interface XcapResource extends XcapResponse {
   readonly body: string;
@@ -200,7 +201,7 @@ export class XcapClient {
     auid: string,
     options: XcapPutOptions,
     body: string | Uint8Array | undefined,
-    accept: (res: RawResponse, url: string, kind: NodeKind | undefined) => T | undefined,
+    accept: (res: RawResponse, url: string) => T | undefined,
   ): Observable<T> {
     return new Observable<T>((subscriber) => {
       const ac = new AbortController();
@@ -232,7 +233,7 @@ export class XcapClient {
         )
         .then(
           (res) => {
-            const value = accept(res, url, kind);
+            const value = accept(res, url);
             if (value === undefined) subscriber.error(httpError(res, url, method));
             else {
               subscriber.next(value);

@@ -1,4 +1,4 @@
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   isTransient,
@@ -232,6 +232,27 @@ describe('XcapClient against a fake server: limits, timeouts, aborts', () => {
     expect(e).toBeInstanceOf(XcapTimeoutError);
     expect(e.phase).toBe('overall');
     expect(e.timeoutMs).toBe(150);
+  });
+
+  it('runs its timers on the injected scheduler (virtual time: a 60 s limit fires at once)', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    let arrived!: () => void;
+    const arrivedP = new Promise<void>((r) => {
+      arrived = r;
+    });
+    const { client } = await setup(() => arrived(), {
+      scheduler,
+      timeoutMs: 60_000,
+      timeouts: { headers: 120_000, body: 120_000 },
+    });
+    const result = failure(lastValueFrom(client.get('resource-lists')));
+    await arrivedP;
+    scheduler.maxFrames = 60_000; // run virtual time up to the overall limit only
+    scheduler.flush();
+    const e = (await result) as XcapTimeoutError;
+    expect(e).toBeInstanceOf(XcapTimeoutError);
+    expect(e.phase).toBe('overall');
+    expect(scheduler.now()).toBe(60_000);
   });
 
   it('maps connection refused to a transient XcapNetworkError', async () => {
