@@ -21,7 +21,13 @@ POOL_SIZE="${RXCAP_POOL_SIZE:-600}"
 START_TIMEOUT="${RXCAP_START_TIMEOUT:-20}"
 # 8 MiB: TCP read buffer, xcap_server buffer and per-connection write queue (5 MB documents fit).
 TCP_BUF=$((8 * 1024 * 1024))
-SHM_MB="${RXCAP_SHM_MB:-2048}"
+# Every TCP connection takes an 8 MiB read buffer from shared memory up front, so shared memory
+# bounds the number of simultaneous connections (6 GiB: ~700, enough for 500 benchmark accounts
+# connected at once). It is reserved, not used: untouched pages cost no RAM. Capped at half the RAM.
+mem_mb=$(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) / 1024))
+default_shm=$((mem_mb / 2 < 6144 ? mem_mb / 2 : 6144))
+default_shm=$((default_shm < 1024 ? 1024 : default_shm))
+SHM_MB="${RXCAP_SHM_MB:-$default_shm}"
 PKG_MB="${RXCAP_PKG_MB:-128}"
 CHILDREN="${RXCAP_CHILDREN:-2}"
 
