@@ -103,7 +103,12 @@ function watch(
           emit({ type: 'remoteChanged', documents: 'all' });
         } else {
           const names = namesOf(e.documents, settings);
-          if (names.length > 0) emit({ type: 'remoteChanged', documents: names });
+          if (names.length > 0)
+            emit({
+              type: 'remoteChanged',
+              documents: names,
+              etags: etagsOf(e.documents, names, settings),
+            });
         }
       },
       error: (err: unknown) => {
@@ -157,13 +162,30 @@ function watch(
   };
 }
 
-/** The document names a NOTIFY mentions (only the account's own documents). */
-function namesOf(documents: readonly DiffDocument[], settings: DiffSettings): DocumentName[] {
-  const presRulesAuid = settings.documents.find((p) =>
-    p.startsWith('org.openmobilealliance.pres-rules/'),
-  )
+/** The new ETag of each named document, as the NOTIFY gives it. */
+function etagsOf(
+  documents: readonly DiffDocument[],
+  names: readonly DocumentName[],
+  settings: DiffSettings,
+): Partial<Record<DocumentName, string | null>> {
+  const presRulesAuid = presRulesAuidOf(settings);
+  const out: Partial<Record<DocumentName, string | null>> = {};
+  for (const n of names) {
+    const d = documents.find((x) => x.auid === auidOf(n, presRulesAuid));
+    if (d) out[n] = d.newEtag;
+  }
+  return out;
+}
+
+function presRulesAuidOf(settings: DiffSettings): string {
+  return settings.documents.some((p) => p.startsWith('org.openmobilealliance.pres-rules/'))
     ? 'org.openmobilealliance.pres-rules'
     : 'pres-rules';
+}
+
+/** The document names a NOTIFY mentions (only the account's own documents). */
+function namesOf(documents: readonly DiffDocument[], settings: DiffSettings): DocumentName[] {
+  const presRulesAuid = presRulesAuidOf(settings);
   const auids = new Set(documents.map((d) => d.auid));
   return DOCUMENT_NAMES.filter((n) => auids.has(auidOf(n, presRulesAuid)));
 }

@@ -101,7 +101,12 @@ export type MachineEvent =
   | { readonly type: 'journalAppended'; readonly entries: readonly JournalEntry[] }
   | { readonly type: 'diffState'; readonly state: DiffState; readonly reason?: string }
   | { readonly type: 'diffFailed'; readonly error: XcapError }
-  | { readonly type: 'remoteChanged'; readonly documents: FetchScope }
+  | {
+      readonly type: 'remoteChanged';
+      readonly documents: FetchScope;
+      /** New ETags from the NOTIFY (null: deleted); documents we already hold are skipped. */
+      readonly etags?: Partial<Record<DocumentName, string | null>>;
+    }
   | { readonly type: 'pollTick' }
   | { readonly type: 'stopRequested' }
   /** A pipeline failed unexpectedly (a bug); it was restarted. */

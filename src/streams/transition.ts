@@ -5,7 +5,8 @@
  * and DESIGN §2's error policy (412 refetch and replay, 401/403 wait for new settings, 409
  * drop the offending operation). Transient failures never reach it: the pipelines retry them.
  */
-import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import { applicationOf, DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import { watchedDocumentUris } from '../codecs/xcap-diff.js';
 import type { XcapError } from '../errors.js';
 import type {
   Discovery,
@@ -234,8 +235,13 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (c.state !== 'fetching' && c.state !== 'updating') return result(c, [report(event.error)]);
       return result({ ...c, blocked: 'error' }, [report(event.error)]);
 
-    case 'remoteChanged':
-      return remoteChange(c, event.documents);
+    case 'remoteChanged': {
+      // A NOTIFY for a version we already hold (typically our own PUT) needs no fetch.
+      const etags = event.etags;
+      if (event.documents === 'all' || etags === undefined) return remoteChange(c, event.documents);
+      const names = event.documents.filter((n) => !alreadyHeld(c.documents[n], etags[n]));
+      return names.length === 0 ? same(c) : remoteChange(c, names);
+    }
 
     case 'pollTick':
       if (c.blocked === 'error') return retry(c, []);
@@ -316,8 +322,14 @@ function updateCommand(c: MachineContext): MachineCommand {
 }
 
 function subscribeCommand(c: MachineContext, discovery: Discovery): MachineCommand {
-  const xui = xuiOf(c.settings!);
-  const paths = discovery.supported.map((name) => documentPath(name, discovery, xui));
+  // The documents to watch, as RFC 5875 §4.4 wants them: relative to the XCAP root.
+  const paths = watchedDocumentUris(
+    xuiOf(c.settings!),
+    discovery.supported.map((name) => {
+      const app = applicationOf(name, discovery.presRulesAuid);
+      return { auid: app.auid, filename: app.filename };
+    }),
+  );
   return {
     type: 'subscribe',
     settings: diffSettingsOf(c.settings!, discovery.root, paths),
@@ -325,18 +337,18 @@ function subscribeCommand(c: MachineContext, discovery: Discovery): MachineComma
   };
 }
 
-/** `<auid>/users/<xui>/<filename>` of a document (RFC 4825 §6), for the diff subscription. */
-function documentPath(name: DocumentName, d: Discovery, xui: string): string {
-  const auid =
-    name === 'pres-rules'
-      ? d.presRulesAuid
-      : name === 'dialog-rules'
-        ? 'org.openxcap.dialog-rules'
-        : name === 'pres-content'
-          ? 'org.openmobilealliance.pres-content'
-          : name;
-  const filename = name === 'pres-content' ? 'oma_status-icon/index' : 'index';
-  return `${auid}/users/${encodeURIComponent(xui)}/${filename}`;
+function alreadyHeld(
+  known: DocumentStore[DocumentName],
+  newEtag: string | null | undefined,
+): boolean {
+  if (newEtag === undefined || known === undefined) return false;
+  if (newEtag === null) return known === null;
+  return known !== null && known.etag !== null && bareEtag(known.etag) === bareEtag(newEtag);
+}
+
+/** An ETag without weakness marker and quotes (servers differ in quoting, DESIGN §4). */
+function bareEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replaceAll('"', '');
 }
 
 function mergeScope(a: FetchScope | null, b: FetchScope): FetchScope {

@@ -9,6 +9,7 @@ import type { Addressbook } from '../../src/model/addressbook.js';
 import { Contact } from '../../src/model/contact.js';
 import { ContactURI } from '../../src/model/contact-uri.js';
 import { Group } from '../../src/model/group.js';
+import { nodeSipDiffPort } from '../../src/sip/node.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
 import { fileStorage } from '../../src/store/node.js';
 import type { StoragePort } from '../../src/store/storage-port.js';
@@ -212,5 +213,44 @@ describe('XcapManager against Kamailio', () => {
     expect(dr.defaultPolicy).toBe(expected.default_dialog_policy);
     const icon = await firstValueFrom(m.icon$);
     expect(icon?.mimeType).toBe(expected.status_icon.mime_type);
+  });
+});
+
+describe('XcapManager with xcap-diff (SIP over TCP) against Kamailio', () => {
+  const user = poolUser(103);
+  beforeEach(() => wipeUserDocuments(user));
+
+  it("learns of another manager's edit from the NOTIFY, without polling", async () => {
+    const env = testServer();
+    const withSip = {
+      ...account(user),
+      sip: { outboundProxy: `sip:${env.sip.tcp};transport=tcp`, transports: ['tcp' as const] },
+    };
+    // Polling every 10 minutes: only a NOTIFY can bring the change within the test.
+    const a = createXcapManager({
+      account: withSip,
+      backoff: fast,
+      pollPeriod: 600_000,
+      sip: nodeSipDiffPort(),
+    });
+    const b = createXcapManager({
+      account: withSip,
+      backoff: fast,
+      pollPeriod: 600_000,
+      sip: nodeSipDiffPort(),
+    });
+    managers.push(a, b);
+    await a.start();
+    await inSync(a);
+    await b.start();
+    await inSync(b);
+    const traces: TraceEntry[] = [];
+    b.trace$.subscribe((t) => traces.push(t));
+    a.addContact(bob());
+    const ab = await wait(b.addressbook$, hasContact('Bob'), 10_000);
+    expect(ab.contacts.map((c) => c.name)).toEqual(['Bob']);
+    // b fetched what the NOTIFY named and wrote nothing.
+    expect(traces.filter((t) => t.method !== 'GET')).toEqual([]);
+    expect(traces.some((t) => t.auid === 'resource-lists')).toBe(true);
   });
 });

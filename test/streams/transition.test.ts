@@ -145,7 +145,7 @@ const rows: Row[] = [
       expect(Object.keys(n.documents)).toEqual(['resource-lists']);
       const sub = cs.find((c) => c.type === 'subscribe');
       expect(sub?.type === 'subscribe' && sub.settings.documents).toContain(
-        'resource-lists/users/sip%3Aalice%40example.com/index',
+        'resource-lists/users/sip:alice@example.com/index',
       );
     },
   },
@@ -370,6 +370,29 @@ const rows: Row[] = [
     name: 'insync + remoteChanged -> fetch only the named documents',
     from: ctx('insync'),
     event: { type: 'remoteChanged', documents: ['pres-rules'] },
+    state: 'fetching',
+    commands: ['fetch'],
+    check: (_n, cs) => expect(fetchNames(cs)).toEqual([['pres-rules']]),
+  },
+  {
+    name: 'insync + remoteChanged for the version we hold (our own PUT) -> no fetch',
+    from: ctx('insync', { documents: { 'resource-lists': doc('"e1"') } }),
+    event: {
+      type: 'remoteChanged',
+      documents: ['resource-lists'],
+      etags: { 'resource-lists': 'e1' },
+    },
+    state: 'insync',
+    commands: [],
+  },
+  {
+    name: 'insync + remoteChanged with a new ETag -> fetch that document',
+    from: ctx('insync', { documents: { 'resource-lists': doc('e1'), 'pres-rules': doc('p1') } }),
+    event: {
+      type: 'remoteChanged',
+      documents: ['resource-lists', 'pres-rules'],
+      etags: { 'resource-lists': 'e1', 'pres-rules': 'p2' },
+    },
     state: 'fetching',
     commands: ['fetch'],
     check: (_n, cs) => expect(fetchNames(cs)).toEqual([['pres-rules']]),
