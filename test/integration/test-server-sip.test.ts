@@ -435,3 +435,56 @@ describe('xcap-diff subscriptions that end badly', () => {
     }
   });
 });
+
+describe('xcap-diff with sip.js', () => {
+  it('a sip.js Subscriber over WebSocket gets the NOTIFY of an XCAP PUT', async () => {
+    const user = poolUser(595);
+    wipeUserDocuments(user);
+    // Node 20 has no global WebSocket; sip.js's transport needs one (undici's is standard).
+    const g = globalThis as { WebSocket?: unknown };
+    const previous = g.WebSocket;
+    g.WebSocket = WebSocket;
+    const { UserAgent, Subscriber } = await import('sip.js');
+    const ua = new UserAgent({
+      uri: UserAgent.makeURI(user.id),
+      transportOptions: { server: testServer().sip.ws },
+      authorizationUsername: user.username,
+      authorizationPassword: user.password,
+      logLevel: 'error',
+    });
+    const bodies: string[] = [];
+    try {
+      await ua.start();
+      const target = UserAgent.makeURI(user.id);
+      if (target === undefined) throw new Error(`bad URI ${user.id}`);
+      const sub = new Subscriber(ua, target, 'xcap-diff', {
+        extraHeaders: ['Accept: application/xcap-diff+xml'],
+        expires: 600,
+      });
+      sub.delegate = {
+        onNotify: (n) => {
+          bodies.push(n.request.body);
+          n.accept();
+        },
+      };
+      await sub.subscribe();
+      for (let i = 0; i < 20 && bodies.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(bodies).toHaveLength(1);
+      const put = await xcap(user, 'PUT', documentUrl(user, 'resource-lists'), doc(5));
+      expect(put.status).toBe(200);
+      for (let i = 0; i < 20 && bodies.length === 1; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(bodies[1]).toContain(
+        `<document sel="resource-lists/users/${user.id}/index" new-etag="${put.etag.replaceAll('"', '')}"/>`,
+      );
+      await sub.unsubscribe();
+    } finally {
+      await ua.stop();
+      g.WebSocket = previous;
+      wipeUserDocuments(user);
+    }
+  });
+});
