@@ -7,10 +7,8 @@ import {
   asyncScheduler,
   firstValueFrom,
   isObservable,
-  type Observable,
   of,
   ReplaySubject,
-  type SchedulerLike,
   Subject,
   type Subscription,
 } from 'rxjs';
@@ -19,25 +17,25 @@ import { DOCUMENT_NAMES, type DocumentName, PRES_RULES_AUIDS } from './codecs/ap
 import type { XcapError } from './errors.js';
 import { type ExtractedData, extractData, operations } from './journal/index.js';
 import {
-  type ClientOptions,
   clientFactory,
   DEFAULT_BACKOFF,
   DEFAULT_POLL_PERIOD,
   defaultEngine,
   noDns,
 } from './manager-defaults.js';
+import type {
+  LifecycleEvent,
+  StateChange,
+  XcapManager,
+  XcapManagerOptions,
+} from './manager-types.js';
 import type { Addressbook, DialogRules, PresenceRules } from './model/addressbook.js';
-import type { Contact } from './model/contact.js';
-import type { ContactURI } from './model/contact-uri.js';
-import type { Group } from './model/group.js';
 import type { Icon } from './model/icon.js';
-import type { OfflineStatus, PidfLike } from './model/offline-status.js';
-import type { Policy } from './model/policy.js';
+import type { OfflineStatus } from './model/offline-status.js';
 import { generateId } from './model/validation.js';
 import { documentCache } from './store/document-cache.js';
 import { journalStore } from './store/journal-store.js';
 import { memoryStorage } from './store/memory-storage.js';
-import type { StoragePort } from './store/storage-port.js';
 import { toXcapError } from './streams/errors.js';
 import type {
   DocumentStore,
@@ -49,12 +47,7 @@ import type {
 } from './streams/events.js';
 import { type MachineStep, runMachine } from './streams/machine.js';
 import {
-  type BackoffPolicy,
   type Capabilities,
-  type DiffPort,
-  type DnsPort,
-  type DocumentEngine,
-  type HttpFactory,
   type OperationData,
   type PipelinePorts,
   type SyncContext,
@@ -66,107 +59,6 @@ import { type AccountSettings, classifySettingsChange, xuiOf } from './streams/s
 
 export type { XcapState } from './streams/events.js';
 export type { AccountSettings } from './streams/settings.js';
-
-/** Options of {@link createXcapManager}. */
-export interface XcapManagerOptions {
-  /** The account, or an Observable of it for live settings changes. */
-  readonly account: AccountSettings | Observable<AccountSettings>;
-  /** Where the cache and the journal live. Default: `memoryStorage()` (Node: pass `fileStorage(dir)`). */
-  readonly storage?: StoragePort;
-  /** All time (retries, polling, timeouts) goes through it. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-  /** Builds the XCAP client of a connection. Default: a memoized `XcapClient`. */
-  readonly http?: HttpFactory;
-  /** Options for the default XcapClient (ignored with `http`). */
-  readonly client?: ClientOptions;
-  /** The xcap-diff subscription. Default: unavailable (polling every 2 minutes). */
-  readonly sip?: DiffPort;
-  /** TXT lookups when `xcap.root` is not set. Default: none (Node: `nodeDns()`). */
-  readonly dns?: DnsPort;
-  /** Backoff of transient failures. Default 1 s doubling to 5 min, half jitter. */
-  readonly backoff?: Partial<BackoffPolicy>;
-  /** Polling period while xcap-diff is down, ms. Default 120000 (the seed). */
-  readonly pollPeriod?: number;
-  /** Randomness for the jitter, in [0, 1). */
-  readonly random?: () => number;
-  /** Document functions (tests). Default: src/codecs + src/journal. */
-  readonly engine?: DocumentEngine;
-}
-
-/** A state change, as the seed's XCAPManagerDidChangeState. */
-export interface StateChange {
-  readonly prev: XcapState | null;
-  readonly state: XcapState;
-}
-
-/** The seed's notifications XCAPManagerWillStart / DidStart / WillEnd / DidEnd. */
-export type LifecycleEvent = 'willStart' | 'didStart' | 'willEnd' | 'didEnd';
-
-/**
- * The XCAP manager (DESIGN §3; the seed's XCAPManager).
- *
- * @example
- * ```ts
- * const manager = createXcapManager({ account: { id: 'alice@example.com', auth: { password } ,
- *   xcap: { root: 'https://xcap.example.com/xcap-root' } } });
- * manager.addressbook$.subscribe((ab) => render(ab));
- * await manager.load(); await manager.start();
- * manager.addContact(new Contact({ name: 'Bob', uris: [new ContactURI({ uri: 'sip:bob@example.com' })] }));
- * ```
- */
-export interface XcapManager {
-  readonly state$: Observable<StateChange>;
-  readonly capabilities$: Observable<Capabilities>;
-  readonly addressbook$: Observable<Addressbook>;
-  readonly presenceRules$: Observable<PresenceRules>;
-  readonly dialogRules$: Observable<DialogRules>;
-  readonly icon$: Observable<Icon | null>;
-  readonly offlineStatus$: Observable<OfflineStatus | null>;
-  readonly lifecycle$: Observable<LifecycleEvent>;
-  readonly error$: Observable<XcapError>;
-  /** Every HTTP exchange: method, URL, status, ETag, size. Never credentials or bodies. */
-  readonly trace$: Observable<TraceEntry>;
-  /** The current state. */
-  readonly state: XcapState;
-  /** Loads the cache and the journal (once); data streams emit when the cache has data. */
-  load(): Promise<void>;
-  /** Starts syncing; resolves after `didStart` (not after the first sync). */
-  start(): Promise<void>;
-  /** Stops; resolves when the xcap-diff subscription is terminated and writes are flushed. */
-  stop(): Promise<void>;
-  /** Runs `fn` inside a transaction (a returned Promise is awaited before the commit). */
-  transaction<T>(fn: () => T): T;
-  startTransaction(): void;
-  commitTransaction(): void;
-  addGroup(group: Group): void;
-  updateGroup(group: Group | string, changes: Parameters<typeof operations.updateGroup>[1]): void;
-  removeGroup(group: Group | string): void;
-  addContact(contact: Contact): void;
-  updateContact(
-    contact: Contact | string,
-    changes: Parameters<typeof operations.updateContact>[1],
-  ): void;
-  removeContact(contact: Contact | string): void;
-  addContactUri(contact: Contact | string, uri: ContactURI): void;
-  updateContactUri(
-    contact: Contact | string,
-    uri: ContactURI | string,
-    changes: Parameters<typeof operations.updateContactUri>[2],
-  ): void;
-  removeContactUri(contact: Contact | string, uri: ContactURI | string): void;
-  addGroupMember(group: Group | string, contact: Contact | string): void;
-  removeGroupMember(group: Group | string, contact: Contact | string): void;
-  addPolicy(policy: Policy): void;
-  updatePolicy(
-    policy: Policy | string,
-    changes: Parameters<typeof operations.updatePolicy>[1],
-  ): void;
-  removePolicy(policy: Policy | string): void;
-  setDefaultPresencePolicy(policy: string): void;
-  setDefaultDialogPolicy(policy: string): void;
-  setStatusIcon(icon: Icon | null): void;
-  setOfflineStatus(status: OfflineStatus<PidfLike> | null): void;
-}
 
 /**
  * Creates an XCAP manager. Nothing happens until `load()` / `start()`.
@@ -365,11 +257,14 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     });
 
   let starting: Promise<void> | null = null;
+  let stopping: Promise<void> | null = null;
   const start = (): Promise<void> => {
     if (starting) return starting;
-    if (state !== 'stopped') return Promise.resolve();
+    if (state !== 'stopped' && !stopping) return Promise.resolve();
     starting = (async () => {
       try {
+        // A start during a stop waits for it (the seed: start and stop "as needed").
+        if (stopping) await stopping;
         await load();
         if (state !== 'stopped') return;
         lifecycle$.next('willStart');
@@ -382,7 +277,6 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     return starting;
   };
 
-  let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     if (stopping) return stopping;
     stopping = (async () => {

@@ -158,6 +158,28 @@ describe('createXcapManager (no server)', () => {
     expect(tries.length).toBe(after);
   });
 
+  it('start() during stop() starts again once the stop is done', async () => {
+    const m = createXcapManager({ account, backoff: fast });
+    const lifecycle: string[] = [];
+    m.lifecycle$.subscribe((e) => lifecycle.push(e));
+    await m.start();
+    const stopped = m.stop();
+    const restarted = m.start();
+    await stopped;
+    await restarted;
+    expect(m.state).toBe('initializing');
+    expect(lifecycle).toEqual([
+      'willStart',
+      'didStart',
+      'willEnd',
+      'didEnd',
+      'willStart',
+      'didStart',
+    ]);
+    await m.stop();
+    expect(m.state).toBe('stopped');
+  });
+
   it('fake 401: reported on error$, no hammering; new credentials restart initializing', async () => {
     const requests: string[] = [];
     const fakeHttp = (c: Connection): XcapHttp => ({
