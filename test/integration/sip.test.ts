@@ -129,6 +129,63 @@ describe.each([
   });
 });
 
+describe('xcap-diff refreshes against Kamailio', () => {
+  it.each([
+    ['tcp', 204],
+    ['ws', 205],
+  ] as const)(
+    'over %s: in-dialog refreshes (each Digest-challenged) keep the subscription working',
+    async (transport, n) => {
+      // Expires 2 s: refreshes every 1.8 s, each Digest-challenged in the dialog by Kamailio.
+      // (Kamailio tolerates a reused CSeq, so sip.js defect 4 is pinned by the unit test in
+      // test/sip/sipjs-dialog-port.test.ts, not here.)
+      const user = poolUser(n);
+      wipeUserDocuments(user);
+      const events: DiffEvent[] = [];
+      const arrived = new Subject<DiffEvent>();
+      const terminate$ = new Subject<void>();
+      let completed!: () => void;
+      const done = new Promise<void>((r) => {
+        completed = r;
+      });
+      running = nodeSipDiffPort()
+        .watch({ ...settingsFor(user, transport), subscribeInterval: 2 }, { terminate$ })
+        .subscribe({
+          next: (e) => {
+            events.push(e);
+            arrived.next(e);
+          },
+          complete: () => completed(),
+        });
+      await waitFor(events, arrived, (e) => e.type === 'state' && e.state === 'active', 10_000);
+      await new Promise((r) => setTimeout(r, 4_500));
+      const client = new XcapClient({
+        root: env.xcapRoot,
+        xui: user.id,
+        username: user.username,
+        password: user.password,
+      });
+      const put = await firstValueFrom(client.put('resource-lists', listDoc(n)));
+      await waitFor(
+        events,
+        arrived,
+        (e) =>
+          e.type === 'changed' && e.documents.some((d) => unquote(d.newEtag) === unquote(put.etag)),
+        2_000,
+      );
+      // Had a refresh failed or not been sent, Kamailio would have ended the 2 s subscription
+      // (NOTIFY terminated;reason=timeout) and another state event would show it.
+      expect(events.filter((e) => e.type === 'state')).toEqual([
+        { type: 'state', state: 'pending' },
+        { type: 'state', state: 'active' },
+      ]);
+      terminate$.next();
+      await done;
+      expect(events.at(-1)).toEqual({ type: 'state', state: 'terminated' });
+    },
+  );
+});
+
 describe('xcap-diff subscription failures against Kamailio', () => {
   it('reports failed (not active) with a wrong password, without leaking it', async () => {
     const user = poolUser(203);
