@@ -7,7 +7,7 @@
  * document throws {@link XcapDiffParseError}, and the caller then fetches everything.
  */
 import { XcapError } from '../errors.js';
-import { parseXcapDiffXml } from './xcap-diff-xml.js';
+import { parseXml } from './xml/parse.js';
 import type { XmlElement, XmlNode } from './xml/tree.js';
 import { attr, children, NS } from './xml/tree.js';
 
@@ -99,9 +99,10 @@ export interface XcapDiff {
 export function parseXcapDiff(xml: string): XcapDiff {
   let root: XmlElement;
   try {
-    root = parseXcapDiffXml(xml);
+    root = parseXml(xml);
   } catch (cause) {
-    throw new XcapDiffParseError(`xcap-diff body is not well-formed XML: ${String(cause)}`, {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new XcapDiffParseError(`xcap-diff body is not well-formed XML: ${why}`, {
       cause,
     });
   }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseXcapDiff } from '../../src/codecs/xcap-diff.js';
 import { applyXcapDiffPatch, XcapDiffPatchError } from '../../src/codecs/xcap-diff-patch.js';
-import { parseXcapDiffXml } from '../../src/codecs/xcap-diff-xml.js';
+import { parseXml } from '../../src/codecs/xml/parse.js';
 import type { XmlElement } from '../../src/codecs/xml/tree.js';
 import { NS, sameElement } from '../../src/codecs/xml/tree.js';
 
 const RL = NS.resourceLists;
-const doc = (xml: string): XmlElement => parseXcapDiffXml(xml);
+const doc = (xml: string): XmlElement => parseXml(xml);
 
 /** Builds a diff with one document whose patch is `ops` and applies it to `before`. */
 function patch(before: string, ops: string, extraNs = ''): XmlElement {

@@ -8,7 +8,7 @@ import {
   XcapDiffParseError,
   xcapDiffSubscribeBody,
 } from '../../src/codecs/xcap-diff.js';
-import { parseXcapDiffXml } from '../../src/codecs/xcap-diff-xml.js';
+import { parseXml } from '../../src/codecs/xml/parse.js';
 import { attr, children, NS } from '../../src/codecs/xml/tree.js';
 
 const ROOT = 'http://xcap.example.com/xcap-root';
@@ -132,7 +132,7 @@ describe('changedDocuments and staleDocuments', () => {
 
 describe('xcapDiffSubscribeBody (RFC 5875 §4.4)', () => {
   it('lists the watched documents relative to the XCAP root', () => {
-    const tree = parseXcapDiffXml(
+    const tree = parseXml(
       xcapDiffSubscribeBody(
         watchedDocumentUris('alice@example.com', [
           { auid: 'resource-lists', filename: 'index' },
