@@ -57,6 +57,12 @@ import {
 } from './streams/ports.js';
 import { type AccountSettings, classifySettingsChange, xuiOf } from './streams/settings.js';
 
+export type {
+  LifecycleEvent,
+  StateChange,
+  XcapManager,
+  XcapManagerOptions,
+} from './manager-types.js';
 export type { XcapState } from './streams/events.js';
 export type { AccountSettings } from './streams/settings.js';
 

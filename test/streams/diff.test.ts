@@ -1,0 +1,148 @@
+import { defer, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { diffPipeline } from '../../src/streams/diff.js';
+import type { MachineCommand, MachineEvent } from '../../src/streams/events.js';
+import type { DiffEvent, DiffPort, DiffSettings } from '../../src/streams/ports.js';
+import { FakeNetworkError, fakeHttp, fakePorts } from './fakes.js';
+
+const settings: DiffSettings = {
+  aor: 'sip:alice@example.com',
+  xcapRoot: 'http://x/xcap-root',
+  xui: 'sip:alice@example.com',
+  subscribeInterval: 600,
+  documents: [
+    'resource-lists/users/sip:alice@example.com/index',
+    'org.openmobilealliance.pres-rules/users/sip:alice@example.com/index',
+  ],
+};
+const subscribe = (enabled = true): MachineCommand => ({ type: 'subscribe', settings, enabled });
+
+function run(
+  ts: TestScheduler,
+  commands: Observable<MachineCommand>,
+  diff: DiffPort,
+  until: number,
+): { frame: number; event: MachineEvent }[] {
+  const out: { frame: number; event: MachineEvent }[] = [];
+  const sub = diffPipeline(commands, fakePorts(ts, fakeHttp(ts), { diff })).subscribe((event) =>
+    out.push({ frame: ts.now(), event }),
+  );
+  ts.schedule(() => sub.unsubscribe(), until);
+  return out;
+}
+const brief = (e: MachineEvent): string =>
+  e.type === 'diffState'
+    ? `state:${e.state}`
+    : e.type === 'remoteChanged'
+      ? `changed:${e.documents === 'all' ? 'all' : e.documents.join('+')}`
+      : e.type;
+
+describe('diff pipeline', () => {
+  it('maps NOTIFYs to the documents they name, with their ETags, and resync to all', () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot, cold }) => {
+      const port: DiffPort = {
+        watch: () =>
+          cold<DiffEvent>('a 9ms c 9ms r', {
+            a: { type: 'state', state: 'active' },
+            c: {
+              type: 'changed',
+              documents: [
+                { auid: 'org.openmobilealliance.pres-rules', newEtag: 'p2' },
+                { auid: 'some-other-app', newEtag: 'z' },
+              ],
+            },
+            r: { type: 'resync' },
+          }),
+      };
+      const out = run(ts, hot('s', { s: subscribe() }), port, 100);
+      ts.flush();
+      expect(out.map((o) => `${o.frame}:${brief(o.event)}`)).toEqual([
+        '0:state:active',
+        '10:changed:pres-rules',
+        '20:changed:all',
+      ]);
+      const changed = out[1]?.event;
+      expect(changed?.type === 'remoteChanged' && changed.etags).toEqual({ 'pres-rules': 'p2' });
+    });
+  });
+
+  it('an erroring port is reported once and resubscribed with backoff; polling meanwhile', () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot }) => {
+      const frames: number[] = [];
+      const port: DiffPort = {
+        watch: () =>
+          defer(() => {
+            frames.push(ts.now());
+            return ts.createColdObservable<DiffEvent>('1ms #', undefined, new FakeNetworkError());
+          }),
+      };
+      const out = run(ts, hot('s', { s: subscribe() }), port, 130_000);
+      ts.flush();
+      // Fails at 1, retried after 1 s, 2 s, 4 s, ...
+      expect(frames.slice(0, 4)).toEqual([0, 1001, 3002, 7003]);
+      expect(out.filter((o) => o.event.type === 'diffFailed')).toHaveLength(1);
+      expect(out.filter((o) => o.event.type === 'pollTick').map((o) => o.frame)).toEqual([120_000]);
+    });
+  });
+
+  it("'failed' then completion resubscribes; 'unavailable' then completion does not", () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot, cold }) => {
+      let n = 0;
+      const port: DiffPort = {
+        watch: () =>
+          defer(() => {
+            n++;
+            return cold<DiffEvent>('(s|)', {
+              s: { type: 'state', state: n === 1 ? 'failed' : 'unavailable' },
+            });
+          }),
+      };
+      run(ts, hot('s', { s: subscribe() }), port, 100_000);
+      ts.flush();
+      expect(n).toBe(2);
+    });
+  });
+
+  it('xcap-diff disabled in the settings: no SUBSCRIBE, polling only', () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot }) => {
+      let watched = 0;
+      const port: DiffPort = {
+        watch: () => {
+          watched++;
+          return hot('');
+        },
+      };
+      const out = run(ts, hot('s', { s: subscribe(false) }), port, 250_000);
+      ts.flush();
+      expect(watched).toBe(0);
+      expect(out.map((o) => `${o.frame}:${brief(o.event)}`)).toEqual([
+        '0:state:unavailable',
+        '120000:pollTick',
+        '240000:pollTick',
+      ]);
+    });
+  });
+
+  it('unsubscribe without a subscription answers stopped at once and stops polling', () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot }) => {
+      const port: DiffPort = { watch: () => hot('') };
+      const out = run(
+        ts,
+        hot<MachineCommand>('s 9ms u', { s: subscribe(false), u: { type: 'unsubscribe' } }),
+        port,
+        500_000,
+      );
+      ts.flush();
+      expect(out.map((o) => `${o.frame}:${brief(o.event)}`)).toEqual([
+        '0:state:unavailable',
+        '10:stopped',
+      ]);
+    });
+  });
+});
