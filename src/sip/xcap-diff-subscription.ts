@@ -27,7 +27,7 @@ export interface XcapDiffSubscriptionOptions {
   readonly backoff?: BackoffPolicy;
   /** Timer N in ms (RFC 6665 §4.1.2.4: 64·T1 = 32 s). */
   readonly notifyTimeout?: number;
-  /** How long `terminate$` waits for the un-SUBSCRIBE to finish, ms (default 5 s). */
+  /** How long `terminate$` waits for the un-SUBSCRIBE to finish, ms (default 4 s, below the manager's 5 s). */
   readonly terminateTimeout?: number;
 }
 
@@ -60,7 +60,7 @@ export function xcapDiffSubscription(
     backoff: options.backoff ?? DEFAULT_SUBSCRIBE_BACKOFF,
     random: options.random ?? Math.random,
     notifyTimeout: options.notifyTimeout ?? 32_000,
-    terminateTimeout: options.terminateTimeout ?? 5_000,
+    terminateTimeout: options.terminateTimeout ?? 4_000,
   };
   return new Observable<DiffEvent>((subscriber) => {
     let state = initialMachineState(Math.max(0, Math.floor(settings.subscribeInterval)));

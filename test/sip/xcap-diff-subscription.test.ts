@@ -337,7 +337,7 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
     const ts = scheduler();
     ts.run(({ expectObservable, hot }) => {
       const { events$ } = watch(ts, (n, cold) => (n === 0 ? accepted(cold) : {}), hot('-----x'));
-      expectObservable(events$).toBe('p-(ra) 4999ms (t|)', ev);
+      expectObservable(events$).toBe('p-(ra) 3999ms (t|)', ev);
     });
   });
 
