@@ -82,7 +82,10 @@ export interface XcapManager {
   readonly offlineStatus$: Observable<OfflineStatus | null>;
   readonly lifecycle$: Observable<LifecycleEvent>;
   readonly error$: Observable<XcapError>;
-  /** Every HTTP exchange: method, URL, status, ETag, size. Never credentials or bodies. */
+  /**
+   * Every HTTP exchange: method, URL, status, ETag, size. Never credentials or bodies. Hot
+   * without replay (a log, unlike the state streams).
+   */
   readonly trace$: Observable<TraceEntry>;
   /** The current state. */
   readonly state: XcapState;

@@ -89,7 +89,8 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const offlineStatus$ = new ReplaySubject<OfflineStatus | null>(1);
   const lifecycle$ = new ReplaySubject<LifecycleEvent>(1);
   const error$ = new ReplaySubject<XcapError>(1);
-  const trace$ = new ReplaySubject<TraceEntry>(1);
+  // A log, not a state: no replay (a late subscriber would take an old request for a new one).
+  const trace$ = new Subject<TraceEntry>();
   const emitted = new Map<string, string>();
   /** Emits on `subject` only when the value changed structurally (its JSON form). */
   const emitIfChanged = <T>(name: string, subject: Subject<T>, value: T): void => {

@@ -87,6 +87,27 @@ describe('XcapManager against Kamailio', () => {
     expect(JSON.stringify(traces)).not.toContain(user.password);
   });
 
+  it('polls with conditional GETs (304) and emits data only when it changed', async () => {
+    const m = make(user, memoryStorage(), 200);
+    await m.start();
+    await inSync(m);
+    m.addContact(bob());
+    await wait(m.addressbook$, hasContact('Bob'));
+    await inSync(m);
+    let emissions = 0;
+    m.addressbook$.subscribe(() => emissions++);
+    expect(emissions).toBe(1); // the replayed latest value
+    const traces: TraceEntry[] = [];
+    m.trace$.subscribe((t) => traces.push(t));
+    await new Promise((r) => setTimeout(r, 1_000));
+    // Several polls went by: every GET was answered 304, nothing was written, nothing emitted.
+    const gets = traces.filter((t) => t.method === 'GET' && t.auid === 'resource-lists');
+    expect(gets.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(gets.map((t) => t.status))).toEqual(new Set([304]));
+    expect(traces.filter((t) => t.method !== 'GET')).toEqual([]);
+    expect(emissions).toBe(1);
+  });
+
   it('two managers on one account editing concurrently end with both sets of edits', async () => {
     // No xcap-diff here: each manager learns of the other's edits by polling (every 300 ms
     // instead of 2 minutes) or by a 412 on its own PUT, then refetches and replays.
