@@ -16,7 +16,7 @@
  */
 import { isXmlChar } from './entities.js';
 import { excerpt, XmlSerializeError } from './errors.js';
-import type { XmlElement, XmlNode } from './tree.js';
+import type { XmlElement } from './tree.js';
 import { NS } from './tree.js';
 
 /** Options of {@link serializeXml}. */
@@ -117,6 +117,11 @@ export function serializeXml(root: XmlElement, options: SerializeXmlOptions = {}
 
 class Writer {
   private readonly names = new Set<string>();
+  // Scratch state of the element being opened (prefix resolution finishes before recursing,
+  // so one set of fields serves every level without per-element closures or maps).
+  private scope: Scope = ROOT_SCOPE;
+  private owned = false;
+  private decls: Map<string, string> | undefined;
 
   constructor(private readonly out: string[]) {}
 
@@ -128,114 +133,127 @@ class Writer {
     return n;
   }
 
-  element(e: XmlElement, parentScope: Scope, isRoot: boolean): void {
-    let scope = parentScope;
-    let owned = false;
-    const decls = new Map<string, string>();
-    const bind = (p: string, uri: string): void => {
-      if (!owned) {
-        scope = new Map(scope);
-        owned = true;
-      }
-      (scope as Map<string, string>).set(p, uri);
-      decls.set(p, uri);
-    };
-    if (e.namespaces !== undefined) {
-      for (const [p, uri] of Object.entries(e.namespaces)) {
-        // Skip hints that cannot be written as declarations (Namespaces in XML 1.0 §3).
-        if (p === 'xml' || p === 'xmlns' || uri === NS.xml || uri === NS.xmlns) continue;
-        if (p !== '' && (uri === '' || !NCNAME.test(p))) continue;
-        bind(p, uri);
-      }
+  private bind(p: string, uri: string): void {
+    if (!this.owned) {
+      this.scope = new Map(this.scope);
+      this.owned = true;
     }
-    const fresh = (ns: string): string => {
-      const wk = WELL_KNOWN_PREFIXES[ns];
-      if (wk !== undefined && !scope.has(wk)) return wk;
-      for (let i = 0; ; i++) if (!scope.has(`ns${i}`)) return `ns${i}`;
-    };
+    (this.scope as Map<string, string>).set(p, uri);
+    if (this.decls === undefined) this.decls = new Map();
+    this.decls.set(p, uri);
+  }
 
-    let prefix: string;
+  private declared(p: string): boolean {
+    return this.decls?.has(p) === true;
+  }
+
+  private fresh(ns: string): string {
+    const wk = WELL_KNOWN_PREFIXES[ns];
+    if (wk !== undefined && !this.scope.has(wk)) return wk;
+    for (let i = 0; ; i++) if (!this.scope.has(`ns${i}`)) return `ns${i}`;
+  }
+
+  private elementPrefix(e: XmlElement, isRoot: boolean): string {
+    const scope = this.scope;
     if (e.ns === '') {
-      prefix = '';
-      if (scope.get('') !== '') bind('', '');
-    } else {
-      const hint = e.prefix;
-      if (hint !== undefined && hint !== 'xmlns' && scope.get(hint) === e.ns) prefix = hint;
-      else if (scope.get('') === e.ns) prefix = '';
-      else {
-        const found = prefixFor(scope, e.ns);
-        if (found !== undefined) prefix = found;
-        else {
-          if (hint === '' && !decls.has('')) prefix = '';
-          else if (
-            hint !== undefined &&
-            hint !== '' &&
-            hint !== 'xml' &&
-            hint !== 'xmlns' &&
-            !decls.has(hint) &&
-            NCNAME.test(hint)
-          )
-            prefix = hint;
-          else if (hint === undefined && isRoot && !decls.has('')) prefix = '';
-          else prefix = fresh(e.ns);
-          bind(prefix, e.ns);
-        }
-      }
+      if (scope.get('') !== '') this.bind('', '');
+      return '';
     }
+    const hint = e.prefix;
+    if (hint !== undefined && hint !== 'xmlns' && scope.get(hint) === e.ns) return hint;
+    if (scope.get('') === e.ns) return '';
+    const found = prefixFor(scope, e.ns);
+    if (found !== undefined) return found;
+    let prefix: string;
+    if (hint === '' && !this.declared('')) prefix = '';
+    else if (
+      hint !== undefined &&
+      hint !== '' &&
+      hint !== 'xml' &&
+      hint !== 'xmlns' &&
+      !this.declared(hint) &&
+      NCNAME.test(hint)
+    )
+      prefix = hint;
+    else if (hint === undefined && isRoot && !this.declared('')) prefix = '';
+    else prefix = this.fresh(e.ns);
+    this.bind(prefix, e.ns);
+    return prefix;
+  }
 
-    const attrs: string[] = [];
+  private attributes(e: XmlElement): string {
+    let s = '';
     for (const a of e.attributes) {
       let qn: string;
       if (a.ns === '') qn = this.name(a.name);
       else if (a.ns === NS.xml) qn = `xml:${this.name(a.name)}`;
       else {
         let ap: string | undefined;
-        if (a.prefix !== undefined && a.prefix !== '' && scope.get(a.prefix) === a.ns)
+        if (a.prefix !== undefined && a.prefix !== '' && this.scope.get(a.prefix) === a.ns)
           ap = a.prefix;
-        else ap = prefixFor(scope, a.ns);
+        else ap = prefixFor(this.scope, a.ns);
         if (ap === undefined) {
           ap =
             a.prefix !== undefined &&
             a.prefix !== '' &&
             a.prefix !== 'xmlns' &&
-            !scope.has(a.prefix) &&
+            !this.scope.has(a.prefix) &&
             NCNAME.test(a.prefix)
               ? a.prefix
-              : fresh(a.ns);
-          bind(ap, a.ns);
+              : this.fresh(a.ns);
+          this.bind(ap, a.ns);
         }
         qn = `${ap}:${this.name(a.name)}`;
       }
-      attrs.push(` ${qn}="${escapeAttribute(a.value)}"`);
+      s += ` ${qn}="${escapeAttribute(a.value)}"`;
     }
+    return s;
+  }
 
+  element(e: XmlElement, parentScope: Scope, isRoot: boolean): void {
+    this.scope = parentScope;
+    this.owned = false;
+    this.decls = undefined;
+    if (e.namespaces !== undefined) {
+      for (const [p, uri] of Object.entries(e.namespaces)) {
+        // Skip hints that cannot be written as declarations (Namespaces in XML 1.0 §3).
+        if (p === 'xml' || p === 'xmlns' || uri === NS.xml || uri === NS.xmlns) continue;
+        if (p !== '' && (uri === '' || !NCNAME.test(p))) continue;
+        this.bind(p, uri);
+      }
+    }
+    const prefix = this.elementPrefix(e, isRoot);
+    const attrs = this.attributes(e);
+    const scope = this.scope;
+    // (re-read: the calls above may have set it; TS keeps the narrowing from the reset)
+    const decls = this.decls as Map<string, string> | undefined;
     const qname = prefix === '' ? this.name(e.name) : `${prefix}:${this.name(e.name)}`;
+    let open = `<${qname}`;
+    if (decls !== undefined)
+      for (const [p, uri] of decls)
+        open +=
+          p === '' ? ` xmlns="${escapeAttribute(uri)}"` : ` xmlns:${p}="${escapeAttribute(uri)}"`;
+    open += attrs;
     const out = this.out;
-    out.push(`<${qname}`);
-    for (const [p, uri] of decls)
-      out.push(
-        p === '' ? ` xmlns="${escapeAttribute(uri)}"` : ` xmlns:${p}="${escapeAttribute(uri)}"`,
-      );
-    for (const a of attrs) out.push(a);
     if (e.children.length === 0) {
-      out.push('/>');
+      out.push(`${open}/>`);
       return;
     }
-    out.push('>');
-    for (const c of e.children) this.node(c, scope);
+    out.push(`${open}>`);
+    for (const c of e.children) {
+      if (c.type === 'element') this.element(c, scope, false);
+      else if (c.type === 'text') out.push(escapeText(c.text));
+      else this.comment(c.text);
+    }
     out.push(`</${qname}>`);
   }
 
-  private node(n: XmlNode, scope: Scope): void {
-    if (n.type === 'element') this.element(n, scope, false);
-    else if (n.type === 'text') this.out.push(escapeText(n.text));
-    else {
-      checkChars(n.text);
-      // XML 1.0 §2.5: a comment cannot contain "--" nor end with "-".
-      if (n.text.includes('--') || n.text.endsWith('-'))
-        throw new XmlSerializeError(`comment ${excerpt(n.text)} contains "--" or ends with "-"`);
-      this.out.push(`<!--${n.text}-->`);
-    }
+  private comment(t: string): void {
+    checkChars(t);
+    // XML 1.0 §2.5: a comment cannot contain "--" nor end with "-".
+    if (t.includes('--') || t.endsWith('-'))
+      throw new XmlSerializeError(`comment ${excerpt(t)} contains "--" or ends with "-"`);
+    this.out.push(`<!--${t}-->`);
   }
 }
 
