@@ -64,6 +64,11 @@ export interface SipDialogPort {
   subscribe(request: SubscribeRequest): Observable<SubscribeResponse>;
   /** NOTIFYs of the current subscription (initial and in-dialog). */
   readonly notify$: Observable<NotifyRequest>;
+  /**
+   * Emits a reason when the connection is lost: NOTIFYs cannot arrive any more, so the
+   * subscription must be considered failed at once rather than at the next refresh.
+   */
+  readonly disconnected$?: Observable<string>;
 }
 
 /**

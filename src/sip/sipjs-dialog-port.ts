@@ -162,6 +162,7 @@ class InDialogClient extends Core.UserAgentClient {
 
 class SipJsDialogPort implements SipDialogPort {
   readonly notify$ = new Subject<NotifyRequest>();
+  readonly disconnected$ = new Subject<string>();
   private dialog: Dialog | undefined;
   private initial: Core.OutgoingSubscribeRequest | undefined;
   private readonly pending = new Set<(r: SubscribeResponse) => void>();
@@ -191,13 +192,15 @@ class SipJsDialogPort implements SipDialogPort {
 
   /** The transport went down: every outstanding request fails like a transport error. */
   disconnected(error?: Error): void {
-    for (const done of [...this.pending])
-      done({ status: 503, reason: error?.message ?? 'disconnected' });
+    const reason = error?.message ?? 'SIP connection closed';
+    for (const done of [...this.pending]) done({ status: 503, reason });
+    this.disconnected$.next(reason);
   }
 
   dispose(): void {
     this.dropDialog();
     this.notify$.complete();
+    this.disconnected$.complete();
   }
 
   private headers(request: SubscribeRequest): string[] {

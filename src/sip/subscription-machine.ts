@@ -17,6 +17,8 @@ export type MachineInput =
   | { readonly type: 'start' }
   | { readonly type: 'connected' }
   | { readonly type: 'connect-failed'; readonly reason: string }
+  /** The connection of the current port was lost. */
+  | { readonly type: 'disconnected'; readonly reason: string }
   /** No SIP transport can be used for these settings: poll only (the DiffPort contract). */
   | { readonly type: 'unavailable'; readonly reason: string }
   | ({ readonly type: 'response'; readonly id: number } & SubscribeResponse)
@@ -206,6 +208,11 @@ export function subscriptionTransition(
       return { state: send({ ...s, connected: true }, 'initial'), effects: fx };
     case 'connect-failed':
       if (s.phase !== 'connecting') return { state: s, effects: fx };
+      return { state: fail(s, `transport: ${input.reason}`, { transport: true }), effects: fx };
+    case 'disconnected':
+      if (s.phase === 'terminating') return { state: finish(s), effects: fx };
+      if (s.phase !== 'subscribing' && s.phase !== 'subscribed')
+        return { state: { ...s, connected: false }, effects: fx };
       return { state: fail(s, `transport: ${input.reason}`, { transport: true }), effects: fx };
     case 'unavailable':
       if (s.phase !== 'connecting') return { state: s, effects: fx };

@@ -122,6 +122,11 @@ export function xcapDiffSubscription(
               next: (p) => {
                 port = p;
                 sub.add(p.notify$.subscribe((n) => feed({ type: 'notify', ...n })));
+                if (p.disconnected$ !== undefined) {
+                  sub.add(
+                    p.disconnected$.subscribe((reason) => feed({ type: 'disconnected', reason })),
+                  );
+                }
                 feed({ type: 'connected' });
               },
               error: (err: unknown) =>

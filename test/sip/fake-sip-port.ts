@@ -24,12 +24,16 @@ export function fakeSipPort(
   requests: SubscribeRequest[];
   /** Virtual send times of the SUBSCRIBEs other than un-SUBSCRIBEs. */
   times: number[];
+  /** Next a reason to simulate a lost connection. */
+  disconnected$: Subject<string>;
 } {
   const requests: SubscribeRequest[] = [];
   const times: number[] = [];
   const notify$ = new Subject<NotifyRequest>();
+  const disconnected$ = new Subject<string>();
   const port: SipDialogPort = {
     notify$,
+    disconnected$,
     subscribe: (request) =>
       defer(() => {
         const n = requests.length;
@@ -40,7 +44,7 @@ export function fakeSipPort(
         return step.response ?? EMPTY;
       }),
   };
-  return { port, requests, times };
+  return { port, requests, times, disconnected$ };
 }
 
 export const OK: SubscribeResponse = { status: 200, expires: 600 };

@@ -72,6 +72,8 @@ export function fakeSipTransport() {
     /** Every response sip.js sent (to NOTIFYs), parsed. */
     responses: () => sent.map(parseSip).filter((m) => m.startLine.startsWith('SIP/2.0 ')),
     receive: (text: string) => current?.onMessage?.(text),
+    /** Simulates a lost connection. */
+    drop: (error: Error) => current?.onDisconnect?.(error),
   };
 }
 

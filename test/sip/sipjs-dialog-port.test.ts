@@ -203,6 +203,17 @@ describe('sipJsDialogPort over sip.js core (fake transport)', () => {
     expect(fake.responses().at(-1)!.startLine).toMatch(/^SIP\/2.0 481/);
   });
 
+  it('a lost connection fails the outstanding request with 503 and is reported', async () => {
+    const { fake, port, send } = await setup();
+    const lost: string[] = [];
+    teardown?.add(port.disconnected$?.subscribe((r) => lost.push(r)));
+    const out = send(request('initial'));
+    await tick();
+    fake.drop(new Error('connection reset'));
+    expect(out).toEqual([{ status: 503, reason: 'connection reset' }]);
+    expect(lost).toEqual(['connection reset']);
+  });
+
   it('fails fast with 481 when asked to refresh without a dialog', async () => {
     const { send } = await setup();
     const out = send(request('refresh'));

@@ -291,6 +291,35 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
     });
   });
 
+  it('fails at once when the connection is lost, then reconnects and resubscribes', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      let opens = 0;
+      const fake = fakeSipPort(
+        (_r, _n) => accepted(ts.createColdObservable.bind(ts)),
+        () => ts.now(),
+      );
+      const open = () => {
+        opens++;
+        return of(fake.port);
+      };
+      const events$ = xcapDiffSubscription(
+        open,
+        SETTINGS,
+        { terminate$: NEVER },
+        { scheduler: ts, random: () => 0, backoff: BACKOFF },
+      );
+      ts.schedule(() => fake.disconnected$.next('SIP connection closed'), 100);
+      expectObservable(events$, '^ 10000ms !').toBe('p-(ra) 94ms f 5000ms -(ra)', {
+        ...ev,
+        f: { type: 'state', state: 'failed', reason: 'transport: SIP connection closed' },
+      });
+      ts.flush();
+      expect(opens).toBe(2);
+      expect(fake.times).toEqual([0, 5100]);
+    });
+  });
+
   it('reports unavailable when no SIP transport can be used, and terminates on request', () => {
     const ts = scheduler();
     ts.run(({ expectObservable, hot }) => {
