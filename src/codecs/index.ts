@@ -37,3 +37,9 @@ export {
   WELL_KNOWN_PREFIXES,
 } from './xml/serialize.js';
 export * from './xml/tree.js';
+// Codecs written by other engineers (xcap-error, xcap-diff, addressbook), re-exported so that
+// this module is the single entry point of the codec layer.
+export * from './xcap-error.js';
+export * from './xcap-diff.js';
+export * from './xcap-diff-patch.js';
+export * from './addressbook.js';
