@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import {
+  initialMachineState,
+  type MachineContext,
+  type MachineEffect,
+  type MachineInput,
+  type MachineState,
+  refreshDelay,
+  subscriptionTransition,
+} from '../../src/sip/subscription-machine.js';
+
+const ctx: MachineContext = {
+  xui: 'sip:a@example.com',
+  body: '<resource-lists/>',
+  backoff: { initialDelay: 5000, maxDelay: 300_000, factor: 2, jitter: 0 },
+  random: () => 0,
+  notifyTimeout: 32_000,
+  terminateTimeout: 4000,
+};
+
+/** Runs inputs from the initial state; returns the last state and the last effects. */
+function run(...inputs: MachineInput[]): { state: MachineState; effects: MachineEffect[] } {
+  let state = initialMachineState(600);
+  let effects: MachineEffect[] = [];
+  for (const i of inputs) ({ state, effects } = subscriptionTransition(state, i, ctx));
+  return { state, effects };
+}
+
+const start: MachineInput[] = [{ type: 'start' }, { type: 'connected' }];
+const active: MachineInput[] = [
+  ...start,
+  { type: 'response', id: 1, status: 200, expires: 600 },
+  { type: 'notify', state: 'active', body: '' },
+];
+const sends = (fx: MachineEffect[]) =>
+  fx
+    .filter((e) => e.type === 'send')
+    .map((e) => (e.type === 'send' ? [e.request.kind, e.request.expires] : []));
+const timers = (fx: MachineEffect[]) =>
+  fx.filter((e) => e.type === 'timer').map((e) => (e.type === 'timer' ? [e.name, e.delay] : []));
+const emitted = (fx: MachineEffect[]) =>
+  fx.filter((e) => e.type === 'emit').map((e) => (e.type === 'emit' ? e.event : null));
+
+describe('subscriptionTransition (table)', () => {
+  it.each<
+    [
+      string,
+      MachineInput[],
+      { phase: string; sends?: unknown[]; timers?: unknown[]; emitted?: unknown[] },
+    ]
+  >([
+    [
+      '2xx shortens Expires and schedules the refresh',
+      [...start, { type: 'response', id: 1, status: 200, expires: 100 }],
+      {
+        phase: 'subscribing',
+        timers: [['refresh', refreshDelay(100)]],
+      },
+    ],
+    [
+      '2xx never lengthens Expires',
+      [...start, { type: 'response', id: 1, status: 200, expires: 9000 }],
+      {
+        phase: 'subscribing',
+        timers: [['refresh', refreshDelay(600)]],
+      },
+    ],
+    [
+      'a response to an older request is ignored',
+      [...start, { type: 'response', id: 7, status: 500 }],
+      {
+        phase: 'subscribing',
+        sends: [],
+        emitted: [],
+      },
+    ],
+    [
+      '423 without Min-Expires fails',
+      [...start, { type: 'response', id: 1, status: 423 }],
+      {
+        phase: 'backoff',
+        timers: [['retry', 5000]],
+        emitted: [
+          {
+            type: 'state',
+            state: 'failed',
+            reason: '423 Interval Too Brief without a usable Min-Expires',
+          },
+        ],
+      },
+    ],
+    [
+      '423 with a smaller Min-Expires fails',
+      [...start, { type: 'response', id: 1, status: 423, minExpires: 60 }],
+      {
+        phase: 'backoff',
+      },
+    ],
+    [
+      '401 after Digest waits the longest delay',
+      [...start, { type: 'response', id: 1, status: 401, reason: 'Unauthorized' }],
+      {
+        phase: 'backoff',
+        timers: [['retry', 300_000]],
+        emitted: [
+          { type: 'state', state: 'failed', reason: 'SUBSCRIBE answered 401 Unauthorized' },
+        ],
+      },
+    ],
+    [
+      'pending NOTIFY reports pending and keeps the dialog',
+      [...start, { type: 'notify', state: 'pending', body: '' }],
+      {
+        phase: 'subscribed',
+        emitted: [{ type: 'resync' }],
+      },
+    ],
+    [
+      'NOTIFY expires reschedules the refresh',
+      [...active, { type: 'notify', state: 'active', expires: 50, body: '' }],
+      {
+        phase: 'subscribed',
+        timers: [['refresh', refreshDelay(50)]],
+        emitted: [],
+      },
+    ],
+    [
+      'refresh timer sends an in-dialog refresh',
+      [...active, { type: 'timer', name: 'refresh' }],
+      {
+        phase: 'subscribed',
+        sends: [['refresh', 600]],
+      },
+    ],
+    [
+      'a refresh answered 500 keeps the subscription and retries before expiry',
+      [...active, { type: 'timer', name: 'refresh' }, { type: 'response', id: 2, status: 500 }],
+      {
+        phase: 'subscribed',
+        timers: [
+          ['refresh', 5000],
+          ['expiry', 60_000],
+        ],
+        emitted: [],
+      },
+    ],
+    [
+      'expiry after failed refreshes fails the subscription',
+      [
+        ...active,
+        { type: 'timer', name: 'refresh' },
+        { type: 'response', id: 2, status: 500 },
+        { type: 'timer', name: 'expiry' },
+      ],
+      {
+        phase: 'backoff',
+        emitted: [
+          {
+            type: 'state',
+            state: 'failed',
+            reason: 'subscription expired before a refresh succeeded',
+          },
+        ],
+      },
+    ],
+    [
+      'a refresh answered 481 ends the subscription (RFC 6665 §4.1.2.2)',
+      [...active, { type: 'timer', name: 'refresh' }, { type: 'response', id: 2, status: 481 }],
+      {
+        phase: 'backoff',
+        emitted: [{ type: 'state', state: 'failed', reason: 'SUBSCRIBE answered 481' }],
+      },
+    ],
+    [
+      'terminate while active un-SUBSCRIBEs',
+      [...active, { type: 'terminate' }],
+      {
+        phase: 'terminating',
+        sends: [['unsubscribe', 0]],
+        timers: [['terminate', 4000]],
+      },
+    ],
+    [
+      'a rejected un-SUBSCRIBE ends at once',
+      [...active, { type: 'terminate' }, { type: 'response', id: 2, status: 481 }],
+      {
+        phase: 'done',
+        emitted: [{ type: 'state', state: 'terminated' }],
+      },
+    ],
+    [
+      'terminate while backing off completes at once',
+      [...start, { type: 'response', id: 1, status: 500 }, { type: 'terminate' }],
+      {
+        phase: 'done',
+        emitted: [{ type: 'state', state: 'terminated' }],
+      },
+    ],
+    [
+      'inputs after done are ignored',
+      [...start, { type: 'terminate' }, { type: 'notify', state: 'active', body: '' }],
+      {
+        phase: 'done',
+        emitted: [],
+      },
+    ],
+  ])('%s', (_name, inputs, expected) => {
+    const { state, effects } = run(...inputs);
+    expect(state.phase).toBe(expected.phase);
+    if (expected.sends) expect(sends(effects)).toEqual(expected.sends);
+    if (expected.timers) expect(timers(effects)).toEqual(expected.timers);
+    if (expected.emitted) expect(emitted(effects)).toEqual(expected.emitted);
+  });
+});
