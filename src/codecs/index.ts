@@ -7,7 +7,12 @@
  * const doc = decodeResourceLists(parseXml(xml));
  * const xmlAgain = serializeXml(encodeResourceLists(doc));
  * ```
+ *
+ * It also re-exports the codecs other engineers own (addressbook, xcap-error, xcap-diff) so that
+ * this module is the single entry point of the codec layer.
  */
+
+export * from './addressbook.js';
 export * from './applications.js';
 export * from './common-policy.js';
 export type { ProvideFlag, ProvideUserInput } from './common-policy-transformations.js';
@@ -24,6 +29,9 @@ export * from './resource-lists.js';
 export * from './rls-services.js';
 export * from './uri-encoding.js';
 export * from './xcap-caps.js';
+export * from './xcap-diff.js';
+export * from './xcap-diff-patch.js';
+export * from './xcap-error.js';
 export { XcapCodecError } from './xml/codec-error.js';
 export type { Foreign, LangText, XmlShape } from './xml/codec-helpers.js';
 export * from './xml/errors.js';
@@ -37,9 +45,3 @@ export {
   WELL_KNOWN_PREFIXES,
 } from './xml/serialize.js';
 export * from './xml/tree.js';
-// Codecs written by other engineers (xcap-error, xcap-diff, addressbook), re-exported so that
-// this module is the single entry point of the codec layer.
-export * from './xcap-error.js';
-export * from './xcap-diff.js';
-export * from './xcap-diff-patch.js';
-export * from './addressbook.js';
