@@ -126,8 +126,10 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const write = (fn: () => Promise<void>): void => {
     writes = writes.then(fn).catch((e: unknown) => error$.next(toXcapError(e, 'storage')));
   };
+  /** The account whose cache and journal are loaded (storage keys follow it, not the settings). */
+  let accountId: string | null = null;
   const stores = () => {
-    const id = settings!.id;
+    const id = accountId ?? settings!.id;
     return { cache: documentCache(storage, id), journal: journalStore<OperationData>(storage, id) };
   };
 
@@ -210,13 +212,34 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   firstSettings.catch(() => undefined);
   settings$.subscribe({
     next: (s) => {
-      const kind = classifySettingsChange(settings, s);
-      const first = settings === null;
+      const prev = settings;
       settings = s;
-      if (!first) input$.next({ type: 'settingsChanged', settings: s, kind });
+      if (prev === null) return;
+      if (xuiOf(prev) !== xuiOf(s)) {
+        // Another account: its own cache and journal, never this one's documents.
+        switching = switching
+          .then(() => switchAccount())
+          .catch((e: unknown) => error$.next(toXcapError(e, 'storage')));
+        return;
+      }
+      input$.next({ type: 'settingsChanged', settings: s, kind: classifySettingsChange(prev, s) });
     },
     error: (e: unknown) => error$.next(toXcapError(e, 'storage')),
   });
+
+  let switching: Promise<void> = Promise.resolve();
+  const switchAccount = async (): Promise<void> => {
+    const wasRunning = state !== 'stopped' || starting !== null;
+    await stop();
+    await writes;
+    loading = null;
+    loaded = false;
+    accountId = null;
+    emitted.clear();
+    input$.next({ type: 'reset' });
+    await load();
+    if (wasRunning) await start();
+  };
 
   // --- load / start / stop ----------------------------------------------------------------
   let loading: Promise<void> | null = null;
@@ -225,6 +248,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const load = (): Promise<void> => {
     loading ??= (async () => {
       await firstSettings;
+      accountId = settings!.id;
       const { cache, journal } = stores();
       const [cached, records] = await Promise.all([cache.load(), journal.load()]);
       const documents: DocumentStore = {};

@@ -158,6 +158,28 @@ describe('createXcapManager (no server)', () => {
     expect(tries.length).toBe(after);
   });
 
+  it('another account id: its own cache and journal, the first account’s journal is kept', async () => {
+    const storage = memoryStorage();
+    const B = 'sip:bob@example.com';
+    const xml = readFileSync(join(FIXTURES, 'resource-lists.xml'), 'utf8');
+    await documentCache(storage, B).save({ 'resource-lists': { content: xml, etag: 'b1' } });
+    const settings$ = new BehaviorSubject<AccountSettings>(account);
+    const m = createXcapManager({ account: settings$, storage });
+    await m.load();
+    m.removeGroup('fromA');
+    settings$.next({ ...account, id: B });
+    const ab = await wait(m.addressbook$, () => true);
+    expect(ab.contacts.length).toBeGreaterThan(0);
+    m.removeGroup('fromB');
+    await m.stop();
+    const groupIds = async (id: string) =>
+      (await journalStore(storage, id).load()).map(
+        (r) => (r.operation as { groupId: string }).groupId,
+      );
+    expect(await groupIds(ID)).toEqual(['fromA']);
+    expect(await groupIds(B)).toEqual(['fromB']);
+  });
+
   it('start() during stop() starts again once the stop is done', async () => {
     const m = createXcapManager({ account, backoff: fast });
     const lifecycle: string[] = [];

@@ -80,6 +80,8 @@ export type MachineEvent =
       readonly journal: readonly JournalEntry[];
     }
   | { readonly type: 'started'; readonly settings: AccountSettings }
+  /** Forget documents and journal (another account is about to be loaded); only when stopped. */
+  | { readonly type: 'reset' }
   | {
       readonly type: 'settingsChanged';
       readonly settings: AccountSettings;

@@ -70,6 +70,10 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         : result(next, []);
     }
 
+    case 'reset':
+      if (c.state !== 'stopped') return same(c);
+      return result({ ...initialContext(), settings: c.settings }, []);
+
     case 'started':
       if (c.state !== 'stopped') return same(c);
       return initialize({ ...c, settings: event.settings, diff: 'off' }, []);

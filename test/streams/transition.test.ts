@@ -114,6 +114,26 @@ const rows: Row[] = [
       check: (n) => expect(n.documents['resource-lists']).toBeUndefined(),
     }),
   ),
+  {
+    name: 'stopped + reset forgets documents and journal',
+    from: ctx('stopped', { documents: { 'resource-lists': doc('a') }, journal: [entry('j1')] }),
+    event: { type: 'reset' },
+    state: 'stopped',
+    commands: [],
+    check: (n) => {
+      expect(n.documents).toEqual({});
+      expect(n.journal).toEqual([]);
+      expect(n.settings).toBe(settings);
+    },
+  },
+  {
+    name: 'insync + reset is ignored',
+    from: ctx('insync', { journal: [entry('j1')] }),
+    event: { type: 'reset' },
+    state: 'insync',
+    commands: [],
+    check: (n) => expect(n.journal).toHaveLength(1),
+  },
   // --- load ---
   {
     name: 'stopped + loaded with documents emits data',
