@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseXcapDiff } from '../../src/codecs/xcap-diff.js';
 import { applyXcapDiffPatch, XcapDiffPatchError } from '../../src/codecs/xcap-diff-patch.js';
 import { parseXml } from '../../src/codecs/xml/parse.js';
 import type { XmlElement } from '../../src/codecs/xml/tree.js';
-import { NS, sameElement } from '../../src/codecs/xml/tree.js';
+import { attr, NS, sameElement } from '../../src/codecs/xml/tree.js';
 
 const RL = NS.resourceLists;
 const doc = (xml: string): XmlElement => parseXml(xml);
@@ -126,5 +127,37 @@ describe('applyXcapDiffPatch (RFC 5261 subset)', () => {
     expect(error).toBeInstanceOf(XcapDiffPatchError);
     expect((error as XcapDiffPatchError).reason).toBe(reason);
     expect((error as XcapDiffPatchError).code).toBe('RXCAP_XCAP_DIFF_PATCH');
+  });
+});
+
+describe('applyXcapDiffPatch properties', () => {
+  const user = fc.stringMatching(/^[a-z0-9]{1,8}$/);
+  it('adding an entry at any position and removing it again gives the original document', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(user, { minLength: 1, maxLength: 8 }),
+        user,
+        fc.nat(),
+        (users, extra, at) => {
+          fc.pre(!users.includes(extra));
+          const entries = users.map((u) => `<entry uri="sip:${u}@x"/>`).join('');
+          const before = `<resource-lists xmlns="${RL}"><list name="a">${entries}</list></resource-lists>`;
+          const i = (at % users.length) + 1;
+          const added = patch(
+            before,
+            `<d:add sel="*/list/entry[${i}]" pos="before"><entry uri="sip:${extra}@x"/></d:add>`,
+          );
+          const list = added.children[0] as XmlElement;
+          expect(attr(list.children[i - 1] as XmlElement, 'uri')).toBe(`sip:${extra}@x`);
+          const diff = parseXcapDiff(
+            `<d:xcap-diff xmlns:d="${NS.xcapDiff}" xmlns="${RL}" xcap-root="http://x/"><d:document sel="resource-lists/users/sip:a@b/index" new-etag="3"><d:remove sel="*/list/entry[@uri='sip:${extra}@x']"/></d:document></d:xcap-diff>`,
+          );
+          expect(sameElement(applyXcapDiffPatch(added, diff.documents[0]!.ops), doc(before))).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
