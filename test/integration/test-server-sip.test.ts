@@ -318,6 +318,10 @@ describe.each<[Transport, number]>([
     const first = await sub.next(isNotify);
     expect(hdr(first, 'event')).toMatch(/^xcap-diff/);
     expect(hdr(first, 'subscription-state')).toMatch(/^active/);
+    // The user has no documents: the initial xcap-diff lists none.
+    expect(hdr(first, 'content-type')).toBe('application/xcap-diff+xml');
+    expect(first.body).toContain(`xcap-root="${env.xcapRoot}/"`);
+    expect(first.body).not.toContain('<document');
 
     const url = documentUrl(user, 'resource-lists');
     const sel = `resource-lists/users/${user.id}/index`;
@@ -428,6 +432,37 @@ describe('xcap-diff subscriptions that end badly', () => {
       const put = await xcap(user, 'PUT', documentUrl(user, 'resource-lists'), doc(4));
       const notify = await sub.next(isNotify);
       expect(notify.body).toContain(`new-etag="${put.etag.replaceAll('"', '')}"`);
+      await sub.unsubscribe();
+    } finally {
+      sub.shutdown();
+      wipeUserDocuments(user);
+    }
+  });
+});
+
+describe('xcap-diff initial NOTIFY', () => {
+  it('lists every document of the user with its current ETag (RFC 5875 §4.5)', async () => {
+    const user = poolUser(596);
+    wipeUserDocuments(user);
+    const policy =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<cp:ruleset xmlns:cp="urn:ietf:params:xml:ns:common-policy"/>';
+    const rl = await xcap(user, 'PUT', documentUrl(user, 'resource-lists'), doc(6));
+    const dr = await xcap(user, 'PUT', documentUrl(user, 'org.openxcap.dialog-rules'), policy);
+    expect([rl.status, dr.status]).toEqual([200, 200]);
+    const sub = new RawSubscriber('udp', user);
+    try {
+      await sub.open();
+      expect((await sub.subscribe()).startLine).toMatch(/^SIP\/2\.0 20[02] /);
+      const first = await sub.next(isNotify);
+      const documents = [...first.body.matchAll(/<document sel="([^"]+)" new-etag="([^"]+)"\/>/g)]
+        .map((m) => [m[1], m[2]])
+        .sort();
+      expect(documents).toEqual(
+        [
+          [`org.openxcap.dialog-rules/users/${user.id}/index`, dr.etag.replaceAll('"', '')],
+          [`resource-lists/users/${user.id}/index`, rl.etag.replaceAll('"', '')],
+        ].sort(),
+      );
       await sub.unsubscribe();
     } finally {
       sub.shutdown();
