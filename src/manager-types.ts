@@ -25,7 +25,11 @@ import type {
 } from './streams/ports.js';
 import type { AccountSettings } from './streams/settings.js';
 
-/** Options of {@link createXcapManager}. */
+/**
+ * Options of {@link createXcapManager}.
+ *
+ * @example createXcapManager({ account, storage: memoryStorage(), pollPeriod: 60_000 });
+ */
 export interface XcapManagerOptions {
   /** The account, or an Observable of it for live settings changes. */
   readonly account: AccountSettings | Observable<AccountSettings>;
@@ -51,13 +55,21 @@ export interface XcapManagerOptions {
   readonly engine?: DocumentEngine;
 }
 
-/** A state change, as the seed's XCAPManagerDidChangeState. */
+/**
+ * A state change, as the seed's XCAPManagerDidChangeState.
+ *
+ * @example manager.state$.subscribe(({ prev, state }: StateChange) => console.log(`${prev} -> ${state}`));
+ */
 export interface StateChange {
   readonly prev: XcapState | null;
   readonly state: XcapState;
 }
 
-/** The seed's notifications XCAPManagerWillStart / DidStart / WillEnd / DidEnd. */
+/**
+ * The seed's notifications XCAPManagerWillStart / DidStart / WillEnd / DidEnd.
+ *
+ * @example manager.lifecycle$.subscribe((e: LifecycleEvent) => e === 'didEnd' && cleanUp());
+ */
 export type LifecycleEvent = 'willStart' | 'didStart' | 'willEnd' | 'didEnd';
 
 /**

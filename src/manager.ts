@@ -57,6 +57,7 @@ import {
 } from './streams/ports.js';
 import { type AccountSettings, classifySettingsChange, xuiOf } from './streams/settings.js';
 
+/** The manager's public types (manager-types.ts). @example import type { XcapManager } from 'rxcap'; */
 export type {
   LifecycleEvent,
   StateChange,

@@ -12,7 +12,11 @@ import {
   switchMap,
 } from 'rxjs';
 
-/** Configuration of {@link pollWhile}. */
+/**
+ * Configuration of {@link pollWhile}.
+ *
+ * @example pollWhile({ period: 120_000, scheduler })
+ */
 export interface PollWhileConfig {
   /** Period in ms between ticks (the manager uses 120000). */
   readonly period: number;

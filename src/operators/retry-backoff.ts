@@ -12,7 +12,11 @@ import {
   type Subscription,
 } from 'rxjs';
 
-/** Configuration of {@link retryBackoff}. Delays in milliseconds. */
+/**
+ * Configuration of {@link retryBackoff}. Delays in milliseconds.
+ *
+ * @example retryBackoff({ initialDelay: 1000, maxDelay: 60_000, factor: 2, jitter: 0.5, shouldRetry: isTransient })
+ */
 export interface RetryBackoffConfig {
   /** Delay before the first retry (before jitter). */
   readonly initialDelay: number;

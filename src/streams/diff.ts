@@ -13,7 +13,11 @@ import { toXcapError } from './errors.js';
 import type { MachineCommand, MachineEvent } from './events.js';
 import type { DiffDocument, DiffEvent, DiffSettings, PipelinePorts } from './ports.js';
 
-/** How long a graceful termination may take before the subscription is dropped (ms). */
+/**
+ * How long a graceful termination may take before the subscription is dropped (ms).
+ *
+ * @example timer(TERMINATE_TIMEOUT, scheduler) // then the subscription is dropped
+ */
 export const TERMINATE_TIMEOUT = 5_000;
 
 /**

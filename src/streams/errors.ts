@@ -77,7 +77,11 @@ export function toXcapError(error: unknown, phase: XcapSyncError['phase']): Xcap
   return error instanceof XcapError ? error : new XcapSyncError(phase, error);
 }
 
-/** HTTP status of an error, if it carries one (the client's `XcapHttpError`). */
+/**
+ * HTTP status of an error, if it carries one (the client's `XcapHttpError`).
+ *
+ * @example statusOf(new XcapHttpError({ status: 412, ... })) // 412
+ */
 export function statusOf(error: unknown): number | undefined {
   const s = (error as { status?: unknown } | null)?.status;
   return typeof s === 'number' ? s : undefined;

@@ -8,7 +8,11 @@ import type { XcapError } from '../errors.js';
 import type { Capabilities, Connection, DiffSettings, DiffState, OperationData } from './ports.js';
 import type { AccountSettings, SettingsChangeKind } from './settings.js';
 
-/** The manager's states (the seed's state diagram). */
+/**
+ * The manager's states (the seed's state diagram).
+ *
+ * @example manager.state$.subscribe(({ state }: { state: XcapState }) => state === 'insync' && hideSpinner());
+ */
 export type XcapState =
   | 'stopped'
   | 'initializing'
@@ -17,7 +21,11 @@ export type XcapState =
   | 'insync'
   | 'stopping';
 
-/** A document as last seen on the server: its text, ETag and parsed tree. */
+/**
+ * A document as last seen on the server: its text, ETag and parsed tree.
+ *
+ * @example const doc: StoredDocument = { content: xml, etag: '"e1"', root: parseXml(xml) };
+ */
 export interface StoredDocument {
   readonly content: string;
   readonly etag: string | null;
@@ -26,16 +34,28 @@ export interface StoredDocument {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Known documents by name; `null` = known to be absent, missing = unknown. */
+/**
+ * Known documents by name; `null` = known to be absent, missing = unknown.
+ *
+ * @example const store: DocumentStore = { 'resource-lists': doc, 'pidf-manipulation': null };
+ */
 export type DocumentStore = Partial<Record<DocumentName, StoredDocument | null>>;
 
-/** A journaled operation with its id (the journal's `JournalRecord`, without `applied`). */
+/**
+ * A journaled operation with its id (the journal's `JournalRecord`, without `applied`).
+ *
+ * @example const entry: JournalEntry = { id: 'a1b2', operation: operations.removeGroup('g1') };
+ */
 export interface JournalEntry {
   readonly id: string;
   readonly operation: OperationData;
 }
 
-/** What initializing found out about the server. */
+/**
+ * What initializing found out about the server.
+ *
+ * @example discovery.supported.includes('dialog-rules') // the server offers org.openxcap.dialog-rules
+ */
 export interface Discovery {
   readonly root: string;
   readonly capabilities: Capabilities;
@@ -45,10 +65,18 @@ export interface Discovery {
   readonly supported: readonly DocumentName[];
 }
 
-/** Which documents to fetch: some, or every supported one. */
+/**
+ * Which documents to fetch: some, or every supported one.
+ *
+ * @example const scope: FetchScope = ['pres-rules']; // or 'all'
+ */
 export type FetchScope = readonly DocumentName[] | 'all';
 
-/** The machine's whole state: pure data. */
+/**
+ * The machine's whole state: pure data.
+ *
+ * @example transition(initialContext(), event).context.state
+ */
 export interface MachineContext {
   readonly state: XcapState;
   readonly settings: AccountSettings | null;
@@ -72,7 +100,11 @@ export interface MachineContext {
   readonly normalizeCount: number;
 }
 
-/** Events the pipelines and the facade feed into the transition. */
+/**
+ * Events the pipelines and the facade feed into the transition.
+ *
+ * @example const e: MachineEvent = { type: 'remoteChanged', documents: ['resource-lists'] };
+ */
 export type MachineEvent =
   | {
       readonly type: 'loaded';
@@ -116,7 +148,11 @@ export type MachineEvent =
   /** The xcap-diff subscription is terminated (answer to `unsubscribe`). */
   | { readonly type: 'stopped' };
 
-/** Effects as data; the pipelines and the facade carry them out. */
+/**
+ * Effects as data; the pipelines and the facade carry them out.
+ *
+ * @example if (command.type === 'saveJournal') await journal.save(command.journal);
+ */
 export type MachineCommand =
   | { readonly type: 'discoverCapabilities'; readonly settings: AccountSettings }
   | {
@@ -149,7 +185,11 @@ export type MachineCommand =
   | { readonly type: 'saveJournal'; readonly journal: readonly JournalEntry[] }
   | { readonly type: 'reportError'; readonly error: XcapError };
 
-/** The result of one transition. */
+/**
+ * The result of one transition.
+ *
+ * @example const { context, commands }: TransitionResult = transition(context0, { type: 'pollTick' });
+ */
 export interface TransitionResult {
   readonly context: MachineContext;
   readonly commands: readonly MachineCommand[];

@@ -13,20 +13,32 @@ import type { PipelinePorts } from './ports.js';
 import { initialContext, transition } from './transition.js';
 import { updatePipeline } from './update.js';
 
-/** One step of the machine: the event, the context after it and the commands it produced. */
+/**
+ * One step of the machine: the event, the context after it and the commands it produced.
+ *
+ * @example runMachine(input$, ports).subscribe(({ event, context }) => log(event.type, context.state));
+ */
 export interface MachineStep {
   readonly event: MachineEvent;
   readonly context: MachineContext;
   readonly commands: readonly MachineCommand[];
 }
 
-/** A pipeline: `(commands$, ports) => events$` (redux-observable style, state travels in commands). */
+/**
+ * A pipeline: `(commands$, ports) => events$` (redux-observable style, state travels in commands).
+ *
+ * @example const echo: Pipeline = (commands$) => commands$.pipe(filter(isFetch), map(() => ({ type: 'pollTick' })));
+ */
 export type Pipeline = (
   commands$: Observable<MachineCommand>,
   ports: PipelinePorts,
 ) => Observable<MachineEvent>;
 
-/** The manager's pipelines: capabilities$, fetch$, journal/update$ and diff$ (DESIGN §2). */
+/**
+ * The manager's pipelines: capabilities$, fetch$, journal/update$ and diff$ (DESIGN §2).
+ *
+ * @example runMachine(input$, ports, { pipelines: [...PIPELINES, myPipeline] });
+ */
 export const PIPELINES: readonly Pipeline[] = [
   capabilitiesPipeline,
   fetchPipeline,

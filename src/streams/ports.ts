@@ -12,7 +12,11 @@ import type { XmlElement } from '../codecs/xml/tree.js';
 // HTTP (the XcapClient of src/client, seen structurally)
 // ---------------------------------------------------------------------------------------------
 
-/** A fetched XCAP resource (RFC 4825 §7.3). A 304 answer is a resource with `status: 304`. */
+/**
+ * A fetched XCAP resource (RFC 4825 §7.3). A 304 answer is a resource with `status: 304`.
+ *
+ * @example if (resource.status === 304) keepCache(); else store(resource.body, resource.etag);
+ */
 export interface HttpResource {
   readonly body: string;
   readonly etag: string | null;
@@ -21,7 +25,11 @@ export interface HttpResource {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** The answer to a PUT or DELETE (RFC 4825 §7.4, §7.5). */
+/**
+ * The answer to a PUT or DELETE (RFC 4825 §7.4, §7.5).
+ *
+ * @example http.put('resource-lists', xml, { etag }).subscribe((r: HttpResponse) => remember(r.etag));
+ */
 export interface HttpResponse {
   readonly status: number;
   readonly etag: string | null;
@@ -30,7 +38,11 @@ export interface HttpResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Options of one request, as `XcapClient` takes them. */
+/**
+ * Options of one request, as `XcapClient` takes them.
+ *
+ * @example http.get('resource-lists', { ifNoneMatch: cached.etag });
+ */
 export interface HttpRequestOptions {
   /** Sent as If-Match (RFC 4825 §7.11). */
   readonly etag?: string;
@@ -56,7 +68,11 @@ export interface XcapHttp {
   delete(auid: string, options?: HttpRequestOptions): Observable<HttpResponse>;
 }
 
-/** Where and as whom to talk XCAP. Credentials stay in here and never reach traces or errors. */
+/**
+ * Where and as whom to talk XCAP. Credentials stay in here and never reach traces or errors.
+ *
+ * @example const c: Connection = { root: 'https://xcap.example.com/xcap-root', xui: 'sip:alice@example.com', password };
+ */
 export interface Connection {
   readonly root: string;
   /** XCAP User Identifier, e.g. `sip:alice@example.com` (RFC 4825 §4). */
@@ -99,7 +115,11 @@ export interface DnsPort {
 // xcap-diff subscription (implemented by src/sip)
 // ---------------------------------------------------------------------------------------------
 
-/** What the diff port needs to SUBSCRIBE to `xcap-diff` (RFC 5875) for one account. */
+/**
+ * What the diff port needs to SUBSCRIBE to `xcap-diff` (RFC 5875) for one account.
+ *
+ * @example diffSettingsOf(account, root, watchedDocumentUris(xui)).subscribeInterval // 600
+ */
 export interface DiffSettings {
   /** Account id / AOR, e.g. `sip:alice@example.com`. */
   readonly aor: string;
@@ -117,10 +137,18 @@ export interface DiffSettings {
   readonly documents: readonly string[];
 }
 
-/** State of the subscription as the port sees it. */
+/**
+ * State of the subscription as the port sees it.
+ *
+ * @example if (event.type === 'state' && event.state !== 'active') startPolling();
+ */
 export type DiffState = 'active' | 'pending' | 'unavailable' | 'failed' | 'terminated';
 
-/** One changed document named by a NOTIFY (RFC 5874 §4 `<document>`). */
+/**
+ * One changed document named by a NOTIFY (RFC 5874 §4 `<document>`).
+ *
+ * @example const d: DiffDocument = { auid: 'resource-lists', filename: 'index', newEtag: 'e2', previousEtag: 'e1' };
+ */
 export interface DiffDocument {
   /** AUID, e.g. `resource-lists`. */
   readonly auid: string;
@@ -141,6 +169,8 @@ export interface DiffDocument {
  * - `changed`: a NOTIFY named these documents; only they are fetched.
  * - `resync`: events may have been missed (a full-state NOTIFY, a refresh after a gap): fetch
  *   every document.
+ *
+ * @example const e: DiffEvent = { type: 'changed', documents: [{ auid: 'resource-lists', newEtag: 'e2' }] };
  */
 export type DiffEvent =
   | { readonly type: 'state'; readonly state: DiffState; readonly reason?: string }
@@ -203,10 +233,18 @@ export const unavailableDiffPort: DiffPort = {
 // Documents and journal (src/codecs and src/journal, seen structurally)
 // ---------------------------------------------------------------------------------------------
 
-/** Parsed documents by logical name; `null` = known to be absent (the journal's `Documents`). */
+/**
+ * Parsed documents by logical name; `null` = known to be absent (the journal's `Documents`).
+ *
+ * @example const docs: SyncDocuments = { 'resource-lists': parseXml(xml), 'rls-services': null };
+ */
 export type SyncDocuments = Partial<Record<DocumentName, XmlElement | null>>;
 
-/** What journal operations need to know about the account (the journal's `JournalContext`). */
+/**
+ * What journal operations need to know about the account (the journal's `JournalContext`).
+ *
+ * @example const ctx: SyncContext = { xcapRoot, xui, presRulesAuid: 'pres-rules', supported: new Set(['resource-lists']) };
+ */
 export interface SyncContext {
   readonly xcapRoot: string;
   readonly xui: string;
@@ -214,12 +252,20 @@ export interface SyncContext {
   readonly supported: ReadonlySet<DocumentName>;
 }
 
-/** A journaled operation: JSON data with a `type` (the journal's `Operation`). */
+/**
+ * A journaled operation: JSON data with a `type` (the journal's `Operation`).
+ *
+ * @example const op: OperationData = { type: 'normalize' };
+ */
 export interface OperationData {
   readonly type: string;
 }
 
-/** Server capabilities from `xcap-caps/global/index` (RFC 4825 §12). */
+/**
+ * Server capabilities from `xcap-caps/global/index` (RFC 4825 §12).
+ *
+ * @example manager.capabilities$.subscribe((c: Capabilities) => console.log(c.auids));
+ */
 export interface Capabilities {
   readonly auids: string[];
   readonly extensions: string[];
@@ -259,7 +305,11 @@ export interface DocumentEngine {
 // Retry policy and the bundle of ports
 // ---------------------------------------------------------------------------------------------
 
-/** Capped exponential backoff with jitter (see `retryBackoff`). Delays in ms. */
+/**
+ * Capped exponential backoff with jitter (see `retryBackoff`). Delays in ms.
+ *
+ * @example const policy: BackoffPolicy = { initialDelay: 1000, maxDelay: 300_000, factor: 2, jitter: 0.5 };
+ */
 export interface BackoffPolicy {
   readonly initialDelay: number;
   readonly maxDelay: number;
@@ -268,7 +318,11 @@ export interface BackoffPolicy {
   readonly jitter: number;
 }
 
-/** One HTTP exchange, for `trace$`. Never carries credentials or bodies. */
+/**
+ * One HTTP exchange, for `trace$`. Never carries credentials or bodies.
+ *
+ * @example manager.trace$.subscribe((t: TraceEntry) => console.log(t.method, t.url, t.status, t.etag, t.size));
+ */
 export interface TraceEntry {
   readonly method: 'GET' | 'PUT' | 'DELETE';
   /** The request URI, when the client reports it (never with credentials). */
@@ -285,6 +339,8 @@ export interface TraceEntry {
 /**
  * Everything a pipeline may touch. Time only through `scheduler`, randomness only through
  * `random`, so that marble tests are deterministic.
+ *
+ * @example runMachine(input$, { ...ports, scheduler: testScheduler, random: () => 0 });
  */
 export interface PipelinePorts {
   readonly http: HttpFactory;

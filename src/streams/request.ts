@@ -9,7 +9,11 @@ import { retryBackoff } from '../operators/retry-backoff.js';
 import { statusOf } from './errors.js';
 import type { PipelinePorts, TraceEntry } from './ports.js';
 
-/** What identifies a request in the trace. */
+/**
+ * What identifies a request in the trace.
+ *
+ * @example const info: RequestInfo = { method: 'PUT', auid: 'resource-lists', filename: 'index', size: xml.length };
+ */
 export interface RequestInfo {
   readonly method: TraceEntry['method'];
   readonly auid: string;

@@ -91,7 +91,11 @@ export function diffSettingsOf(
   };
 }
 
-/** What a settings change means for a running manager (the seed, "configuration"). */
+/**
+ * What a settings change means for a running manager (the seed, "configuration").
+ *
+ * @example if (classifySettingsChange(prev, next) === 'connection') restart();
+ */
 export type SettingsChangeKind = 'connection' | 'subscription' | 'none';
 
 /**

@@ -42,7 +42,11 @@ export function initialContext(): MachineContext {
   };
 }
 
-/** Id prefix of the normalize operations the machine puts at the journal head. */
+/**
+ * Id prefix of the normalize operations the machine puts at the journal head.
+ *
+ * @example entry.id.startsWith(NORMALIZE_ID_PREFIX) // derived from a fetch, never persisted
+ */
 export const NORMALIZE_ID_PREFIX = 'normalize-';
 
 const RUNNING: ReadonlySet<XcapState> = new Set(['initializing', 'fetching', 'updating', 'insync']);
