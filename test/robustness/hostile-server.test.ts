@@ -1,0 +1,215 @@
+/**
+ * A manager against a FAKE hostile XCAP server (test/support/hostile-server.ts): every hostile
+ * answer becomes a clear typed error on `error$` (asserted by `code`), the manager never
+ * crashes, memory stays bounded, nothing is written back to the server, and `stop()` still
+ * resolves.
+ */
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { XcapError } from '../../src/errors.js';
+import { createXcapManager } from '../../src/manager.js';
+import type { XcapManager } from '../../src/manager-types.js';
+import { memoryStorage } from '../../src/store/memory-storage.js';
+import {
+  billionLaughs,
+  deepNesting,
+  externalEntity,
+  FULL_AUIDS,
+  FULL_CAPS,
+  type HostileRoutes,
+  type HostileServer,
+  hugeDocument,
+  notUtf8,
+  startHostileServer,
+  undeclaredEntity,
+  xcapCapsXml,
+} from '../support/hostile-server.js';
+
+const open: { manager: XcapManager; server: HostileServer }[] = [];
+afterEach(async () => {
+  for (const { manager, server } of open.splice(0)) {
+    await manager.stop();
+    await server.close();
+  }
+});
+
+interface Run {
+  manager: XcapManager;
+  server: HostileServer;
+  errors: XcapError[];
+  states: string[];
+}
+
+async function against(routes: HostileRoutes): Promise<Run> {
+  const server = await startHostileServer(routes);
+  const manager = createXcapManager({
+    // No credentials: the fake needs none (and must never see any).
+    account: { id: 'sip:mallory-victim@example.com', xcap: { root: server.root } },
+    storage: memoryStorage(),
+    client: { timeoutMs: 5_000 },
+    backoff: { initialDelay: 20, maxDelay: 100, factor: 2, jitter: 0 },
+    pollPeriod: 60_000,
+  });
+  open.push({ manager, server });
+  const errors: XcapError[] = [];
+  const states: string[] = [];
+  manager.error$.subscribe((e) => errors.push(e));
+  manager.state$.subscribe((s) => states.push(s.state));
+  return { manager, server, errors, states };
+}
+
+/** Starts the manager and waits for the first error. */
+async function firstError(run: Run): Promise<XcapError> {
+  await run.manager.start();
+  return firstValueFrom(run.manager.error$.pipe(timeout(10_000)));
+}
+
+/** The manager survived: it stops cleanly and wrote nothing to the hostile server. */
+async function survived(run: Run): Promise<void> {
+  await run.manager.stop();
+  expect(run.manager.state).toBe('stopped');
+  expect(run.states.at(-1)).toBe('stopped');
+  expect(run.server.writes).toEqual([]);
+}
+
+const doc = (body: HostileRoutes[string]): HostileRoutes => ({
+  'xcap-caps': FULL_CAPS,
+  'resource-lists': body,
+});
+
+describe('manager against a fake hostile XCAP server', () => {
+  it('a billion-laughs DOCTYPE in xcap-caps is refused (RXCAP_XML_FORBIDDEN), not expanded', async () => {
+    const run = await against({ 'xcap-caps': { body: billionLaughs() } });
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_XML_FORBIDDEN');
+    expect(run.manager.state).toBe('initializing');
+    await survived(run);
+  });
+
+  it('a billion-laughs DOCTYPE in a document is refused (RXCAP_XML_FORBIDDEN)', async () => {
+    const run = await against(doc({ body: billionLaughs() }));
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_XML_FORBIDDEN');
+    expect((e as XcapError & { construct?: string }).construct).toBe('doctype');
+    await survived(run);
+  });
+
+  it('an external entity (XXE) is refused and the file is never read into the data', async () => {
+    const run = await against(doc({ body: externalEntity() }));
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_XML_FORBIDDEN');
+    expect(e.message).not.toContain('root:');
+    await survived(run);
+  });
+
+  it('an undeclared entity reference without DOCTYPE is refused (RXCAP_XML_FORBIDDEN)', async () => {
+    const run = await against(doc({ body: undeclaredEntity() }));
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_XML_FORBIDDEN');
+    await survived(run);
+  });
+
+  it('10,000-deep nesting is refused by the depth limit (RXCAP_XML_LIMIT), no stack overflow', async () => {
+    const run = await against(doc({ body: deepNesting(10_000) }));
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_XML_LIMIT');
+    expect((e as XcapError & { limit?: string }).limit).toBe('maxDepth');
+    await survived(run);
+  });
+
+  it('a streamed 50 MB body is cut off at the body limit (RXCAP_RESPONSE_TOO_LARGE), memory stays bounded', {
+    timeout: 30_000,
+  }, async () => {
+    const run = await against(doc({ body: hugeDocument(50) }));
+    globalThis.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 10);
+    try {
+      const e = await firstError(run);
+      expect(e.code).toBe('RXCAP_RESPONSE_TOO_LARGE');
+    } finally {
+      clearInterval(sampler);
+    }
+    peak = Math.max(peak, process.memoryUsage().rss);
+    const growthMb = (peak - before) / (1024 * 1024);
+    console.log(`rss growth around the 50 MB body: ${growthMb.toFixed(1)} MB`);
+    expect(growthMb).toBeLessThan(200);
+    // The client stopped reading: the fake could not push the whole 50 MB.
+    const pushed = Math.max(...run.server.sent.values());
+    expect(pushed).toBeLessThan(50 * 1024 * 1024);
+    await survived(run);
+  });
+
+  it('a declared 50 MB Content-Length is refused before the body is read', async () => {
+    const run = await against(doc({ body: hugeDocument(50), contentLength: 50 * 1024 * 1024 }));
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_RESPONSE_TOO_LARGE');
+    await survived(run);
+  });
+
+  it('xcap-caps without the required AUIDs: RXCAP_CAPABILITIES naming them, the manager waits', async () => {
+    const run = await against({
+      'xcap-caps': { body: xcapCapsXml(['xcap-caps', 'resource-lists', 'pidf-manipulation']) },
+    });
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_CAPABILITIES');
+    const missing = (e as XcapError & { missing?: readonly string[] }).missing ?? [];
+    expect(missing).toContain('rls-services');
+    expect(missing.some((m) => m.includes('pres-rules'))).toBe(true);
+    // It asked for the capabilities and nothing else.
+    expect(run.server.requests.every((r) => r.url.includes('/xcap-caps/'))).toBe(true);
+    await survived(run);
+  });
+
+  // Regression: the normalize replaced a document with a foreign root by an empty skeleton
+  // and PUT it over the server's document (fixed in src/manager-defaults.ts).
+  it('an HTML page served as resource-lists (wrong content type) is a typed error, not overwritten', async () => {
+    const run = await against(
+      doc({
+        contentType: 'text/html; charset=utf-8',
+        body: '<html><head><title>Login</title></head><body><p>Please log in</p></body></html>',
+      }),
+    );
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_CODEC');
+    expect((e as XcapError & { document?: string }).document).toBe('resource-lists');
+    // Give a would-be write-back the time to happen.
+    await new Promise((r) => setTimeout(r, 300));
+    await survived(run);
+  });
+
+  // Regression: bytes that are not UTF-8 were decoded to U+FFFD, and the normalized document
+  // was PUT back with the other client's text corrupted (fixed in src/streams/fetch.ts).
+  it('a document that is not UTF-8 is refused (RXCAP_XML_MALFORMED) and not written back', async () => {
+    const run = await against(
+      doc({ contentType: 'application/resource-lists+xml', body: notUtf8() }),
+    );
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_XML_MALFORMED');
+    expect(e.message).toContain('UTF-8');
+    await new Promise((r) => setTimeout(r, 300));
+    await survived(run);
+  });
+
+  it('valid xcap-caps with a wrong content type is still understood (Kamailio does this too)', async () => {
+    const run = await against({
+      ...Object.fromEntries(FULL_AUIDS.map((a) => [a, undefined])),
+      'xcap-caps': { contentType: 'text/plain', body: xcapCapsXml(FULL_AUIDS) },
+    });
+    await run.manager.start();
+    const caps = await firstValueFrom(run.manager.capabilities$.pipe(timeout(10_000)));
+    expect(caps.auids).toContain('resource-lists');
+    // Empty account on a fake that accepts writes: the manager creates its documents (that is
+    // the normal path, so this test does not check `writes`).
+    await firstValueFrom(
+      run.manager.state$.pipe(
+        filter((s) => s.state === 'insync'),
+        timeout(10_000),
+      ),
+    );
+    await run.manager.stop();
+  });
+});
