@@ -15,6 +15,7 @@ import {
   switchMap,
 } from 'rxjs';
 import { applicationOf, type DocumentName } from '../codecs/applications.js';
+import { XmlParseError } from '../codecs/xml/errors.js';
 import { isAuthFailure, statusOf, toXcapError } from './errors.js';
 import type { DocumentStore, MachineCommand, MachineEvent, StoredDocument } from './events.js';
 import type { PipelinePorts } from './ports.js';
@@ -85,6 +86,7 @@ function fetchOne(
       if (known && res.etag !== null && res.etag === known.etag && res.body === known.content) {
         return { name, unchanged: true };
       }
+      checkUtf8(res, app.auid);
       const doc: StoredDocument = {
         content: res.body,
         etag: res.etag,
@@ -99,6 +101,22 @@ function fetchOne(
       return of<FetchResult>(known === null ? { name, unchanged: true } : { name, doc: null });
     }),
   );
+}
+
+/**
+ * RFC 4825 §11.2 (`not-utf-8`): XCAP documents are UTF-8. The client decodes leniently (bad
+ * bytes become U+FFFD), so a document with other bytes would be rewritten with replacement
+ * characters by the next normalize and PUT back: refuse it instead (robustness test
+ * "a document that is not UTF-8 is refused and not written back").
+ */
+function checkUtf8(res: { readonly body: string }, auid: string): void {
+  const bytes = (res as { bytes?: unknown }).bytes;
+  if (!(bytes instanceof Uint8Array)) return;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new XmlParseError(`the ${auid} document is not UTF-8 (RFC 4825 §11.2)`);
+  }
 }
 
 /** Only headers the manager uses later (the seed: X-Alternative-Location of the icon). */
