@@ -1,0 +1,66 @@
+/**
+ * rxcap for Node: everything of the universal entry (./index.ts) plus the Node-only adapters —
+ * the durable file store, DNS TXT discovery, SIP over TCP/TLS and undici's WebSocket — and a
+ * `createXcapManager` whose defaults use them. The package's `node` export condition points
+ * here, so `import { createXcapManager } from 'rxcap'` in Node gets these defaults.
+ *
+ * @example
+ * ```ts
+ * import { createXcapManager, fileStorage } from 'rxcap';
+ * const manager = createXcapManager({ account, storage: fileStorage('/var/lib/my-app/xcap') });
+ * ```
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { nodeDns } from './dns-node.js';
+import {
+  createXcapManager as createCoreManager,
+  type XcapManager,
+  type XcapManagerOptions,
+} from './manager.js';
+import { nodeSipDiffPort } from './sip/node.js';
+import { fileStorage } from './store/file-storage.js';
+
+export { nodeDns } from './dns-node.js';
+export * from './index.js';
+export {
+  nodeSipDiffPort,
+  TcpTransport,
+  type TcpTransportOptions,
+  TlsTransport,
+} from './sip/node.js';
+export { type FileStorageOptions, fileStorage } from './store/file-storage.js';
+
+/**
+ * Where the Node default store lives: `$RXCAP_STORE_DIR`, else `~/.rxcap`. One directory can
+ * hold many accounts; each account's files are locked by the process that uses them.
+ *
+ * @example defaultStoreDirectory() // '/home/alice/.rxcap'
+ */
+export function defaultStoreDirectory(): string {
+  return process.env.RXCAP_STORE_DIR ?? join(homedir(), '.rxcap');
+}
+
+/**
+ * `createXcapManager` with Node defaults (DESIGN §3): `storage` is `fileStorage` in
+ * {@link defaultStoreDirectory} (cache and journal survive restarts), `dns` is `nodeDns()`
+ * (XCAP root from the TXT record of `xcap.<domain>` when the settings give none), and `sip` is
+ * `nodeSipDiffPort()` (xcap-diff over WebSocket, TCP or TLS). Every default can be replaced.
+ *
+ * @example
+ * ```ts
+ * const manager = createXcapManager({
+ *   account: { id: 'alice@example.com', auth: { password: 's3cret' },
+ *              xcap: { root: 'https://xcap.example.com/xcap-root' },
+ *              sip: { outboundProxy: 'sip:sip.example.com;transport=tcp' } },
+ * });
+ * ```
+ */
+export function createXcapManager(options: XcapManagerOptions): XcapManager {
+  return createCoreManager({
+    ...options,
+    storage: options.storage ?? fileStorage(defaultStoreDirectory()),
+    dns: options.dns ?? nodeDns(),
+    sip: options.sip ?? nodeSipDiffPort(),
+  });
+}
