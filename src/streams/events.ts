@@ -98,6 +98,8 @@ export interface MachineContext {
   readonly pendingFetch: FetchScope | null;
   /** Counter for the ids of normalize operations. */
   readonly normalizeCount: number;
+  /** Consecutive non-transient failures (the delay of the next `scheduleRetry` grows with it). */
+  readonly failures: number;
 }
 
 /**
@@ -142,6 +144,8 @@ export type MachineEvent =
       readonly etags?: Partial<Record<DocumentName, string | null>>;
     }
   | { readonly type: 'pollTick' }
+  /** The delay of a `scheduleRetry` is over. */
+  | { readonly type: 'retryTimer' }
   | { readonly type: 'stopRequested' }
   /** A pipeline failed unexpectedly (a bug); it was restarted. */
   | { readonly type: 'pipelineFailed'; readonly error: XcapError }
@@ -183,7 +187,9 @@ export type MachineCommand =
     }
   | { readonly type: 'saveCache'; readonly documents: DocumentStore }
   | { readonly type: 'saveJournal'; readonly journal: readonly JournalEntry[] }
-  | { readonly type: 'reportError'; readonly error: XcapError };
+  | { readonly type: 'reportError'; readonly error: XcapError }
+  /** Wake the machine with `retryTimer` after the backoff delay of failure number `attempt`. */
+  | { readonly type: 'scheduleRetry'; readonly attempt: number };
 
 /**
  * The result of one transition.

@@ -10,6 +10,7 @@ import { XcapSyncError } from './errors.js';
 import type { MachineCommand, MachineContext, MachineEvent } from './events.js';
 import { fetchPipeline } from './fetch.js';
 import type { PipelinePorts } from './ports.js';
+import { retryTimerPipeline } from './retry-timer.js';
 import { initialContext, transition } from './transition.js';
 import { updatePipeline } from './update.js';
 
@@ -44,6 +45,7 @@ export const PIPELINES: readonly Pipeline[] = [
   fetchPipeline,
   updatePipeline,
   diffPipeline,
+  retryTimerPipeline,
 ];
 
 /**

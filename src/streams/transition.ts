@@ -39,6 +39,7 @@ export function initialContext(): MachineContext {
     blocked: null,
     pendingFetch: null,
     normalizeCount: 0,
+    failures: 0,
   };
 }
 
@@ -118,11 +119,11 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
 
     case 'fetchFailed':
       if (c.state !== 'fetching') return same(c);
-      return result({ ...c, blocked: 'error' }, [report(event.error)]);
+      return failed(c, [report(event.error)]);
 
     case 'updateFailed':
       if (c.state !== 'updating') return same(c);
-      return result({ ...c, documents: { ...c.documents, ...event.documents }, blocked: 'error' }, [
+      return failed({ ...c, documents: { ...c.documents, ...event.documents } }, [
         { type: 'saveCache', documents: { ...c.documents, ...event.documents } },
         report(event.error),
       ]);
@@ -134,6 +135,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       const base: MachineContext = {
         ...c,
         documents,
+        failures: 0,
         firstFetch: false,
         changedSinceSync: changed,
         blocked: null,
@@ -176,6 +178,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         journal,
         changedSinceSync: false,
         blocked: null,
+        failures: 0,
       };
       const effects: MachineCommand[] = [
         { type: 'saveCache', documents },
@@ -241,7 +244,12 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
     case 'pipelineFailed':
       // The step of the current state may have died with it: retry it on the next trigger.
       if (c.state !== 'fetching' && c.state !== 'updating') return result(c, [report(event.error)]);
-      return result({ ...c, blocked: 'error' }, [report(event.error)]);
+      return failed(c, [report(event.error)]);
+
+    case 'retryTimer':
+      // The seed: "if any other error occurs, the update is retried periodically".
+      if (c.blocked !== 'error') return same(c);
+      return retry(c, []);
 
     case 'remoteChanged': {
       // A NOTIFY for a version we already hold (typically our own PUT) needs no fetch.
@@ -297,6 +305,15 @@ function remoteChange(c: MachineContext, scope: FetchScope): TransitionResult {
 }
 
 /** After a non-transient failure, a trigger re-runs the step of the current state. */
+/** A non-transient failure: wait, and retry after a growing delay or on the next trigger. */
+function failed(c: MachineContext, effects: MachineCommand[]): TransitionResult {
+  const failures = c.failures + 1;
+  return result({ ...c, blocked: 'error', failures }, [
+    ...effects,
+    { type: 'scheduleRetry', attempt: failures },
+  ]);
+}
+
 function retry(c: MachineContext, before: MachineCommand[]): TransitionResult {
   const next: MachineContext = { ...c, blocked: null };
   if (c.discovery === null) return result(next, before);

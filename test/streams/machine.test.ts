@@ -434,6 +434,34 @@ describe('manager machine (marble, fake ports)', () => {
     });
   });
 
+  it('a document that does not parse is reported and refetched periodically with backoff', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const http = fakeHttp(ts);
+      http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
+      http.route('GET resource-lists', (_r, n) =>
+        n <= 2 ? ok(ts, 'garbage', 'g') : ok(ts, 'fine', 'f'),
+      );
+      const ports = fakePorts(ts, http);
+      const engine = {
+        ...ports.engine,
+        parse: (content: string) => {
+          if (content === 'garbage') throw new Error('fake parse failure');
+          return ports.engine.parse(content);
+        },
+      };
+      const out = collect(runMachine(hot('a', { a: started }), { ...ports, engine }), ts, 60_000);
+      ts.flush();
+      // Fails at 2; retried 1 s later (fails at 1003), then 2 s later: parses at 3004.
+      expect(http.requests.filter((r) => r.auid === 'resource-lists').map((r) => r.frame)).toEqual([
+        1, 1002, 3003,
+      ]);
+      expect(errorsOf(out).map((e) => e.code)).toEqual(['RXCAP_SYNC', 'RXCAP_SYNC']);
+      expect(last(out).state).toBe('insync');
+      expect(last(out).documents['resource-lists']?.content).toBe('fine');
+    });
+  });
+
   it('a server without the required AUIDs is reported once and not hammered', () => {
     const ts = newScheduler();
     ts.run(({ hot }) => {

@@ -258,8 +258,42 @@ const rows: Row[] = [
     from: ctx('fetching'),
     event: { type: 'fetchFailed', error: err },
     state: 'fetching',
-    commands: ['reportError'],
-    check: (n) => expect(n.blocked).toBe('error'),
+    commands: ['reportError', 'scheduleRetry'],
+    check: (n, cs) => {
+      expect(n.blocked).toBe('error');
+      expect(cs[1]).toEqual({ type: 'scheduleRetry', attempt: 1 });
+    },
+  },
+  {
+    name: 'a second failure in a row schedules a later retry',
+    from: ctx('fetching', { failures: 1 }),
+    event: { type: 'fetchFailed', error: err },
+    state: 'fetching',
+    commands: ['reportError', 'scheduleRetry'],
+    check: (_n, cs) => expect(cs[1]).toEqual({ type: 'scheduleRetry', attempt: 2 }),
+  },
+  {
+    name: 'error-blocked fetching + retryTimer fetches again',
+    from: ctx('fetching', { blocked: 'error', failures: 1 }),
+    event: { type: 'retryTimer' },
+    state: 'fetching',
+    commands: ['fetch'],
+    check: (n) => expect(n.blocked).toBeNull(),
+  },
+  {
+    name: 'a stale retryTimer (no longer blocked) is ignored',
+    from: ctx('insync'),
+    event: { type: 'retryTimer' },
+    state: 'insync',
+    commands: [],
+  },
+  {
+    name: 'a successful fetch resets the failure count',
+    from: ctx('fetching', { failures: 3 }),
+    event: { type: 'fetched', documents: {}, changed: false },
+    state: 'insync',
+    commands: [],
+    check: (n) => expect(n.failures).toBe(0),
   },
   {
     name: 'error-blocked fetching + pollTick retries the fetch',
@@ -358,7 +392,7 @@ const rows: Row[] = [
     from: ctx('updating', { journal: [entry('j1')] }),
     event: { type: 'updateFailed', error: err, documents: { 'rls-services': doc('r2') } },
     state: 'updating',
-    commands: ['saveCache', 'reportError'],
+    commands: ['saveCache', 'reportError', 'scheduleRetry'],
     check: (n) => {
       expect(n.blocked).toBe('error');
       expect(n.documents['rls-services']?.etag).toBe('r2');
