@@ -7,7 +7,10 @@
 export interface XmlLimits {
   /** Maximum input size in UTF-8 bytes. Default 16 MiB. */
   readonly maxBytes: number;
-  /** Maximum element nesting depth (the root is depth 1). Default 256. */
+  /**
+   * Maximum element nesting depth (the root is depth 1). Default 256; values above
+   * {@link MAX_SUPPORTED_DEPTH} are clamped to it.
+   */
   readonly maxDepth: number;
   /** Maximum number of elements. Default 500 000. */
   readonly maxElements: number;
@@ -38,7 +41,13 @@ export const DEFAULT_XML_LIMITS: XmlLimits = Object.freeze({
 });
 
 /**
- * Merges partial limits over the defaults.
+ * The deepest tree rxcap accepts whatever the caller asks: the serializer, `sameElement` and the
+ * codecs recurse per level, and 1000 levels stay far from any JavaScript stack limit.
+ */
+export const MAX_SUPPORTED_DEPTH = 1000;
+
+/**
+ * Merges partial limits over the defaults (clamping `maxDepth` to {@link MAX_SUPPORTED_DEPTH}).
  *
  * @example
  * ```ts
@@ -49,5 +58,6 @@ export function resolveXmlLimits(limits?: Partial<XmlLimits>): XmlLimits {
   if (limits === undefined) return DEFAULT_XML_LIMITS;
   const out: Record<string, number> = { ...DEFAULT_XML_LIMITS };
   for (const [k, v] of Object.entries(limits)) if (typeof v === 'number') out[k] = v;
+  out.maxDepth = Math.min(out.maxDepth!, MAX_SUPPORTED_DEPTH);
   return out as unknown as XmlLimits;
 }

@@ -111,7 +111,13 @@ export function escapeAttribute(s: string): string {
 export function serializeXml(root: XmlElement, options: SerializeXmlOptions = {}): string {
   const out: string[] = [];
   if (options.declaration !== false) out.push(DECLARATION);
-  new Writer(out).element(root, ROOT_SCOPE, true);
+  try {
+    new Writer(out).element(root, ROOT_SCOPE, true);
+  } catch (e) {
+    // Only a programmatically built tree can be this deep (parseXml caps the depth).
+    if (e instanceof RangeError) throw new XmlSerializeError('the tree is nested too deeply');
+    throw e;
+  }
   return out.join('');
 }
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { XmlForbiddenError, XmlLimitError, XmlParseError } from '../../../src/codecs/xml/errors.js';
+import { MAX_SUPPORTED_DEPTH } from '../../../src/codecs/xml/limits.js';
 import { parseXml } from '../../../src/codecs/xml/parse.js';
 import { serializeXml } from '../../../src/codecs/xml/serialize.js';
 import type { XmlElement } from '../../../src/codecs/xml/tree.js';
@@ -215,6 +216,16 @@ describe('parseXml: limits and forbidden constructs', () => {
   it('turns a 10 000-deep document into a typed depth error, not a RangeError', () => {
     const deep = '<a>'.repeat(10_000) + '</a>'.repeat(10_000);
     expect(limitOf(() => parseXml(deep))).toBe('maxDepth');
+  });
+  it('clamps maxDepth to MAX_SUPPORTED_DEPTH so that deep trees never reach the stack limit', () => {
+    const deep = (n: number) => '<a>'.repeat(n) + '</a>'.repeat(n);
+    expect(limitOf(() => parseXml(deep(MAX_SUPPORTED_DEPTH + 1), { maxDepth: 1_000_000 }))).toBe(
+      'maxDepth',
+    );
+    const ok = parseXml(deep(MAX_SUPPORTED_DEPTH), { maxDepth: 1_000_000 });
+    expect(sameElement(parseXml(serializeXml(ok), { maxDepth: MAX_SUPPORTED_DEPTH }), ok)).toBe(
+      true,
+    );
   });
   it('accepts exactly maxDepth and refuses one more (self-closing counts)', () => {
     expect(parseXml('<a><b><c/></b></a>', { maxDepth: 3 }).name).toBe('a');

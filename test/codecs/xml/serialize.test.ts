@@ -29,6 +29,11 @@ describe('serializeXml: output form', () => {
     );
     expect(() => body(element('', '1a'))).toThrow(XmlSerializeError);
   });
+  it('turns a stack overflow on a hand-built 100 000-deep tree into a typed error', () => {
+    let e = element('', 'a');
+    for (let i = 0; i < 100_000; i++) e = element('', 'a', {}, [e]);
+    expect(() => serializeXml(e)).toThrow(XmlSerializeError);
+  });
   it('writes comments', () => {
     expect(body(element('', 'a', {}, [{ type: 'comment', text: ' hi ' }]))).toBe(
       '<a><!-- hi --></a>',
