@@ -189,7 +189,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     try {
       return extractData(docs, ctx, iconLocation !== undefined ? { iconLocation } : {});
     } catch (e) {
-      error$.next(toXcapError(e, 'storage'));
+      error$.next(toXcapError(e, 'extract'));
       return null;
     }
   };
@@ -225,7 +225,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
       }
       input$.next({ type: 'settingsChanged', settings: s, kind: classifySettingsChange(prev, s) });
     },
-    error: (e: unknown) => error$.next(toXcapError(e, 'storage')),
+    error: (e: unknown) => error$.next(toXcapError(e, 'settings')),
   });
 
   let switching: Promise<void> = Promise.resolve();

@@ -59,7 +59,15 @@ export class XcapOperationRejectedError extends XcapError {
  * @example if (e.code === 'RXCAP_SYNC') console.error(e.phase, e.cause);
  */
 export class XcapSyncError extends XcapError {
-  readonly phase: 'capabilities' | 'fetch' | 'update' | 'diff' | 'storage' | 'pipeline';
+  readonly phase:
+    | 'capabilities'
+    | 'fetch'
+    | 'update'
+    | 'diff'
+    | 'storage'
+    | 'pipeline'
+    | 'extract'
+    | 'settings';
 
   constructor(phase: XcapSyncError['phase'], cause: unknown) {
     const detail = cause instanceof Error ? cause.message : String(cause);
