@@ -130,6 +130,29 @@ export function decodeContactUri(e: XmlElement): ContactURIData | undefined {
  * @example decodeContact(element)?.name
  */
 export function decodeContact(e: XmlElement): ContactData | undefined {
+  return memo(contactCache, e, decodeContactUncached);
+}
+
+// Trees are immutable, so what an element decodes to never changes: operations decode the
+// same unchanged items again and again (normalize runs after every operation), and a cache
+// keyed by the element object makes that O(changed items) instead of O(addressbook).
+const contactCache = new WeakMap<XmlElement, ContactData | null>();
+const groupCache = new WeakMap<XmlElement, GroupData | null>();
+const policyCache = new WeakMap<XmlElement, PolicyData | null>();
+
+function memo<T>(
+  cache: WeakMap<XmlElement, T | null>,
+  e: XmlElement,
+  fn: (e: XmlElement) => T | undefined,
+): T | undefined {
+  const hit = cache.get(e);
+  if (hit !== undefined) return hit ?? undefined;
+  const v = fn(e);
+  cache.set(e, v ?? null);
+  return v;
+}
+
+function decodeContactUncached(e: XmlElement): ContactData | undefined {
   const id = attr(e, 'id');
   if (!isValidId(id)) return undefined;
   const urisEl = child(e, AB, 'uris');
@@ -153,6 +176,10 @@ export function decodeContact(e: XmlElement): ContactData | undefined {
 
 /** Decodes `<addressbook:group>`; members are contact ids in document order, once each. */
 export function decodeGroup(e: XmlElement): GroupData | undefined {
+  return memo(groupCache, e, decodeGroupUncached);
+}
+
+function decodeGroupUncached(e: XmlElement): GroupData | undefined {
   const id = attr(e, 'id');
   if (!isValidId(id)) return undefined;
   const contacts: string[] = [];
@@ -167,6 +194,10 @@ export function decodeGroup(e: XmlElement): GroupData | undefined {
 
 /** Decodes `<addressbook:policy-element>`; undefined without a valid id or a URI. */
 export function decodePolicy(e: XmlElement): PolicyData | undefined {
+  return memo(policyCache, e, decodePolicyUncached);
+}
+
+function decodePolicyUncached(e: XmlElement): PolicyData | undefined {
   const id = attr(e, 'id');
   const uri = attr(e, 'uri');
   if (!isValidId(id) || uri === undefined || uri === '') return undefined;
@@ -195,17 +226,27 @@ export interface DecodedAddressbook {
 export function decodeAddressbookList(list: XmlElement | undefined): DecodedAddressbook {
   const out: DecodedAddressbook = { contacts: [], groups: [], policies: [] };
   if (!list) return out;
+  const seen = { contact: new Set<string>(), group: new Set<string>(), policy: new Set<string>() };
   for (const c of list.children) {
     if (c.type !== 'element' || c.ns !== AB) continue;
     if (c.name === 'contact') {
       const d = decodeContact(c);
-      if (d && !out.contacts.some((x) => x.id === d.id)) out.contacts.push(d);
+      if (d && !seen.contact.has(d.id)) {
+        seen.contact.add(d.id);
+        out.contacts.push(d);
+      }
     } else if (c.name === 'group') {
       const d = decodeGroup(c);
-      if (d && !out.groups.some((x) => x.id === d.id)) out.groups.push(d);
+      if (d && !seen.group.has(d.id)) {
+        seen.group.add(d.id);
+        out.groups.push(d);
+      }
     } else if (c.name === 'policy-element') {
       const d = decodePolicy(c);
-      if (d && !out.policies.some((x) => x.id === d.id)) out.policies.push(d);
+      if (d && !seen.policy.has(d.id)) {
+        seen.policy.add(d.id);
+        out.policies.push(d);
+      }
     }
   }
   return out;

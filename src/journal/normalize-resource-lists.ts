@@ -128,35 +128,29 @@ export function normalizeResourceLists(
   root = mapChildren(root, (c) => (is(c, RL, 'list') ? orderList(c) : c));
 
   if (root === start) return doc === start ? doc : start;
-  return declareNamespaces(root, usedPrefixes(root, prefixes));
+  // Declaring the three namespaces on the root (when missing) is harmless even if one is not
+  // used yet, and cheaper than walking the document to find out.
+  return declareNamespaces(root, prefixes);
 }
 
-function usedPrefixes(root: XmlElement, prefixes: Prefixes): Prefixes {
-  // Declare only namespaces that now occur in the document.
-  const used: Record<string, string> = {};
-  const visit = (e: XmlElement): void => {
-    if (Object.hasOwn(prefixes, e.ns)) used[e.ns] = prefixes[e.ns]!;
-    for (const c of e.children) if (c.type === 'element') visit(c);
-  };
-  visit(root);
-  return used;
-}
+// Items already known to be in normal form (trees are immutable, so that never changes).
+const normalItems = new WeakSet<XmlElement>();
 
 function normalizeItem(c: XmlNode, prefixes: Prefixes): XmlNode {
-  if (c.type !== 'element' || c.ns !== AB) return c;
+  if (c.type !== 'element' || c.ns !== AB || normalItems.has(c)) return c;
+  let next: XmlElement = c;
   if (c.name === 'contact') {
     const d = decodeContact(c);
-    return d ? encodeContact(d, prefixes, c) : c;
-  }
-  if (c.name === 'group') {
+    if (d) next = encodeContact(d, prefixes, c);
+  } else if (c.name === 'group') {
     const d = decodeGroup(c);
-    return d ? encodeGroup(d, prefixes, c) : c;
-  }
-  if (c.name === 'policy-element') {
+    if (d) next = encodeGroup(d, prefixes, c);
+  } else if (c.name === 'policy-element') {
     const d = decodePolicy(c);
-    return d ? encodePolicy(d, prefixes, c) : c;
-  }
-  return c;
+    if (d) next = encodePolicy(d, prefixes, c);
+  } else return c;
+  normalItems.add(next);
+  return next;
 }
 
 /** Applies `fn` to the top-level list `name` (the root itself when nothing changes). */
