@@ -88,7 +88,7 @@ describe('robustness: two managers through a fault-injecting proxy', () => {
         },
         storage: memoryStorage(),
         // A short client timeout so that stalls cost little; a small backoff policy.
-        client: { timeoutMs: 700 },
+        client: { timeoutMs: 1_500 },
         backoff: { initialDelay: 50, maxDelay: 400, factor: 2, jitter: 0.5 },
         // Each manager learns of the other's writes by polling (no xcap-diff through a proxy).
         pollPeriod: 400,
@@ -102,17 +102,20 @@ describe('robustness: two managers through a fault-injecting proxy', () => {
     const errors: XcapError[] = [];
     a.error$.subscribe((e: XcapError) => errors.push(e));
     b.error$.subscribe((e: XcapError) => errors.push(e));
-    if (process.env.RXCAP_ROBUSTNESS_DEBUG) {
-      for (const [n, m] of [
-        ['A', a],
-        ['B', b],
-      ] as const) {
-        m.state$.subscribe((s) => console.log(`${n} ${Date.now() % 100000} ${s.state}`));
-        m.error$.subscribe((e) => console.log(`${n} error ${e.code} ${e.message}`));
-        m.trace$.subscribe((t) =>
-          console.log(`${n} ${t.method} ${t.auid} ${t.status} ${t.error ?? ''}`),
-        );
-      }
+    // The last events of each manager, printed when the managers do not settle.
+    const history: string[] = [];
+    const note = (line: string) => {
+      history.push(`${Date.now() % 1_000_000} ${line}`);
+      if (history.length > 80) history.shift();
+      if (process.env.RXCAP_ROBUSTNESS_DEBUG) console.log(line);
+    };
+    for (const [n, m] of [
+      ['A', a],
+      ['B', b],
+    ] as const) {
+      m.state$.subscribe((s) => note(`${n} state ${s.state}`));
+      m.error$.subscribe((e) => note(`${n} error ${e.code} ${e.message}`));
+      m.trace$.subscribe((t) => note(`${n} ${t.method} ${t.auid} ${t.status} ${t.error ?? ''}`));
     }
 
     // Each manager works on its own ids, and owns one default policy, so that the expected
@@ -162,6 +165,8 @@ describe('robustness: two managers through a fault-injecting proxy', () => {
     const abA = latest<Addressbook>(a.addressbook$);
     const abB = latest<Addressbook>(b.addressbook$);
     const prA = latest<PresenceRules>(a.presenceRules$);
+    const prB = latest<PresenceRules>(b.presenceRules$);
+    const drA = latest<DialogRules>(a.dialogRules$);
     const drB = latest<DialogRules>(b.dialogRules$);
     const settled = () =>
       a.state === 'insync' &&
@@ -171,19 +176,22 @@ describe('robustness: two managers through a fault-injecting proxy', () => {
       JSON.stringify(canonicalBook(abA.value)) === JSON.stringify(expected) &&
       JSON.stringify(canonicalBook(abB.value)) === JSON.stringify(expected) &&
       prA.value?.defaultPolicy === modelA.defaultPresence &&
+      prB.value?.defaultPolicy === modelA.defaultPresence &&
+      drA.value?.defaultPolicy === modelB.defaultDialog &&
       drB.value?.defaultPolicy === modelB.defaultDialog;
     const deadline = Date.now() + 45_000;
     while (!settled() && Date.now() < deadline) await sleep(100);
+    if (!settled()) console.log(`not settled (seed ${SEED}); last events:\n${history.join('\n')}`);
     expect(a.state).toBe('insync');
     expect(b.state).toBe('insync');
     expect(canonicalBook(abA.value!)).toEqual(expected);
     expect(canonicalBook(abB.value!)).toEqual(expected);
     expect(abB.value!.toJSON()).toEqual(abA.value!.toJSON());
+    // Both see both default policies (each set by one of them) alike.
     expect(prA.value?.defaultPolicy).toBe(modelA.defaultPresence);
+    expect(prB.value?.defaultPolicy).toBe(modelA.defaultPresence);
+    expect(drA.value?.defaultPolicy).toBe(modelB.defaultDialog);
     expect(drB.value?.defaultPolicy).toBe(modelB.defaultDialog);
-    // Both see both defaults alike.
-    expect((await firstValueFrom(b.presenceRules$)).defaultPolicy).toBe(modelA.defaultPresence);
-    expect((await firstValueFrom(a.dialogRules$)).defaultPolicy).toBe(modelB.defaultDialog);
 
     // The server holds each item exactly once (no duplicate from a replayed operation).
     const client = new XcapClient({ root: env.xcapRoot, xui: user.id, password: user.password });
