@@ -46,6 +46,7 @@ export interface RulesFlavor {
   readonly blockedList: string;
 }
 
+/** The pres-rules flavour: `wp_prs_*` rules, `pr:sub-handling`, the `oma_*contacts` lists. */
 export const PRESENCE_RULES: RulesFlavor = Object.freeze({
   rulePrefix: 'wp_prs',
   actionNs: NS.presRules,
@@ -54,6 +55,7 @@ export const PRESENCE_RULES: RulesFlavor = Object.freeze({
   blockedList: 'oma_blockedcontacts',
 });
 
+/** The dialog-rules flavour: `wp_dlg_*` rules, `dr:sub-handling`, the `dialog_*contacts` lists. */
 export const DIALOG_RULES: RulesFlavor = Object.freeze({
   rulePrefix: 'wp_dlg',
   actionNs: NS.dialogRules,
