@@ -197,7 +197,14 @@ export function collectContainer(
   return parts;
 }
 
-/** The RPID and CIPID elements of a container, in RFC order. */
+/**
+ * The RPID and CIPID elements of a container, in RFC order.
+ *
+ * @example
+ * ```ts
+ * encodeRpidCipid(person, person.cipid); // [<rpid:activities>, <c:display-name>, ...]
+ * ```
+ */
 export function encodeRpidCipid(r: RpidFields, c: Cipid | undefined): XmlElement[] {
   const out: XmlElement[] = [];
   if (r.activities !== undefined) out.push(encodeEnumerated('activities', r.activities));
@@ -216,7 +223,14 @@ export function encodeRpidCipid(r: RpidFields, c: Cipid | undefined): XmlElement
   return out;
 }
 
-/** Keeps only the defined RPID fields (so payloads have no `undefined` members). */
+/**
+ * Keeps only the defined RPID fields (so payloads have no `undefined` members).
+ *
+ * @example
+ * ```ts
+ * definedRpid({ mood: undefined }); // {}
+ * ```
+ */
 export function definedRpid(r: ContainerParts['rpid']): RpidFields {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) if (v !== undefined) out[k] = v;

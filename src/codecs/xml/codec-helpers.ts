@@ -27,12 +27,26 @@ export interface LangText {
   readonly lang?: string;
 }
 
-/** `{ns}name` for messages, or `prefix:name` when the prefix is known. */
+/**
+ * `prefix:name` of an element for messages (the local name when it has no prefix).
+ *
+ * @example
+ * ```ts
+ * label(parseXml('<rl:list xmlns:rl="urn:x"/>')); // 'rl:list'
+ * ```
+ */
 export function label(e: XmlElement): string {
   return e.prefix !== undefined && e.prefix !== '' ? `${e.prefix}:${e.name}` : e.name;
 }
 
-/** The shape hints of a root element. */
+/**
+ * The shape hints (prefix, declarations) of a root element.
+ *
+ * @example
+ * ```ts
+ * shapeOf(parseXml('<a xmlns="urn:x"/>')); // { prefix: '', namespaces: { '': 'urn:x' } }
+ * ```
+ */
 export function shapeOf(e: XmlElement): XmlShape {
   return {
     ...(e.prefix !== undefined ? { prefix: e.prefix } : {}),
@@ -40,7 +54,14 @@ export function shapeOf(e: XmlElement): XmlShape {
   };
 }
 
-/** Builds an element with `shape` hints applied. */
+/**
+ * Builds an element with `shape` hints applied.
+ *
+ * @example
+ * ```ts
+ * shaped(NS.resourceLists, 'resource-lists', [], [], { prefix: 'rl' });
+ * ```
+ */
 export function shaped(
   ns: string,
   name: string,
@@ -54,13 +75,28 @@ export function shaped(
   return element(ns, name, attributes, children, extra);
 }
 
-/** Throws unless `e` is `{ns}name`. */
+/**
+ * Throws an {@link XcapCodecError} unless `e` is `{ns}name`.
+ *
+ * @example
+ * ```ts
+ * expectElement('resource-lists', root, NS.resourceLists, 'resource-lists');
+ * ```
+ */
 export function expectElement(doc: string, e: XmlElement, ns: string, name: string): void {
   if (e.ns !== ns || e.name !== name)
     throw new XcapCodecError(doc, `expected {${ns}}${name}, found {${e.ns}}${e.name}`, label(e));
 }
 
-/** The attributes of `e` other than the unnamespaced `known` ones (and not xml:lang if listed). */
+/**
+ * The attributes of `e` other than the unnamespaced `known` ones (and `xml:lang` when
+ * 'xml:lang' is listed): the foreign attributes a payload keeps.
+ *
+ * @example
+ * ```ts
+ * otherAttributes(entryElement, ['uri']);
+ * ```
+ */
 export function otherAttributes(e: XmlElement, known: readonly string[]): XmlAttribute[] {
   return e.attributes.filter(
     (a) =>
@@ -71,20 +107,41 @@ export function otherAttributes(e: XmlElement, known: readonly string[]): XmlAtt
   );
 }
 
-/** The attribute `name` of `e`, or a codec error. */
+/**
+ * The attribute `name` of `e`, or an {@link XcapCodecError} naming the document.
+ *
+ * @example
+ * ```ts
+ * requireAttr('resource-lists', entryElement, 'uri');
+ * ```
+ */
 export function requireAttr(doc: string, e: XmlElement, name: string): string {
   const v = attr(e, name);
   if (v === undefined) throw new XcapCodecError(doc, `missing attribute "${name}"`, label(e));
   return v;
 }
 
-/** Text of an element with `xml:lang`. */
+/**
+ * Text of an element with its `xml:lang`.
+ *
+ * @example
+ * ```ts
+ * langText(parseXml('<n xml:lang="de">Hallo</n>')); // { value: 'Hallo', lang: 'de' }
+ * ```
+ */
 export function langText(e: XmlElement): LangText {
   const lang = attr(e, 'lang', NS.xml);
   return lang === undefined ? { value: textOf(e) } : { value: textOf(e), lang };
 }
 
-/** An element holding `value` as text (no child when empty). */
+/**
+ * An element holding `value` as text (no child when empty).
+ *
+ * @example
+ * ```ts
+ * textElement(NS.presRules, 'sub-handling', 'allow');
+ * ```
+ */
 export function textElement(
   ns: string,
   name: string,
@@ -94,7 +151,14 @@ export function textElement(
   return element(ns, name, attributes, value === '' ? [] : [text(value)]);
 }
 
-/** An element holding a {@link LangText}. */
+/**
+ * An element holding a {@link LangText} (`xml:lang` when set).
+ *
+ * @example
+ * ```ts
+ * langElement(NS.resourceLists, 'display-name', { value: 'Freunde', lang: 'de' });
+ * ```
+ */
 export function langElement(
   ns: string,
   name: string,
@@ -111,7 +175,14 @@ export function optAttr(attrs: XmlAttribute[], name: string, value: string | und
   if (value !== undefined) attrs.push({ ns: '', name, value });
 }
 
-/** Only child elements (whitespace text and comments dropped). */
+/**
+ * Only the child elements (text, whitespace and comments dropped).
+ *
+ * @example
+ * ```ts
+ * elementsOf(parseXml('<a> <b/> </a>')).length; // 1
+ * ```
+ */
 export function elementsOf(e: XmlElement): XmlElement[] {
   const out: XmlElement[] = [];
   for (const c of e.children) if (c.type === 'element') out.push(c);

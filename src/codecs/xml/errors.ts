@@ -11,7 +11,14 @@ export interface XmlPosition {
   readonly offset: number;
 }
 
-/** Computes line and column of `offset` in `input` (only called when building an error). */
+/**
+ * Computes line and column of `offset` in `input` (only called when building an error).
+ *
+ * @example
+ * ```ts
+ * positionOf('a\nbc', 3); // { line: 2, column: 2, offset: 3 }
+ * ```
+ */
 export function positionOf(input: string, offset: number): XmlPosition {
   let line = 1;
   let lineStart = 0;
@@ -23,7 +30,14 @@ export function positionOf(input: string, offset: number): XmlPosition {
   return { line, column: end - lineStart + 1, offset: end };
 }
 
-/** Shortens `s` for a message so that a huge input is never echoed. */
+/**
+ * Shortens `s` for a message so that a huge input is never echoed.
+ *
+ * @example
+ * ```ts
+ * excerpt('x'.repeat(100), 5); // '"xxxxx…"'
+ * ```
+ */
 export function excerpt(s: string, max = 40): string {
   const flat = s.replace(/\s+/g, ' ');
   return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);

@@ -25,7 +25,14 @@ export interface SerializeXmlOptions {
   readonly declaration?: boolean;
 }
 
-/** The prefix a namespace gets when rxcap has to declare it (the reference layout's choices). */
+/**
+ * The prefix a namespace gets when rxcap has to declare it (the reference layout's choices).
+ *
+ * @example
+ * ```ts
+ * WELL_KNOWN_PREFIXES[NS.presRules]; // 'pr'
+ * ```
+ */
 export const WELL_KNOWN_PREFIXES: Readonly<Record<string, string>> = {
   [NS.resourceLists]: 'rl',
   [NS.rlsServices]: 'rls',
@@ -83,14 +90,28 @@ function checkChars(s: string): void {
   }
 }
 
-/** Escapes text content: `& < >` and CR (which a parser would otherwise turn into LF). */
+/**
+ * Escapes text content: `& < >` and CR (which a parser would otherwise turn into LF).
+ *
+ * @example
+ * ```ts
+ * escapeText('a < b & c'); // 'a &lt; b &amp; c'
+ * ```
+ */
 export function escapeText(s: string): string {
   checkChars(s);
   TEXT_SPECIAL.lastIndex = 0;
   return TEXT_SPECIAL.test(s) ? s.replace(TEXT_SPECIAL, escapeChar) : s;
 }
 
-/** Escapes an attribute value for double quotes, including TAB/LF/CR (XML 1.0 §3.3.3). */
+/**
+ * Escapes an attribute value for double quotes, including TAB/LF/CR (XML 1.0 §3.3.3).
+ *
+ * @example
+ * ```ts
+ * escapeAttribute('say "hi"\n'); // 'say &quot;hi&quot;&#10;'
+ * ```
+ */
 export function escapeAttribute(s: string): string {
   checkChars(s);
   ATTR_SPECIAL.lastIndex = 0;
