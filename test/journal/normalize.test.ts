@@ -9,7 +9,8 @@ import {
   extractData,
   operations,
 } from '../../src/journal/index.js';
-import { ctx } from './fixture-helpers.js';
+import { ctx, fixtureDocs } from './fixture-helpers.js';
+import { expectAcceptedBySipsimple } from './sipsimple-rules.js';
 
 const RL = NS.resourceLists;
 const CP = NS.commonPolicy;
@@ -86,6 +87,7 @@ describe('normalize on empty documents', () => {
   });
 
   it('is a fixed point, also through serialize and parse', () => {
+    expectAcceptedBySipsimple(docs);
     const again = applyOperation(docs, operations.normalize(), ctx);
     expect(again.outcome.changed).toEqual([]);
     expect(again.docs).toBe(docs);
@@ -217,6 +219,11 @@ describe('normalize on foreign layouts keeps what it does not own', () => {
       'sip:alice+presence@example.com',
       'sip:alice+dialog@example.com',
     ]);
+  });
+
+  it('is then acceptable to the reference implementation', () => {
+    expectAcceptedBySipsimple(docs);
+    expectAcceptedBySipsimple(fixtureDocs());
   });
 
   it('is then a fixed point, also after a serialize/parse round trip', () => {
