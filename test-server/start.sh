@@ -46,6 +46,26 @@ command -v sqlite3 >/dev/null 2>&1 || fail "sqlite3 is not installed: run bash t
 # A server from an earlier start would hold the ports and the run directory.
 bash "$here/stop.sh"
 
+# A test server started from another checkout of rxcap (e.g. a developer's tree when CI runs in
+# a fresh clone on the same machine) holds the same ports. When one of our ports is taken,
+# stop exactly those: main processes (own process group) of `kamailio … -f <dir>/test-server/
+# run/kamailio.cfg`. Nothing else is touched.
+port_taken() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+if port_taken "$XCAP_PORT" || port_taken "$SIP_PORT" || port_taken "$WS_PORT"; then
+  others="$(ps -eo pid=,pgid=,args= | awk '$1 == $2 && $3 == "kamailio" && $0 ~ /-f [^ ]*\/test-server\/run\/kamailio\.cfg/ { print $1 }')"
+  for pid in $others; do
+    echo "test-server: stopping another rxcap test server (pid $pid) that holds our ports" >&2
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for _ in $(seq 1 50); do
+    alive=""
+    for pid in $others; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+  done
+  for pid in $others; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+fi
+
 rm -rf "$run"
 mkdir -p "$run"
 
