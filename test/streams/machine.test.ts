@@ -1,10 +1,15 @@
-import { distinctUntilChanged, map, merge, NEVER, Observable, type Subscriber } from 'rxjs';
+import { distinctUntilChanged, filter, map, merge, NEVER, Observable, type Subscriber } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { DocumentName } from '../../src/codecs/applications.js';
 import { XcapOperationRejectedError } from '../../src/streams/errors.js';
 import type { MachineContext, MachineEvent, StoredDocument } from '../../src/streams/events.js';
-import { type MachineStep, runMachine } from '../../src/streams/machine.js';
+import {
+  type MachineStep,
+  PIPELINES,
+  type Pipeline,
+  runMachine,
+} from '../../src/streams/machine.js';
 import type { DiffEvent, DiffPort, TraceEntry } from '../../src/streams/ports.js';
 import {
   FakeHttpError,
@@ -459,6 +464,42 @@ describe('manager machine (marble, fake ports)', () => {
       expect(errorsOf(out).map((e) => e.code)).toEqual(['RXCAP_SYNC', 'RXCAP_SYNC']);
       expect(last(out).state).toBe('insync');
       expect(last(out).documents['resource-lists']?.content).toBe('fine');
+    });
+  });
+
+  it('a pipeline that throws (a bug) is reported, restarted, and the machine keeps running', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const http = fakeHttp(ts);
+      http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
+      let calls = 0;
+      const buggy: Pipeline = (commands$) =>
+        commands$.pipe(
+          filter((c) => c.type === 'fetch'),
+          map((): MachineEvent => {
+            calls++;
+            throw new Error('fake bug');
+          }),
+        );
+      const out = collect(
+        runMachine(
+          hot('a 49999ms r', { a: started, r: { type: 'remoteChanged', documents: 'all' } }),
+          fakePorts(ts, http),
+          {
+            pipelines: [...PIPELINES, buggy],
+          },
+        ),
+        ts,
+        100_000,
+      );
+      ts.flush();
+      // The buggy pipeline died on both fetches and was resubscribed each time; the real
+      // fetch pipeline still did its work.
+      expect(calls).toBe(2);
+      expect(errorsOf(out).map((e) => e.code)).toEqual(['RXCAP_SYNC', 'RXCAP_SYNC']);
+      expect(out.some((s) => s.event.type === 'fetched')).toBe(true);
+      expect(out.filter((s) => s.event.type === 'pipelineFailed')).toHaveLength(2);
+      expect(last(out).state).toBe('insync');
     });
   });
 
