@@ -1,5 +1,6 @@
 import { XcapValidationError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
+import { assertString } from './validation.js';
 
 /** The MIME types a status icon may have (seed: Icon; OMA pres-content). */
 export const ICON_MIME_TYPES: readonly IconMimeType[] = Object.freeze([
@@ -75,8 +76,7 @@ export class Icon {
       );
     for (const f of ['description', 'location'] as const) {
       const v = init[f];
-      if (v !== undefined && v !== null && typeof v !== 'string')
-        throw new XcapValidationError(`icon.${f} must be a string or null`, `icon.${f}`);
+      if (v !== undefined && v !== null) assertString(v, `icon.${f}`);
     }
     this.data = init.data.slice();
     this.mimeType = mime as IconMimeType;

@@ -43,6 +43,7 @@ export {
   generateId,
   isValidId,
   isValidUri,
+  isXmlText,
   POLICY_VALUES,
   type PolicyValue,
   RESERVED_PRESENCE_POLICIES,

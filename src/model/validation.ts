@@ -111,7 +111,8 @@ const TEL_URI_RE =
  * @example isValidUri('sip:') // false
  */
 export function isValidUri(uri: unknown): uri is string {
-  if (typeof uri !== 'string' || !GENERIC_URI_RE.test(uri) || hasControl(uri)) return false;
+  if (typeof uri !== 'string' || !GENERIC_URI_RE.test(uri) || hasControl(uri) || !isXmlText(uri))
+    return false;
   const scheme = uri.slice(0, uri.indexOf(':')).toLowerCase();
   if (scheme === 'sip' || scheme === 'sips') return SIP_URI_RE.test(uri);
   if (scheme === 'tel') return TEL_URI_RE.test(uri);
@@ -140,7 +141,33 @@ export function assertUri(uri: unknown, field: string): string {
 export function assertString(value: unknown, field: string): string {
   if (typeof value !== 'string')
     throw new XcapValidationError(`${field} must be a string, got ${describe(value)}`, field);
+  if (!isXmlText(value))
+    throw new XcapValidationError(
+      `${field} contains a character XML 1.0 cannot carry (control character, lone surrogate, U+FFFE/U+FFFF)`,
+      field,
+    );
   return value;
+}
+
+/**
+ * True when `s` only holds characters XML 1.0 can carry (§2.2 Char): names and attribute
+ * values end up in documents, and a character the serializer refuses would wedge the journal.
+ *
+ * @example isXmlText('Bob') // true
+ * @example isXmlText('a\u0001') // false
+ */
+export function isXmlText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+    if (c === 0xfffe || c === 0xffff) return false;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+  }
+  return true;
 }
 
 /**
@@ -168,11 +195,13 @@ export function freezeAttributes(value: unknown, field: string): Attributes {
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (k === '')
       throw new XcapValidationError(`${field} must not have an empty attribute name`, field);
+    assertString(k, `${field} name`);
     if (v !== null && typeof v !== 'string')
       throw new XcapValidationError(
         `${field}.${k} must be a string or null, got ${describe(v)}`,
         `${field}.${k}`,
       );
+    if (v !== null) assertString(v, `${field}.${k}`);
     out[k] = v;
   }
   return Object.freeze(out);

@@ -130,6 +130,11 @@ describe('Contact', () => {
       () => new Contact({ name: 'x', presence: { policy: 'maybe' as never, subscribe: false } }),
     );
     invalid(() => new ContactURI({ uri: 'not a uri' }), 'uri.uri');
+    // Characters XML cannot carry would make the document unserializable (journal wedged).
+    invalid(() => new Contact({ name: 'a\u0001b' }), 'contact.name');
+    invalid(() => new Contact({ name: 'x', attributes: { k: '\ud800' } }), 'contact.attributes.k');
+    invalid(() => new ContactURI({ uri: 'sip:a@b.c', type: '\uffff' }), 'uri.type');
+    expect(new Contact({ name: 'tab\tline\nemoji 😀' }).name).toBe('tab\tline\nemoji 😀');
   });
 
   it('with() keeps the id and validates', () => {
