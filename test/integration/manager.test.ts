@@ -1,7 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filter, firstValueFrom, lastValueFrom, type Observable, timeout } from 'rxjs';
+import {
+  BehaviorSubject,
+  filter,
+  firstValueFrom,
+  lastValueFrom,
+  type Observable,
+  timeout,
+} from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { XcapClient } from '../../src/client/xcap-client.js';
 import { createXcapManager, type XcapManager } from '../../src/manager.js';
@@ -106,6 +113,32 @@ describe('XcapManager against Kamailio', () => {
     expect(new Set(gets.map((t) => t.status))).toEqual(new Set([304]));
     expect(traces.filter((t) => t.method !== 'GET')).toEqual([]);
     expect(emissions).toBe(1);
+  });
+
+  it('a wrong password: 401 on error$, no hammering; the right one syncs', async () => {
+    const wrong = {
+      ...account(user),
+      auth: { username: user.username, password: 'not-the-password' },
+    };
+    const settings$ = new BehaviorSubject<ReturnType<typeof account>>(wrong);
+    const m = createXcapManager({ account: settings$, backoff: fast, pollPeriod: 200 });
+    managers.push(m);
+    const traces: TraceEntry[] = [];
+    m.trace$.subscribe((t) => traces.push(t));
+    await m.start();
+    const error = await wait(m.error$, () => true);
+    expect((error as unknown as { status: number }).status).toBe(401);
+    expect(JSON.stringify(error)).not.toContain('not-the-password');
+    expect(error.message).not.toContain('not-the-password');
+    // A second of poll periods later: still the one refused request (xcap-caps is public).
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(traces.map((t) => `${t.auid} ${t.status}`)).toEqual([
+      'xcap-caps 200',
+      'resource-lists 401',
+    ]);
+    settings$.next(account(user));
+    await inSync(m);
+    expect(m.state).toBe('insync');
   });
 
   it('two managers on one account editing concurrently end with both sets of edits', async () => {

@@ -188,6 +188,67 @@ describe('manager machine (marble, fake ports)', () => {
     });
   });
 
+  it('a document that became null is DELETEd with If-Match; an absent one is left alone', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const http = fakeHttp(ts);
+      http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
+      http.route('GET pres-rules', (req) => notModified(ts, String(req.options.ifNoneMatch)));
+      http.route('DELETE pres-rules', () => ok(ts, '', null));
+      const journal = [
+        { id: 'j1', operation: { type: 'delete', doc: 'pres-rules' } },
+        { id: 'j2', operation: { type: 'delete', doc: 'rls-services' } },
+      ];
+      const cache = loaded({ 'pres-rules': stored('pr', 'p1') }, journal as never);
+      const out = collect(
+        runMachine(hot('(la)', { l: cache, a: started }), fakePorts(ts, http)),
+        ts,
+        1000,
+      );
+      ts.flush();
+      const writes = http.requests.filter((r) => r.method !== 'GET');
+      expect(writes.map((w) => [w.method, w.auid, w.options.etag])).toEqual([
+        ['DELETE', 'pres-rules', 'p1'],
+      ]);
+      expect(last(out).documents['pres-rules']).toBeNull();
+      expect(last(out).state).toBe('insync');
+    });
+  });
+
+  it('a non-transient PUT failure keeps what was written, reports, and retries on the new base', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const http = fakeHttp(ts);
+      http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
+      http.route('PUT resource-lists', (_r, n) => ok(ts, '', `rl${n}`));
+      http.route('PUT rls-services', (_r, n) =>
+        n === 1 ? fails(ts, new FakeHttpError(400)) : ok(ts, '', 'rls1'),
+      );
+      const journal = [set('j1', 'resource-lists', 'a'), set('j2', 'rls-services', 'b')];
+      const out = collect(
+        runMachine(
+          hot('(la)', { l: loaded({}, journal as never), a: started }),
+          fakePorts(ts, http),
+        ),
+        ts,
+        10_000,
+      );
+      ts.flush();
+      const puts = http.requests.filter((r) => r.method === 'PUT');
+      // resource-lists once (the retry finds it already written: same content, no PUT), with
+      // If-None-Match * as a new document; rls-services twice.
+      expect(puts.map((p) => [p.auid, p.options.ifNoneMatch ?? p.options.etag])).toEqual([
+        ['resource-lists', '*'],
+        ['rls-services', '*'],
+        ['rls-services', '*'],
+      ]);
+      expect(errorsOf(out).map((e) => (e as FakeHttpError).status)).toEqual([400]);
+      expect(last(out).state).toBe('insync');
+      expect(last(out).journal).toEqual([]);
+      expect(last(out).documents['resource-lists']?.etag).toBe('rl1');
+    });
+  });
+
   it('transient failures are retried after 1 s, 2 s, 4 s (capped exponential backoff)', () => {
     const ts = newScheduler();
     ts.run(({ hot }) => {
