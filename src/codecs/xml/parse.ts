@@ -139,39 +139,69 @@ const ROOT_SCOPE: Scope = new Map([
   ['', ''],
 ]);
 
+/** A start tag with resolved names, waiting for its children. */
+interface Head {
+  readonly scope: Scope;
+  readonly ns: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly attributes: XmlAttribute[];
+  readonly namespaces: Record<string, string> | undefined;
+}
+
 interface Frame {
   readonly src: readonly FxpNode[];
   index: number;
   readonly out: XmlNode[];
   readonly scope: Scope;
-  /** Builds the element once its children are done; undefined for the document level. */
-  readonly finish: ((children: XmlNode[]) => XmlElement) | undefined;
+  /** The element being built; undefined for the document level. */
+  readonly head: Head | undefined;
 }
 
+function finish(h: Head, children: XmlNode[]): XmlElement {
+  return h.namespaces === undefined
+    ? {
+        type: 'element',
+        ns: h.ns,
+        name: h.name,
+        prefix: h.prefix,
+        attributes: h.attributes,
+        children,
+      }
+    : {
+        type: 'element',
+        ns: h.ns,
+        name: h.name,
+        prefix: h.prefix,
+        attributes: h.attributes,
+        namespaces: h.namespaces,
+        children,
+      };
+}
+
+// An iterative walk (explicit stack) so that depth never touches the JavaScript stack.
 function buildTree(top: readonly FxpNode[], source: string): XmlElement {
-  const fail = (what: string): never => {
-    throw new XmlParseError(what);
-  };
-  const stack: Frame[] = [{ src: top, index: 0, out: [], scope: ROOT_SCOPE, finish: undefined }];
-  let root: XmlElement | undefined;
+  const document: Frame = { src: top, index: 0, out: [], scope: ROOT_SCOPE, head: undefined };
+  const stack: Frame[] = [document];
+  let roots = 0;
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.index >= frame.src.length) {
       stack.pop();
-      if (frame.finish === undefined) break;
-      const el = frame.finish(frame.out);
-      stack[stack.length - 1]!.out.push(el);
+      if (frame.head === undefined) break;
+      stack[stack.length - 1]!.out.push(finish(frame.head, frame.out));
       continue;
     }
     const node = frame.src[frame.index++]!;
-    const atTop = frame.finish === undefined;
-    for (const key of Object.keys(node)) {
+    const atTop = frame.head === undefined;
+    for (const key in node) {
       if (key === ':@') continue;
       const value = node[key] as FxpNode[];
       if (key === '#text') {
-        const raw = String(node[key]);
+        const raw = String(value);
         if (atTop) {
-          if (raw.trim() !== '') fail(`text outside the root element: ${excerpt(raw)}`);
+          if (raw.trim() !== '')
+            throw new XmlParseError(`text outside the root element: ${excerpt(raw)}`);
           continue;
         }
         appendText(frame.out, decodeReferences(raw));
@@ -179,29 +209,18 @@ function buildTree(top: readonly FxpNode[], source: string): XmlElement {
         if (!atTop) appendText(frame.out, innerText(value));
       } else if (key === '#comment') {
         if (!atTop) frame.out.push({ type: 'comment', text: innerText(value) });
-      } else if (key.startsWith(NAME_MARK)) {
-        if (atTop && root !== undefined) fail('more than one root element');
-        const rawAttrs = (node[':@'] ?? {}) as Record<string, string>;
-        const open = openElement(key.slice(NAME_MARK.length), rawAttrs, frame.scope);
-        if (atTop) {
-          stack.push({
-            src: value,
-            index: 0,
-            out: [],
-            scope: open.scope,
-            finish: (ch) => {
-              root = open.make(ch);
-              return root;
-            },
-          });
-        } else {
-          stack.push({ src: value, index: 0, out: [], scope: open.scope, finish: open.make });
-        }
+      } else if (key.charCodeAt(0) === 64 /* NAME_MARK */) {
+        if (atTop && ++roots > 1) throw new XmlParseError('more than one root element');
+        const rawAttrs = node[':@'] as Record<string, string> | undefined;
+        const head = openElement(key.slice(1), rawAttrs, frame.scope);
+        stack.push({ src: value, index: 0, out: [], scope: head.scope, head });
       }
       // Processing instructions ('?target' keys) are dropped: the tree has no node for them.
     }
   }
-  if (root === undefined) throw new XmlParseError(`no root element in ${excerpt(source)}`);
+  const root = document.out[0];
+  if (root === undefined || root.type !== 'element')
+    throw new XmlParseError(`no root element in ${excerpt(source)}`);
   return root;
 }
 
@@ -221,8 +240,9 @@ function appendText(out: XmlNode[], t: string): void {
 
 /** XML 1.0 §3.3.3: literal whitespace in attribute values is normalized to spaces. */
 function attributeValue(raw: string): string {
-  if (raw.includes('<')) throw new XmlParseError(`"<" in attribute value ${excerpt(raw)}`);
-  return decodeReferences(/[\t\n]/.test(raw) ? raw.replace(/[\t\n]/g, ' ') : raw);
+  if (raw.indexOf('<') >= 0) throw new XmlParseError(`"<" in attribute value ${excerpt(raw)}`);
+  const ws = raw.indexOf('\t') >= 0 || raw.indexOf('\n') >= 0;
+  return decodeReferences(ws ? raw.replace(/[\t\n]/g, ' ') : raw);
 }
 
 function splitName(qname: string): [prefix: string, local: string] {
@@ -237,12 +257,12 @@ function splitName(qname: string): [prefix: string, local: string] {
 
 function openElement(
   qname: string,
-  rawAttrs: Record<string, string>,
+  rawAttrs: Record<string, string> | undefined,
   parentScope: Scope,
-): { scope: Scope; make: (children: XmlNode[]) => XmlElement } {
+): Head {
   let declared: Record<string, string> | undefined;
   const plain: [string, string][] = [];
-  for (const markedName of Object.keys(rawAttrs)) {
+  for (const markedName in rawAttrs) {
     const name = markedName.slice(NAME_MARK.length);
     const value = attributeValue(String(rawAttrs[markedName]));
     if (name === 'xmlns' || name.startsWith('xmlns:')) {
@@ -288,19 +308,7 @@ function openElement(
       seen.add(k);
     }
   }
-  const namespaces = declared;
-  return {
-    scope,
-    make: (children) => ({
-      type: 'element',
-      ns,
-      name,
-      prefix,
-      attributes,
-      ...(namespaces !== undefined ? { namespaces } : {}),
-      children,
-    }),
-  };
+  return { scope, ns, name, prefix, attributes, namespaces: declared };
 }
 
 /** Namespaces in XML 1.0 §3: constraints on declarations. */
