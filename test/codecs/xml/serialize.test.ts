@@ -34,6 +34,10 @@ describe('serializeXml: output form', () => {
     for (let i = 0; i < 100_000; i++) e = element('', 'a', {}, [e]);
     expect(() => serializeXml(e)).toThrow(XmlSerializeError);
   });
+  it('accepts non-ASCII names, including characters outside the BMP', () => {
+    expect(body(element('', 'José', { ñ: '1' }))).toBe('<José ñ="1"/>');
+    expect(body(element('', 'a𐀀b'))).toBe('<a𐀀b/>');
+  });
   it('writes comments', () => {
     expect(body(element('', 'a', {}, [{ type: 'comment', text: ' hi ' }]))).toBe(
       '<a><!-- hi --></a>',
