@@ -80,7 +80,11 @@ export function parseXml(input: string | Uint8Array, limits?: Partial<XmlLimits>
   const valid = XMLValidator.validate(s, { allowBooleanAttributes: false });
   if (valid !== true) {
     const { msg, line, col } = valid.err;
-    throw new XmlParseError(msg.slice(0, 200), { line, column: col, offset: -1 });
+    throw new XmlParseError(msg.slice(0, 200), {
+      line,
+      column: col,
+      offset: offsetOf(s, line, col),
+    });
   }
   let tree: FxpNode[];
   try {
@@ -92,6 +96,17 @@ export function parseXml(input: string | Uint8Array, limits?: Partial<XmlLimits>
     });
   }
   return buildTree(tree, s);
+}
+
+/** UTF-16 offset of a 1-based line/column (only computed for an error). */
+function offsetOf(s: string, line: number, column: number): number {
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = s.indexOf('\n', start);
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  return Math.min(start + column - 1, s.length);
 }
 
 function decodeInput(input: string | Uint8Array, lim: XmlLimits): string {

@@ -188,6 +188,7 @@ describe('parseXml: malformed documents', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(XmlParseError);
       expect((e as XmlParseError).line).toBe(3);
+      expect((e as XmlParseError).offset).toBe(8);
       expect((e as XmlParseError).code).toBe('RXCAP_XML_MALFORMED');
     }
   });
