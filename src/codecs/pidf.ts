@@ -268,6 +268,26 @@ function encodeTuple(t: PidfTuple): XmlElement {
 }
 
 /**
+ * Alias of {@link decodePresence}, named after the application like the other codecs.
+ *
+ * @example
+ * ```ts
+ * decodePidf(parseXml(xml)).entity;
+ * ```
+ */
+export const decodePidf: (root: XmlElement) => Presence = decodePresence;
+
+/**
+ * Alias of {@link encodePresence}.
+ *
+ * @example
+ * ```ts
+ * serializeXml(encodePidf(presence));
+ * ```
+ */
+export const encodePidf: (p: Presence) => XmlElement = encodePresence;
+
+/**
  * An immutable PIDF document: the value behind `OfflineStatus` (DESIGN §3). Parse with
  * {@link Pidf.parse}, build with {@link Pidf.fromPresence}, write with {@link Pidf.toXml}.
  *
