@@ -57,6 +57,12 @@ describe('reference fixtures: resource-lists', () => {
       expected.addressbook.policies.length,
     );
   });
+  it('writes the addressbook list back byte for byte', () => {
+    const original = readFileSync(join(DIR, 'resource-lists.xml'), 'utf8');
+    const listOf = (xml: string) =>
+      xml.slice(xml.indexOf('<rl:list name="sipsimple_addressbook">'));
+    expect(listOf(serializeXml(encodeResourceLists(doc)))).toBe(listOf(original).trimEnd());
+  });
   it('round-trips through encode with the rl prefix and foreign items untouched', () => {
     const again = roundTrip(doc, encodeResourceLists, decodeResourceLists);
     expect(again).toEqual(doc);
