@@ -114,6 +114,8 @@ function decodeInput(input: string | Uint8Array, lim: XmlLimits): string {
     // Each UTF-16 unit is at least one UTF-8 byte; count exactly only when it could matter.
     if (input.length > lim.maxBytes || utf8Length(input, lim.maxBytes) > lim.maxBytes)
       throw new XmlLimitError('maxBytes', lim.maxBytes);
+    // A lone surrogate is no character at all (XML 1.0 §2.2) and could not be written back.
+    if (!isWellFormed(input)) throw new XmlParseError('input contains a lone surrogate');
     return input;
   }
   if (input.byteLength > lim.maxBytes) throw new XmlLimitError('maxBytes', lim.maxBytes);
@@ -122,6 +124,14 @@ function decodeInput(input: string | Uint8Array, lim: XmlLimits): string {
   } catch (e) {
     throw new XmlParseError('input is not valid UTF-8', undefined, { cause: e });
   }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isWellFormed(s: string): boolean {
+  // String.prototype.isWellFormed is ES2024 (Node 20 has it); fall back to a regex elsewhere.
+  const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
+  return typeof native === 'function' ? native.call(s) : !LONE_SURROGATE.test(s);
 }
 
 function utf8Length(s: string, stopAbove: number): number {

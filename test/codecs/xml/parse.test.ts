@@ -143,6 +143,10 @@ describe('parseXml: encoding', () => {
     expect(() => parseXml(bytes)).toThrow(XmlParseError);
     expect(() => parseXml(bytes)).toThrow(/UTF-8/);
   });
+  it('rejects a string with a lone surrogate', () => {
+    expect(() => parseXml('<a>\uD800</a>')).toThrow(/surrogate/);
+    expect(textOf(parseXml('<a>\uD83D\uDE00</a>'))).toBe('😀');
+  });
   it('rejects UTF-16 input', () => {
     const bytes = new Uint8Array([0xff, 0xfe, 0x3c, 0x00, 0x61, 0x00, 0x2f, 0x00, 0x3e, 0x00]);
     expect(() => parseXml(bytes)).toThrow(XmlParseError);
