@@ -184,6 +184,17 @@ export function planWorkload(
     ['setDefaultDialog', defaults === 'dialog' || defaults === 'both' ? 3 : 0],
   ];
   const total = weights.reduce((s, [, w]) => s + w, 0);
+  // The owner of a default policy sets it at least once (first), so that its final value is
+  // known (an account's skeleton has a default of its own).
+  const first: WorkOp[] = [];
+  if (defaults === 'presence' || defaults === 'both')
+    first.push({ kind: 'setDefaultPresence', policy: subHandling() });
+  if (defaults === 'dialog' || defaults === 'both')
+    first.push({ kind: 'setDefaultDialog', policy: subHandling() });
+  for (const op of first.slice(0, count)) {
+    model.apply(op);
+    plan.push(op);
+  }
   while (plan.length < count) {
     let r = random() * total;
     let kind: WorkOp['kind'] = 'addContact';
