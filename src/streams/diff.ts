@@ -35,6 +35,8 @@ export function diffPipeline(
     /** Polling needed: running and the subscription not active. */
     const polling$ = new BehaviorSubject<boolean>(false);
     let current: Watch | null = null;
+    /** Identifies the watch allowed to steer polling (the latest subscribe). */
+    let owner: object | null = null;
 
     const pollSub = polling$
       .pipe(pollWhile({ period: ports.pollPeriod, scheduler: ports.scheduler }))
@@ -44,12 +46,20 @@ export function diffPipeline(
       if (cmd.type === 'subscribe') {
         current?.drop();
         polling$.next(true);
+        // Only the current watch steers polling: a watch that ends after stop() or after
+        // being replaced reports "not active" on its way out, which must not restart the
+        // 2-minute poll timer (it would outlive the manager and keep a process alive).
+        const token = {};
+        owner = token;
         current = cmd.enabled
-          ? watch(cmd.settings, ports, emit, (active) => polling$.next(!active))
+          ? watch(cmd.settings, ports, emit, (active) => {
+              if (owner === token) polling$.next(!active);
+            })
           : null;
         if (!cmd.enabled)
           emit({ type: 'diffState', state: 'unavailable', reason: 'xcap-diff disabled' });
       } else if (cmd.type === 'unsubscribe') {
+        owner = null;
         polling$.next(false);
         const w = current;
         current = null;

@@ -1,4 +1,4 @@
-import { defer, type Observable } from 'rxjs';
+import { defer, Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { diffPipeline } from '../../src/streams/diff.js';
@@ -141,6 +141,37 @@ describe('diff pipeline', () => {
       ts.flush();
       expect(out.map((o) => `${o.frame}:${brief(o.event)}`)).toEqual([
         '0:state:unavailable',
+        '10:stopped',
+      ]);
+    });
+  });
+
+  it('a subscription that ends on termination does not turn polling back on after stop', () => {
+    // Regression: the port's completion after un-SUBSCRIBE reported "not active", which
+    // restarted the 2-minute poll timer after stop() (a live timer kept Node processes up).
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot }) => {
+      const port: DiffPort = {
+        watch: (_s, { terminate$ }) =>
+          new Observable<DiffEvent>((sub) => {
+            sub.next({ type: 'state', state: 'failed' });
+            const t = terminate$.subscribe(() => {
+              sub.next({ type: 'state', state: 'terminated' });
+              sub.complete();
+            });
+            return () => t.unsubscribe();
+          }),
+      };
+      const out = run(
+        ts,
+        hot<MachineCommand>('s 9ms u', { s: subscribe(), u: { type: 'unsubscribe' } }),
+        port,
+        500_000,
+      );
+      ts.flush();
+      expect(out.map((o) => `${o.frame}:${brief(o.event)}`)).toEqual([
+        '0:state:failed',
+        '10:state:terminated',
         '10:stopped',
       ]);
     });
