@@ -21,8 +21,9 @@ import { journalStore } from '../src/store/journal-store.js';
 import { memoryStorage } from '../src/store/memory-storage.js';
 import type { Connection, DiffPort, XcapHttp } from '../src/streams/ports.js';
 import type { AccountSettings } from '../src/streams/settings.js';
+import { REFERENCE_LAYOUT_DIR } from './support/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures/reference-layout';
+const FIXTURES = REFERENCE_LAYOUT_DIR;
 const ID = 'sip:alice@example.com';
 /** Nothing listens on port 9: every request fails with a real network error. */
 const UNREACHABLE = 'http://127.0.0.1:9/xcap-root';

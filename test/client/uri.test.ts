@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   defaultUsername,
@@ -9,8 +10,9 @@ import {
   xcapUri,
 } from '../../src/client/index.js';
 import { XcapValidationError } from '../../src/errors.js';
+import { REFERENCE_LAYOUT_DIR } from '../support/fixtures.js';
 
-const REFERENCE_LOG = '/work/shared/fixtures/reference-layout/http-log.json';
+const REFERENCE_LOG = join(REFERENCE_LAYOUT_DIR, 'http-log.json');
 
 describe('XCAP document URIs (RFC 4825 §6.2)', () => {
   it('builds the users tree with index as default filename, with or without a trailing /', () => {

@@ -23,8 +23,9 @@ import {
   serializeXml,
   type XmlElement,
 } from '../../src/codecs/index.js';
+import { REFERENCE_LAYOUT_DIR } from '../support/fixtures.js';
 
-const DIR = '/work/shared/fixtures/reference-layout';
+const DIR = REFERENCE_LAYOUT_DIR;
 const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8'));
 const view = expected.documents_view;
 const load = (f: string) => parseXml(new Uint8Array(readFileSync(join(DIR, f))));

@@ -6,8 +6,9 @@ import {
   encodeXcapUriInDocument,
   quoteLikeSipsimple,
 } from '../../src/codecs/uri-encoding.js';
+import { REFERENCE_LAYOUT_DIR } from '../support/fixtures.js';
 
-const DIR = '/work/shared/fixtures/reference-layout';
+const DIR = REFERENCE_LAYOUT_DIR;
 const ANCHOR_PLAIN =
   'http://127.0.0.1:5080/xcap-root/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name="oma_grantedcontacts"]';
 const ANCHOR_SIPSIMPLE =

@@ -21,9 +21,10 @@ import { memoryStorage } from '../../src/store/memory-storage.js';
 import { fileStorage } from '../../src/store/node.js';
 import type { StoragePort } from '../../src/store/storage-port.js';
 import type { TraceEntry } from '../../src/streams/ports.js';
+import { REFERENCE_LAYOUT_DIR } from '../support/fixtures.js';
 import { poolUser, type TestUser, testServer, wipeUserDocuments } from '../support/test-server.js';
 
-const FIXTURES = '/work/shared/fixtures/reference-layout';
+const FIXTURES = REFERENCE_LAYOUT_DIR;
 const fast = { initialDelay: 200, maxDelay: 2_000, factor: 2, jitter: 0 };
 
 function account(user: TestUser) {

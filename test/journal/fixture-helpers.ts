@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { DOCUMENT_NAMES, type DocumentName } from '../../src/codecs/applications.js';
 import { parseXml } from '../../src/codecs/xml/parse.js';
 import type { Documents, JournalContext } from '../../src/journal/index.js';
+import { REFERENCE_LAYOUT_DIR } from '../support/fixtures.js';
 
-export const FIXTURE_DIR = '/work/shared/fixtures/reference-layout';
+export const FIXTURE_DIR = REFERENCE_LAYOUT_DIR;
 
 const FILES: Record<DocumentName, string> = {
   'resource-lists': 'resource-lists.xml',

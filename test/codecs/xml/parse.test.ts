@@ -7,8 +7,9 @@ import { parseXml } from '../../../src/codecs/xml/parse.js';
 import { serializeXml } from '../../../src/codecs/xml/serialize.js';
 import type { XmlElement } from '../../../src/codecs/xml/tree.js';
 import { attr, children, NS, sameElement, textOf } from '../../../src/codecs/xml/tree.js';
+import { REFERENCE_LAYOUT_DIR } from '../../support/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures/reference-layout';
+const FIXTURES = REFERENCE_LAYOUT_DIR;
 
 function prefixes(e: XmlElement, out: string[] = []): string[] {
   out.push(`${e.prefix ?? '?'}:${e.name}`);
