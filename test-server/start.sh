@@ -7,7 +7,13 @@
 # Environment (all optional):
 #   RXCAP_HOST (127.0.0.1)  RXCAP_XCAP_PORT (5080)  RXCAP_SIP_PORT (5060)  RXCAP_WS_PORT (5066)
 #   RXCAP_DOMAIN (example.com)  RXCAP_POOL_SIZE (600)  RXCAP_START_TIMEOUT (seconds, 20)
+#
+# `start.sh --keep` restarts with the database of the previous run (documents, accounts and
+# subscriptions survive), e.g. to show a client riding out a server outage (the demo does).
 set -euo pipefail
+
+keep=""
+[ "${1:-}" = "--keep" ] && keep=1
 
 here="$(cd "$(dirname "$0")" && pwd)"
 run="$here/run"
@@ -66,6 +72,11 @@ if port_taken "$XCAP_PORT" || port_taken "$SIP_PORT" || port_taken "$WS_PORT"; t
   for pid in $others; do kill -KILL -- "-$pid" 2>/dev/null || true; done
 fi
 
+saved=""
+if [ -n "$keep" ] && [ -f "$run/kamailio.sqlite" ]; then
+  saved="$(mktemp -d)"
+  cp -p "$run"/kamailio.sqlite* "$saved"/
+fi
 rm -rf "$run"
 mkdir -p "$run"
 
@@ -75,7 +86,9 @@ modules="$(dirname "$(dpkg -L kamailio 2>/dev/null | grep -m1 '/kamailio/modules
 
 # ---- database: package schemas + accounts, in one transaction ----
 db="$run/kamailio.sqlite"
-{
+if [ -n "$saved" ]; then
+  mv "$saved"/kamailio.sqlite* "$run"/ && rmdir "$saved"
+else {
   # WAL (persistent in the file): readers do not block the writer. db_sqlite sets no busy
   # timeout, so lock conflicts between Kamailio processes fail at once; see README.
   echo "PRAGMA journal_mode=WAL;"
@@ -89,6 +102,7 @@ db="$run/kamailio.sqlite"
   done
   echo "COMMIT;"
 } | sqlite3 "$db" >/dev/null || fail "cannot create the sqlite database"
+fi
 
 # ---- kamailio.cfg from the template ----
 caps="<?xml version='1.0' encoding='UTF-8'?>
