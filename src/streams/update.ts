@@ -23,8 +23,10 @@ import {
   switchMap,
   tap,
   throwError,
+  timer,
 } from 'rxjs';
 import { applicationOf, DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import { backoffDelay } from '../operators/retry-backoff.js';
 import { isAuthFailure, statusOf, toXcapError, XcapOperationRejectedError } from './errors.js';
 import type {
   DocumentStore,
@@ -47,10 +49,25 @@ export function updatePipeline(
   commands$: Observable<MachineCommand>,
   ports: PipelinePorts,
 ): Observable<MachineEvent> {
-  return commands$.pipe(
-    filter((c) => c.type === 'update' || c.type === 'cancel'),
-    switchMap((c) => (c.type === 'update' ? update(c, ports) : EMPTY)),
-  );
+  return defer(() => {
+    // Consecutive 412s: the first refetch is immediate (RFC 4825 §7.11, the seed), later ones
+    // back off, so that a server answering 412 to every PUT (e.g. a proxy that weakens ETags)
+    // is not hammered with GET/PUT rounds (robustness test "a server that answers 412 to every
+    // PUT is not hammered").
+    let conflicts = 0;
+    const paced = (e: MachineEvent): Observable<MachineEvent> => {
+      if (e.type === 'updated') conflicts = 0;
+      if (e.type !== 'conflict') return of(e);
+      conflicts++;
+      if (conflicts <= 1) return of(e);
+      const delay = backoffDelay(ports.backoff, conflicts - 1, ports.random);
+      return timer(delay, ports.scheduler).pipe(map(() => e));
+    };
+    return commands$.pipe(
+      filter((c) => c.type === 'update' || c.type === 'cancel'),
+      switchMap((c) => (c.type === 'update' ? update(c, ports).pipe(concatMap(paced)) : EMPTY)),
+    );
+  });
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   FULL_CAPS,
   type HostileRoutes,
   type HostileServer,
+  type HostileServerOptions,
   hugeDocument,
   notUtf8,
   startHostileServer,
@@ -40,8 +41,8 @@ interface Run {
   states: string[];
 }
 
-async function against(routes: HostileRoutes): Promise<Run> {
-  const server = await startHostileServer(routes);
+async function against(routes: HostileRoutes, options: HostileServerOptions = {}): Promise<Run> {
+  const server = await startHostileServer(routes, options);
   const manager = createXcapManager({
     // No credentials: the fake needs none (and must never see any).
     account: { id: 'sip:mallory-victim@example.com', xcap: { root: server.root } },
@@ -83,7 +84,50 @@ describe('manager against a fake hostile XCAP server', () => {
     const e = await firstError(run);
     expect(e.code).toBe('RXCAP_XML_FORBIDDEN');
     expect(run.manager.state).toBe('initializing');
+    // Asked again later, with backoff (20 ms doubling to 100 ms here): not hammered.
+    await new Promise((r) => setTimeout(r, 500));
+    const asked = run.server.requests.length;
+    expect(asked).toBeGreaterThan(1);
+    expect(asked).toBeLessThan(30);
+    expect(new Set(run.errors.map((x) => x.code))).toEqual(new Set(['RXCAP_XML_FORBIDDEN']));
     await survived(run);
+  });
+
+  // Regression: a malformed xcap-caps answer (here: cut in half, with a matching length) left
+  // the manager in initializing, waiting for new settings, even after the server recovered
+  // (fixed in src/streams/capabilities.ts: reported, then discovered again after a backoff).
+  it('a malformed xcap-caps answer is reported and retried, not wedging initializing', async () => {
+    const caps = xcapCapsXml(FULL_AUIDS);
+    const run = await against({
+      'xcap-caps': (n) => ({ body: n === 1 ? caps.slice(0, caps.length >> 1) : caps }),
+    });
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_XML_MALFORMED');
+    await firstValueFrom(
+      run.manager.state$.pipe(
+        filter((s) => s.state === 'insync'),
+        timeout(10_000),
+      ),
+    );
+    expect(run.errors.map((x) => x.code)).toEqual(['RXCAP_XML_MALFORMED']);
+    await run.manager.stop();
+  });
+
+  // Regression: every 412 refetched and re-PUT at once, so a server answering 412 to every
+  // PUT got thousands of requests a second (fixed in src/streams/update.ts: consecutive
+  // conflicts back off).
+  it('a server that answers 412 to every PUT is not hammered', async () => {
+    const run = await against({ 'xcap-caps': FULL_CAPS }, { writeStatus: 412 });
+    await run.manager.start();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const n = run.server.requests.length;
+    // With 20 ms doubling to 100 ms between rounds of 6 GETs and a PUT: some 100 requests
+    // (before the fix: several thousand).
+    expect(run.server.writes.length).toBeGreaterThan(2);
+    expect(n).toBeLessThan(300);
+    expect(run.manager.state).not.toBe('insync');
+    await run.manager.stop();
+    expect(run.manager.state).toBe('stopped');
   });
 
   it('a billion-laughs DOCTYPE in a document is refused (RXCAP_XML_FORBIDDEN)', async () => {

@@ -19,8 +19,19 @@ export interface HostileAnswer {
   readonly body?: string | Uint8Array | (() => Iterable<Uint8Array>);
 }
 
-/** What the fake answers to a GET of `<auid>/...`; undefined: 404. */
-export type HostileRoutes = Readonly<Record<string, HostileAnswer | undefined>>;
+/**
+ * What the fake answers to a GET of `<auid>/...`: an answer, or a function of the number of
+ * GETs of that AUID so far (1 for the first); undefined: 404.
+ */
+export type HostileRoutes = Readonly<
+  Record<string, HostileAnswer | ((count: number) => HostileAnswer | undefined) | undefined>
+>;
+
+/** Options of {@link startHostileServer}. */
+export interface HostileServerOptions {
+  /** Status of every PUT and DELETE (recorded in `writes` all the same). Default 200. */
+  readonly writeStatus?: number;
+}
 
 /** A running fake hostile server. */
 export interface HostileServer {
@@ -151,8 +162,12 @@ function write(res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
  * createXcapManager({ account: { id: 'sip:alice@example.com', xcap: { root: fake.root } } });
  * ```
  */
-export async function startHostileServer(routes: HostileRoutes): Promise<HostileServer> {
+export async function startHostileServer(
+  routes: HostileRoutes,
+  options: HostileServerOptions = {},
+): Promise<HostileServer> {
   const requests: HostileServer['requests'] = [];
+  const gets = new Map<string, number>();
   const writes: HostileServer['writes'] = [];
   const sent = new Map<string, number>();
   const sockets = new Set<Socket>();
@@ -167,13 +182,18 @@ export async function startHostileServer(routes: HostileRoutes): Promise<Hostile
     if (method === 'PUT' || method === 'DELETE') {
       writes.push({ method, url });
       await new Promise((r) => raw.on('end', r));
-      res.writeHead(200, { etag: `"w${++etagCounter}"`, 'content-length': '0' });
+      const status = options.writeStatus ?? 200;
+      const etag = status < 300 ? { etag: `"w${++etagCounter}"` } : {};
+      res.writeHead(status, { ...etag, 'content-length': '0' });
       res.end();
       return;
     }
     const path = new URL(url, 'http://x').pathname;
     const auid = decodeURIComponent(path.split('/')[2] ?? '');
-    const a = routes[auid];
+    const count = (gets.get(auid) ?? 0) + 1;
+    gets.set(auid, count);
+    const route = routes[auid];
+    const a = typeof route === 'function' ? route(count) : route;
     if (a === undefined) {
       res.writeHead(404, { 'content-length': '0' });
       res.end();
