@@ -5,6 +5,7 @@
  */
 import {
   catchError,
+  concat,
   defer,
   EMPTY,
   filter,
@@ -13,6 +14,7 @@ import {
   of,
   switchMap,
   throwError,
+  timer,
 } from 'rxjs';
 import {
   DOCUMENT_NAMES,
@@ -21,7 +23,7 @@ import {
   PRES_RULES_AUIDS,
   REQUIRED_AUIDS,
 } from '../codecs/applications.js';
-import { retryBackoff } from '../operators/retry-backoff.js';
+import { backoffDelay, retryBackoff } from '../operators/retry-backoff.js';
 import { isAuthFailure, toXcapError, XcapCapabilitiesError } from './errors.js';
 import type { Discovery, MachineCommand, MachineEvent } from './events.js';
 import type { Capabilities, PipelinePorts } from './ports.js';
@@ -117,7 +119,11 @@ export function capabilitiesPipeline(
   );
 }
 
-function discover(settings: AccountSettings, ports: PipelinePorts): Observable<MachineEvent> {
+function discover(
+  settings: AccountSettings,
+  ports: PipelinePorts,
+  failures = 0,
+): Observable<MachineEvent> {
   return xcapRootOf(settings, ports).pipe(
     switchMap((root) => {
       const http = ports.http(connectionOf(settings, root));
@@ -133,12 +139,26 @@ function discover(settings: AccountSettings, ports: PipelinePorts): Observable<M
         }),
       );
     }),
-    catchError((e: unknown) =>
-      of<MachineEvent>(
-        isAuthFailure(e)
-          ? { type: 'authFailed', error: toXcapError(e, 'capabilities') }
-          : { type: 'capabilitiesFailed', error: toXcapError(e, 'capabilities') },
-      ),
-    ),
+    catchError((e: unknown) => {
+      if (isAuthFailure(e))
+        return of<MachineEvent>({ type: 'authFailed', error: toXcapError(e, 'capabilities') });
+      const failed = of<MachineEvent>({
+        type: 'capabilitiesFailed',
+        error: toXcapError(e, 'capabilities'),
+      });
+      // No root, or required AUIDs missing: only new settings can help (DESIGN §2).
+      if (e instanceof XcapCapabilitiesError) return failed;
+      // A broken answer (a truncated or hostile xcap-caps document, an HTTP error that is not
+      // transient) may be gone later: report it and discover again after a backoff, instead of
+      // waiting in initializing for new settings that nothing calls for (robustness test "a
+      // malformed xcap-caps answer is reported and retried, not wedging initializing").
+      const delay = backoffDelay(ports.backoff, failures + 1, ports.random);
+      return concat(
+        failed,
+        timer(delay, ports.scheduler).pipe(
+          switchMap(() => discover(settings, ports, failures + 1)),
+        ),
+      );
+    }),
   );
 }
