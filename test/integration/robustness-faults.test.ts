@@ -1,7 +1,8 @@
 /**
  * Robustness under network and server faults: two managers on one account talk to Kamailio
  * through a fault-injecting proxy (test/support/fault-proxy.ts) that resets connections,
- * answers 503 with Retry-After, stalls past the client timeout, truncates bodies and lies about
+ * answers 503 with Retry-After, stalls past the client timeout, truncates bodies (dropped
+ * connections, or complete answers with half a document) and lies about
  * content types — before and after the server applied a request. 200 random operations are
  * issued between them; then the faults stop and both managers must reach insync with the
  * same addressbook, in which every operation is applied exactly once.

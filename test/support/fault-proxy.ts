@@ -3,7 +3,8 @@
  * real Kamailio XCAP server and, driven by a seeded PRNG, breaks a share of the exchanges the
  * way networks and overloaded servers do: connection resets (before or after the request
  * reached the server), 503 with a small Retry-After, stalls past the client's timeout (again
- * before or after the server applied the request), truncated bodies and wrong content types.
+ * before or after the server applied the request), truncated bodies (the connection drops, or
+ * a complete message with half a document) and wrong content types.
  *
  * "After" faults are the interesting ones: the server applied a PUT but the client never saw
  * the answer, so a retry meets a 412 and the journal must replay without applying twice.
@@ -25,6 +26,8 @@ export type FaultKind =
   | 'stallAfter'
   /** Forwarded; the answer declares its full length but the connection drops halfway. */
   | 'truncate'
+  /** Forwarded; only the first half of the body is sent, with a matching Content-Length. */
+  | 'shortBody'
   /** Forwarded; the answer's Content-Type is replaced by `text/html; charset=iso-8859-1`. */
   | 'wrongType';
 
@@ -36,6 +39,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'stallBefore',
   'stallAfter',
   'truncate',
+  'shortBody',
   'wrongType',
 ];
 
@@ -212,6 +216,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           res.write(up.body.subarray(0, Math.floor(up.body.length / 2)));
           // Let the half reach the client, then drop the connection mid-body.
           setImmediate(() => socket.destroy());
+          return;
+        }
+        if (fault === 'shortBody' && up.body.length > 1) {
+          const half = up.body.subarray(0, Math.floor(up.body.length / 2));
+          res.writeHead(up.status, { ...headers, 'content-length': String(half.length) });
+          res.end(half);
           return;
         }
         res.writeHead(up.status, headers);
