@@ -16,6 +16,8 @@ import { isTransient, retryAfterMs } from './client/errors.js';
 import { DOCUMENT_NAMES, type DocumentName, PRES_RULES_AUIDS } from './codecs/applications.js';
 import type { XcapError } from './errors.js';
 import { type ExtractedData, extractData, operations } from './journal/index.js';
+import { KnownIds } from './journal/known-ids.js';
+import type { Operation } from './journal/operations.js';
 import {
   clientFactory,
   DEFAULT_BACKOFF,
@@ -120,6 +122,9 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   let discoveryNames: ReadonlySet<DocumentName> | null = null;
   const input$ = new Subject<MachineEvent>();
   const stepListeners = new Set<(step: MachineStep) => void>();
+  /** The journal as the machine last had it, and the ids the methods may name (null: no data yet). */
+  let journalNow: readonly JournalEntry[] = [];
+  let known: KnownIds | null = null;
   state$.next({ prev: null, state });
 
   // --- persistence (Promises live here, at the edge, never inside a pipeline) -------------
@@ -157,6 +162,9 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
       case 'emitData': {
         const data = extract(c.documents, c.discovery);
         if (data === null) return;
+        // The ids methods may name: the server's view plus what is journaled since.
+        known = KnownIds.of(data.addressbook);
+        for (const e of [...journalNow, ...queued]) known.apply(e.operation as Operation);
         emitIfChanged('addressbook', addressbook$, data.addressbook);
         emitIfChanged('presenceRules', presenceRules$, data.presenceRules);
         emitIfChanged('dialogRules', dialogRules$, data.dialogRules);
@@ -195,6 +203,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   };
 
   const machine: Subscription = runMachine(input$, ports).subscribe((step) => {
+    journalNow = step.context.journal;
     const next = step.context.state;
     discoveryNames = step.context.discovery ? new Set(step.context.discovery.supported) : null;
     if (next !== state) {
@@ -237,6 +246,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     loaded = false;
     accountId = null;
     emitted.clear();
+    known = null;
     input$.next({ type: 'reset' });
     await load();
     if (wasRunning) await start();
@@ -346,6 +356,10 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     load().catch((e: unknown) => error$.next(toXcapError(e, 'storage')));
   };
   const journal = (operation: OperationData): void => {
+    // Unknown ids are refused synchronously and nothing is journaled (DESIGN §3). Before any
+    // data is known (nothing cached, no sync yet) there is nothing to check against.
+    known?.check(operation as Operation);
+    known?.apply(operation as Operation);
     const entry = { id: generateId(), operation };
     if (depth > 0) queued.push(entry);
     else append([entry]);

@@ -14,7 +14,9 @@ import {
 import { describe, expect, it } from 'vitest';
 import { XcapHttpError } from '../src/client/errors.js';
 import { XcapValidationError } from '../src/errors.js';
+import { XcapUnknownIdError } from '../src/journal/known-ids.js';
 import { createXcapManager } from '../src/manager.js';
+import { Contact } from '../src/model/contact.js';
 import { Group } from '../src/model/group.js';
 import { documentCache } from '../src/store/document-cache.js';
 import { journalStore } from '../src/store/journal-store.js';
@@ -159,6 +161,28 @@ describe('createXcapManager (no server)', () => {
     expect(tries.length).toBe(after);
   });
 
+  it('an unknown id is refused synchronously and nothing is journaled (DESIGN §3)', async () => {
+    const storage = memoryStorage();
+    const xml = readFileSync(join(FIXTURES, 'resource-lists.xml'), 'utf8');
+    await documentCache(storage, ID).save({ 'resource-lists': { content: xml, etag: 'e1' } });
+    const m = createXcapManager({ account, storage });
+    await m.load();
+    await wait(m.addressbook$, (b) => b.contacts.length === 8);
+    expect(() => m.updateContact('nobody', { name: 'x' })).toThrow(XcapUnknownIdError);
+    expect(() => m.addGroupMember('id1720000000112446723539', 'nobody')).toThrow(/no contact/);
+    // A contact added a moment ago (only in the journal) may be named at once.
+    const carol = new Contact({ name: 'Carol', uris: [] });
+    m.transaction(() => {
+      m.addContact(carol);
+      m.addGroupMember('id1720000000112446723539', carol);
+    });
+    await m.stop();
+    const types = (await journalStore<{ type: string }>(storage, ID).load()).map(
+      (r) => r.operation.type,
+    );
+    expect(types).toEqual(['addContact', 'addGroupMember']);
+  });
+
   it('another account id: its own cache and journal, the first account’s journal is kept', async () => {
     const storage = memoryStorage();
     const B = 'sip:bob@example.com';
@@ -171,14 +195,16 @@ describe('createXcapManager (no server)', () => {
     settings$.next({ ...account, id: B });
     const ab = await wait(m.addressbook$, () => true);
     expect(ab.contacts.length).toBeGreaterThan(0);
-    m.removeGroup('fromB');
+    // A group of B's cached addressbook (an unknown id would be refused synchronously).
+    const work = 'id1720000000112446723539';
+    m.removeGroup(work);
     await m.stop();
     const groupIds = async (id: string) =>
       (await journalStore(storage, id).load()).map(
         (r) => (r.operation as { groupId: string }).groupId,
       );
     expect(await groupIds(ID)).toEqual(['fromA']);
-    expect(await groupIds(B)).toEqual(['fromB']);
+    expect(await groupIds(B)).toEqual([work]);
   });
 
   it('start() during stop() starts again once the stop is done', async () => {

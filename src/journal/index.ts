@@ -33,6 +33,7 @@ export { applyOperation, applyOperations, parsePidf } from './apply.js';
 export { DERIVED_LIST_NAMES, type DerivedLists, deriveLists, referencedUris } from './derived.js';
 export { type ExtractedData, extractAddressbook, extractData } from './extract.js';
 export { iconDocument, iconFromDocument, readIconDocument } from './icon-document.js';
+export { type AddressbookIds, KnownIds, XcapUnknownIdError } from './known-ids.js';
 export {
   emptyResourceLists,
   MANAGED_LIST_NAMES,
