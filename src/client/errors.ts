@@ -210,7 +210,10 @@ export class XcapNodeSelectorError extends XcapError {
  * @example retry({ count: 5, delay: (e) => (isTransient(e) ? timer(backoff) : throwError(() => e)) })
  */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof XcapNetworkError || error instanceof XcapTimeoutError) return true;
+  // A certificate the client refuses will not become valid by retrying: it is a configuration
+  // problem (wrong root, missing CA) that must reach error$ instead of being retried quietly.
+  if (error instanceof XcapNetworkError) return !isCertificateFailure(error);
+  if (error instanceof XcapTimeoutError) return true;
   if (error instanceof XcapHttpError)
     return error.status >= 500 || error.status === 429 || error.status === 408;
   return false;
@@ -230,6 +233,38 @@ export function retryAfterMs(error: unknown, now: number = Date.now()): number |
   const at = Date.parse(value);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
+}
+
+/** OpenSSL / Node codes of a server certificate the client refused. */
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_TLS_CERT_ALTNAME_FORMAT',
+]);
+
+/**
+ * True when a network error is the client refusing the server's TLS certificate (TLS
+ * verification is on by default): not transient, retrying cannot help.
+ *
+ * @example if (isCertificateFailure(e)) console.error('check the XCAP root or pass a CA');
+ */
+export function isCertificateFailure(error: unknown): boolean {
+  return (
+    error instanceof XcapNetworkError &&
+    error.causeCode !== undefined &&
+    CERTIFICATE_CODES.has(error.causeCode)
+  );
 }
 
 function codeOf(e: unknown): string | undefined {

@@ -13,6 +13,7 @@ export {
   parseWwwAuthenticate,
 } from './digest.js';
 export {
+  isCertificateFailure,
   isTransient,
   MAX_ERROR_BODY_CHARS,
   redactHeaders,

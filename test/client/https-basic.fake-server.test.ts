@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { XcapClient, XcapNetworkError } from '../../src/client/index.js';
+import {
+  isCertificateFailure,
+  isTransient,
+  XcapClient,
+  XcapNetworkError,
+} from '../../src/client/index.js';
 
 let dir: string;
 let cert: string;
@@ -66,9 +71,11 @@ afterAll(async () => {
 describe('https fake server', () => {
   it('verifies TLS by default: a self-signed certificate is refused', async () => {
     const client = new XcapClient({ root, xui: 'sip:alice@example.com', password: 's3cret' });
-    await expect(lastValueFrom(client.get('resource-lists'))).rejects.toBeInstanceOf(
-      XcapNetworkError,
-    );
+    const error = await lastValueFrom(client.get('resource-lists')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XcapNetworkError);
+    // Retrying cannot fix a refused certificate: the manager must report it, not retry quietly.
+    expect(isCertificateFailure(error)).toBe(true);
+    expect(isTransient(error)).toBe(false);
   });
 
   it('sends Basic over https when it is the only challenge, with a dispatcher trusting the CA', async () => {
