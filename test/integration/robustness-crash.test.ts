@@ -180,6 +180,7 @@ describe('robustness: a manager SIGKILLed during updates', () => {
 
     let next = 0;
     let staleTakeovers = 0;
+    const runs: string[] = [];
     for (let k = 0; k < KILLS; k++) {
       const child = startChild({ ...base, from: next, mode: 'work', seed: SEED + 100 + k });
       await child.line(/^READY$/, 20_000);
@@ -190,6 +191,7 @@ describe('robustness: a manager SIGKILLed during updates', () => {
       expect(code, `run ${k} ended by the kill, not by itself: ${child.stderr.join('')}`).toBe(
         null,
       );
+      runs.push(`run ${k}: from ${next}, acked ${child.acked.join(',')}`);
       if (child.acked.length > 0) next = Math.max(...child.acked) + 1;
       // Every tenth restart takes the dead owner's lock over once it is stale (proper-lockfile,
       // 2 s); the others remove it, as a supervisor that saw its child die may.
@@ -218,6 +220,29 @@ describe('robustness: a manager SIGKILLed during updates', () => {
     );
     expect(next).toBeGreaterThan(KILLS);
 
+    if (JSON.stringify(finalBook) !== JSON.stringify(expected)) {
+      // Which items differ, and the planned operations that touched them, with the runs.
+      const ids = (b: CanonicalBook) =>
+        new Set([...b.contacts, ...b.groups, ...b.policies].map((x) => JSON.stringify(x)));
+      const have = ids(finalBook);
+      const want = ids(expected);
+      const diff = [
+        ...[...have].filter((x) => !want.has(x)).map((x) => `unexpected ${x}`),
+        ...[...want].filter((x) => !have.has(x)).map((x) => `missing ${x}`),
+      ];
+      const touched = (id: string) =>
+        plan
+          .slice(0, next + 1)
+          .map((op, i) => [i, op] as const)
+          .filter(([, op]) => JSON.stringify(op).includes(`"${id}"`))
+          .map(([i, op]) => `${i}: ${JSON.stringify(op)}`);
+      const diffIds = diff.map((d) => /"id":"([^"]+)"/.exec(d)?.[1] ?? '');
+      console.log(
+        `MISMATCH (seed ${SEED}):\n${diff.join('\n')}\n` +
+          diffIds.map((id) => `${id}:\n  ${touched(id).join('\n  ')}`).join('\n') +
+          `\n${runs.join('\n')}`,
+      );
+    }
     // The store was not corrupted: the final manager loaded it without an error.
     expect(JSON.parse(loadErrors.slice('LOADERRORS '.length))).toEqual([]);
     expect(finalBook).toEqual(expected);
