@@ -269,11 +269,19 @@ export interface ChangedDocument {
   /** Null when the document was removed or when only its nodes were reported (fetch it). */
   readonly newEtag: string | null;
   readonly previousEtag?: string | null;
+  /** The RFC 5261 patch operations of the `<document>`, when it carried any. */
+  readonly patch?: readonly XcapPatchOp[];
+  /**
+   * True when `patch` is the whole change from `previousEtag` to `newEtag` (RFC 5874 §4.1):
+   * both ETags given and no `<body-not-changed/>`. Only then may it replace a GET.
+   */
+  readonly patchComplete?: boolean;
 }
 
 /**
  * The documents of user `xui` that an xcap-diff names, one entry per document (the last
- * `<document>` wins; `<element>`/`<attribute>` entries yield `newEtag: null`, "fetch it").
+ * `<document>` wins, except that consecutive complete patches e1->e2, e2->e3 are chained into
+ * one e1->e3; `<element>`/`<attribute>` entries yield `newEtag: null`, "fetch it").
  * Documents of other users and of the global tree are left out.
  *
  * @example
@@ -288,11 +296,20 @@ export function changedDocuments(diff: XcapDiff, xui: string): ChangedDocument[]
   for (const d of diff.documents) {
     if (d.ref === null || d.ref.scope !== 'users' || normalizeXui(d.ref.xui ?? '') !== want)
       continue;
-    out.set(`${d.ref.auid}/${d.ref.filename}`, {
+    const key = `${d.ref.auid}/${d.ref.filename}`;
+    const prev = out.get(key);
+    const complete =
+      d.ops.length > 0 && !d.bodyNotChanged && d.previousEtag !== null && d.newEtag !== null;
+    // Two complete patches in a row describe one complete change (RFC 5874 §4.1).
+    const chained = complete && prev?.patchComplete === true && prev.newEtag === d.previousEtag;
+    out.set(key, {
       auid: d.ref.auid,
       filename: d.ref.filename,
       newEtag: d.newEtag,
-      previousEtag: d.previousEtag,
+      previousEtag: chained ? prev.previousEtag : d.previousEtag,
+      ...(d.ops.length > 0
+        ? { patch: chained ? [...(prev.patch ?? []), ...d.ops] : d.ops, patchComplete: complete }
+        : {}),
     });
   }
   for (const n of diff.nodes) {

@@ -6,6 +6,7 @@
  */
 import { Observable, type SchedulerLike } from 'rxjs';
 import type { DocumentName } from '../codecs/applications.js';
+import type { XcapPatchOp } from '../codecs/xcap-diff.js';
 import type { XmlElement } from '../codecs/xml/tree.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -147,7 +148,7 @@ export type DiffState = 'active' | 'pending' | 'unavailable' | 'failed' | 'termi
 /**
  * One changed document named by a NOTIFY (RFC 5874 §4 `<document>`).
  *
- * @example const d: DiffDocument = { auid: 'resource-lists', filename: 'index', newEtag: 'e2', previousEtag: 'e1' };
+ * @example const d: DiffDocument = { auid: 'resource-lists', filename: 'index', newEtag: 'e2', previousEtag: 'e1', patch: ops, patchComplete: true };
  */
 export interface DiffDocument {
   /** AUID, e.g. `resource-lists`. */
@@ -157,6 +158,13 @@ export interface DiffDocument {
   /** `new-etag`; null when the document was deleted. */
   readonly newEtag: string | null;
   readonly previousEtag?: string | null;
+  /** The RFC 5261 patch operations of the `<document>` (plain data from the codec), if any. */
+  readonly patch?: readonly XcapPatchOp[];
+  /**
+   * `patch` is the whole change from `previousEtag` to `newEtag` (RFC 5874 §4.1): the manager
+   * may apply it to a cached document with ETag `previousEtag` instead of fetching.
+   */
+  readonly patchComplete?: boolean;
 }
 
 /**

@@ -105,13 +105,47 @@ describe('resolveDocumentSelector', () => {
 
 describe('changedDocuments and staleDocuments', () => {
   it('lists this user’s documents, with null ETags for removed ones and node-only changes', () => {
-    const changes = changedDocuments(parseXcapDiff(RFC_BODY), 'joe@example.com');
+    const diff = parseXcapDiff(RFC_BODY);
+    const changes = changedDocuments(diff, 'joe@example.com');
     expect(changes).toEqual([
-      { auid: 'resource-lists', filename: 'index', newEtag: 'fgherhryt3', previousEtag: '7hahsd' },
+      {
+        auid: 'resource-lists',
+        filename: 'index',
+        newEtag: 'fgherhryt3',
+        previousEtag: '7hahsd',
+        patch: diff.documents[0]!.ops,
+        patchComplete: true,
+      },
       { auid: 'rls-services', filename: 'index', newEtag: null, previousEtag: 'ffds66a' },
       { auid: 'pidf-manipulation', filename: 'index', newEtag: 'e1', previousEtag: null },
       { auid: 'org.openxcap.dialog-rules', filename: 'index', newEtag: null },
     ]);
+  });
+
+  it('passes patches through: complete only with both ETags, chained when consecutive', () => {
+    const doc = (prev: string | null, next: string | null, inner: string) =>
+      `<d:document sel="resource-lists/users/sip:joe@example.com/index"${prev ? ` previous-etag="${prev}"` : ''}${next ? ` new-etag="${next}"` : ''}>${inner}</d:document>`;
+    const body = (...docs: string[]) =>
+      `<d:xcap-diff xmlns:d="urn:ietf:params:xml:ns:xcap-diff" xcap-root="${ROOT}/">${docs.join('')}</d:xcap-diff>`;
+    const add = (name: string) =>
+      `<d:add sel="*"><list xmlns="urn:ietf:params:xml:ns:resource-lists" name="${name}"/></d:add>`;
+    const one = (...docs: string[]) => changedDocuments(parseXcapDiff(body(...docs)), XUI)[0]!;
+    // e1 -> e2 -> e3 in one NOTIFY: one patch from e1 to e3 with both operations in order.
+    const chained = one(doc('e1', 'e2', add('a')), doc('e2', 'e3', add('b')));
+    expect(chained).toMatchObject({ previousEtag: 'e1', newEtag: 'e3', patchComplete: true });
+    expect(
+      chained.patch?.map(
+        (o) => (o.nodes as { attributes: { value: string }[] }[])[0]?.attributes[0]?.value,
+      ),
+    ).toEqual(['a', 'b']);
+    // A gap (e2 -> e3 missing) keeps the last patch only.
+    const gap = one(doc('e1', 'e2', add('a')), doc('e3', 'e4', add('b')));
+    expect(gap).toMatchObject({ previousEtag: 'e3', newEtag: 'e4', patchComplete: true });
+    expect(gap.patch).toHaveLength(1);
+    // Without previous-etag the patch has no base; body-not-changed and an empty <document> carry none.
+    expect(one(doc(null, 'e2', add('a')))).toMatchObject({ patchComplete: false });
+    expect(one(doc('e1', 'e2', '<d:body-not-changed/>'))).not.toHaveProperty('patch');
+    expect(one(doc('e1', 'e2', ''))).not.toHaveProperty('patch');
   });
 
   it('keeps only documents whose ETag differs from the cache, ignoring quotes', () => {

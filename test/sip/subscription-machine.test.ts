@@ -212,3 +212,36 @@ describe('subscriptionTransition (table)', () => {
     if (expected.emitted) expect(emitted(effects)).toEqual(expected.emitted);
   });
 });
+
+describe('NOTIFY bodies (RFC 5874)', () => {
+  it('a changed event passes the patch of a <document> through, marked complete', () => {
+    const body = `<d:xcap-diff xmlns:d="urn:ietf:params:xml:ns:xcap-diff" xcap-root="http://x/xcap-root/">
+  <d:document sel="resource-lists/users/sip:a@example.com/index" previous-etag="e1" new-etag="e2">
+    <d:replace sel="resource-lists/list/@name">friends</d:replace>
+  </d:document>
+</d:xcap-diff>`;
+    const { effects } = run(...active, { type: 'notify', state: 'active', body });
+    expect(emitted(effects)).toEqual([
+      {
+        type: 'changed',
+        documents: [
+          {
+            auid: 'resource-lists',
+            filename: 'index',
+            previousEtag: 'e1',
+            newEtag: 'e2',
+            patchComplete: true,
+            patch: [
+              {
+                op: 'replace',
+                sel: 'resource-lists/list/@name',
+                nodes: [{ type: 'text', text: 'friends' }],
+                namespaces: { d: 'urn:ietf:params:xml:ns:xcap-diff' },
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+});
