@@ -11,6 +11,7 @@ import { pollWhile } from '../operators/poll-while.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
 import { toXcapError } from './errors.js';
 import type { MachineCommand, MachineEvent } from './events.js';
+import { patchesOfDiff } from './patch.js';
 import type { DiffDocument, DiffEvent, DiffSettings, PipelinePorts } from './ports.js';
 
 /**
@@ -117,11 +118,13 @@ function watch(
           emit({ type: 'remoteChanged', documents: 'all' });
         } else {
           const names = namesOf(e.documents, settings);
+          const patches = patchesOfDiff(e.documents, names, presRulesAuidOf(settings));
           if (names.length > 0)
             emit({
               type: 'remoteChanged',
               documents: names,
               etags: etagsOf(e.documents, names, settings),
+              ...(patches !== undefined ? { patches } : {}),
             });
         }
       },

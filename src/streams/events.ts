@@ -5,6 +5,7 @@
 import type { DocumentName } from '../codecs/applications.js';
 import type { XmlElement } from '../codecs/xml/tree.js';
 import type { XcapError } from '../errors.js';
+import type { PatchSet } from './patch.js';
 import type { Capabilities, Connection, DiffSettings, DiffState, OperationData } from './ports.js';
 import type { AccountSettings, SettingsChangeKind } from './settings.js';
 
@@ -96,6 +97,8 @@ export interface MachineContext {
   readonly blocked: 'auth' | 'capabilities' | 'error' | null;
   /** Remote changes that arrived while busy, fetched when the current step ends. */
   readonly pendingFetch: FetchScope | null;
+  /** Complete xcap-diff patches of the pending fetch (they may spare its GETs). */
+  readonly pendingPatches?: PatchSet;
   /** Counter for the ids of normalize operations. */
   readonly normalizeCount: number;
   /** Consecutive non-transient failures (the delay of the next `scheduleRetry` grows with it). */
@@ -142,6 +145,8 @@ export type MachineEvent =
       readonly documents: FetchScope;
       /** New ETags from the NOTIFY (null: deleted); documents we already hold are skipped. */
       readonly etags?: Partial<Record<DocumentName, string | null>>;
+      /** Complete patches from the NOTIFY (RFC 5874 §4.1), applied instead of a GET if they fit. */
+      readonly patches?: PatchSet;
     }
   | { readonly type: 'pollTick' }
   /** The delay of a `scheduleRetry` is over. */
@@ -166,6 +171,8 @@ export type MachineCommand =
       readonly names: readonly DocumentName[];
       /** Known documents (their ETags make the GETs conditional). */
       readonly documents: DocumentStore;
+      /** Patches to try before the GET of a document (see src/streams/patch.ts). */
+      readonly patches?: PatchSet;
     }
   | {
       readonly type: 'update';

@@ -1,6 +1,7 @@
 /**
  * The fetch pipeline (fetching, DESIGN §2): a conditional GET (`If-None-Match` with the cached
  * ETag, RFC 4825 §7.11) of each requested document. 304 keeps the cache, 404 means absent.
+ * A complete xcap-diff patch of the cached version (RFC 5874 §4.1) is applied instead of the GET.
  */
 import {
   catchError,
@@ -18,6 +19,7 @@ import { applicationOf, type DocumentName } from '../codecs/applications.js';
 import { XmlParseError } from '../codecs/xml/errors.js';
 import { isAuthFailure, statusOf, toXcapError } from './errors.js';
 import type { DocumentStore, MachineCommand, MachineEvent, StoredDocument } from './events.js';
+import { patchedDocument } from './patch.js';
 import type { PipelinePorts } from './ports.js';
 import { request } from './request.js';
 
@@ -74,6 +76,9 @@ function fetchOne(
 ): Observable<FetchResult> {
   const app = applicationOf(name, cmd.discovery.presRulesAuid);
   const known = cmd.documents[name];
+  // A complete xcap-diff patch of the cached version spares the GET (src/streams/patch.ts).
+  const patched = patchedDocument(known, cmd.patches?.[name], ports.engine);
+  if (patched !== null) return of<FetchResult>({ name, doc: patched });
   const etag = known?.etag ?? undefined;
   return request(ports, { method: 'GET', auid: app.auid, filename: app.filename }, () =>
     http.get(app.auid, {

@@ -19,6 +19,7 @@ import type {
   TransitionResult,
   XcapState,
 } from './events.js';
+import { bareEtag, mergePatches, type PatchSet, patchesFor } from './patch.js';
 import { connectionOf, diffSettingsOf, xuiOf } from './settings.js';
 
 /**
@@ -143,7 +144,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       const save: MachineCommand[] = event.changed ? [{ type: 'saveCache', documents }] : [];
       if (c.pendingFetch !== null) {
         const next = { ...base, pendingFetch: null };
-        return result(next, [...save, fetchCommand(next, c.pendingFetch)]);
+        return result(next, [...save, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
       }
       if (changed) {
         // The seed: "it inserts a normalize operation at the beginning of the journal".
@@ -187,7 +188,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       ];
       if (c.pendingFetch !== null) {
         const next: MachineContext = { ...base, state: 'fetching', pendingFetch: null };
-        return result(next, [...effects, fetchCommand(next, c.pendingFetch)]);
+        return result(next, [...effects, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
       }
       if (journal.length > 0) return result(base, [...effects, updateCommand(base)]);
       return result({ ...base, state: 'insync' }, effects);
@@ -254,9 +255,10 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
     case 'remoteChanged': {
       // A NOTIFY for a version we already hold (typically our own PUT) needs no fetch.
       const etags = event.etags;
-      if (event.documents === 'all' || etags === undefined) return remoteChange(c, event.documents);
+      if (event.documents === 'all' || etags === undefined)
+        return remoteChange(c, event.documents, event.patches);
       const names = event.documents.filter((n) => !alreadyHeld(c.documents[n], etags[n]));
-      return names.length === 0 ? same(c) : remoteChange(c, names);
+      return names.length === 0 ? same(c) : remoteChange(c, names, event.patches);
     }
 
     case 'pollTick':
@@ -291,20 +293,22 @@ function initialize(c: MachineContext, before: MachineCommand[]): TransitionResu
 }
 
 /** Remote documents changed: fetch them now when in sync, else after the current step. */
-function remoteChange(c: MachineContext, scope: FetchScope): TransitionResult {
+function remoteChange(c: MachineContext, scope: FetchScope, patches?: PatchSet): TransitionResult {
   if (c.blocked === 'error') return retry(c, []);
   if (c.blocked !== null) return same(c);
   if (c.state === 'insync') {
     const next: MachineContext = { ...c, state: 'fetching' };
-    return result(next, [fetchCommand(next, scope)]);
+    return result(next, [fetchCommand(next, scope, patches)]);
   }
   if (c.state === 'fetching' || c.state === 'updating') {
-    return result({ ...c, pendingFetch: mergeScope(c.pendingFetch, scope) }, []);
+    // Patches of an earlier pending fetch were consumed with it: start afresh then.
+    const pendingPatches = mergePatches(c.pendingFetch ? c.pendingPatches : undefined, patches);
+    const next = { ...c, pendingFetch: mergeScope(c.pendingFetch, scope), pendingPatches };
+    return result(next, []);
   }
   return same(c);
 }
 
-/** After a non-transient failure, a trigger re-runs the step of the current state. */
 /** A non-transient failure: wait, and retry after a growing delay or on the next trigger. */
 function failed(c: MachineContext, effects: MachineCommand[]): TransitionResult {
   const failures = c.failures + 1;
@@ -322,16 +326,18 @@ function retry(c: MachineContext, before: MachineCommand[]): TransitionResult {
   return result(next, before);
 }
 
-function fetchCommand(c: MachineContext, scope: FetchScope): MachineCommand {
+function fetchCommand(c: MachineContext, scope: FetchScope, patches?: PatchSet): MachineCommand {
   const discovery = c.discovery!;
   const names =
     scope === 'all' ? discovery.supported : discovery.supported.filter((n) => scope.includes(n));
+  const usable = patchesFor(patches, names);
   return {
     type: 'fetch',
     connection: connectionOf(c.settings!, discovery.root),
     discovery,
     names,
     documents: c.documents,
+    ...(usable !== undefined ? { patches: usable } : {}),
   };
 }
 
@@ -369,11 +375,6 @@ function alreadyHeld(
   if (newEtag === undefined || known === undefined) return false;
   if (newEtag === null) return known === null;
   return known !== null && known.etag !== null && bareEtag(known.etag) === bareEtag(newEtag);
-}
-
-/** An ETag without weakness marker and quotes (servers differ in quoting, DESIGN §4). */
-function bareEtag(etag: string): string {
-  return etag.replace(/^W\//, '').replaceAll('"', '');
 }
 
 function mergeScope(a: FetchScope | null, b: FetchScope): FetchScope {
