@@ -151,6 +151,60 @@ describe('xcap-diff patches in the manager machine (marble, fake diff port)', ()
   });
 });
 
+describe('xcap-diff patches with journaled operations (marble)', () => {
+  it('a patch pending behind a fetch, with a new operation: replayed on the patched version', () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot, cold }) => {
+      const http = fakeHttp(ts);
+      http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
+      http.route('GET resource-lists', (req) => notModified(ts, String(req.options.ifNoneMatch)));
+      http.route('GET pres-rules', (req) => notModified(ts, String(req.options.ifNoneMatch)));
+      // The diff port is watched from frame 1: NOTIFYs at 101 and 111. The second GET of
+      // rls-services (101) takes 50 ms; the patch and the operation (117) arrive meanwhile.
+      http.route('GET rls-services', (req, n) =>
+        n === 1 ? notModified(ts, String(req.options.ifNoneMatch)) : ok(ts, 'rls2', 'r2', 50),
+      );
+      http.route('PUT resource-lists', () => ok(ts, '', 'e3'));
+      const events = cold<DiffEvent>('a 99ms n 9ms p', {
+        a: { type: 'state', state: 'active' },
+        n: { type: 'changed', documents: [{ auid: 'rls-services', newEtag: 'r2' }] },
+        p: { type: 'changed', documents: notifyDocs('e1', 'e2', setV('rl-patched')) },
+      });
+      const load: MachineEvent = {
+        type: 'loaded',
+        documents: {
+          'resource-lists': stored('rl', 'e1'),
+          'rls-services': stored('rls', 'r1'),
+          'pres-rules': stored('pr', 'p1'),
+        },
+        journal: [],
+      };
+      const op = { id: 'j1', operation: { type: 'set', doc: 'resource-lists', value: 'mine' } };
+      const input = hot<MachineEvent>('(la) 116ms j', {
+        l: load,
+        a: { type: 'started', settings },
+        j: { type: 'journalAppended', entries: [op] },
+      });
+      const steps: MachineStep[] = [];
+      const ports = fakePorts(ts, http, { diff: { watch: () => events } });
+      const sub = runMachine(input, ports).subscribe((st) => steps.push(st));
+      ts.schedule(() => sub.unsubscribe(), 10_000);
+      ts.flush();
+      const late = http.requests.filter((r) => r.frame >= 100);
+      // No GET of resource-lists: the patch applied once the rls-services fetch ended, and the
+      // operation was replayed on it, PUT with If-Match of the patched version.
+      expect(late.map((r) => `${r.method} ${r.auid}@${r.frame}`)).toEqual([
+        'GET rls-services@101',
+        'PUT resource-lists@151',
+      ]);
+      expect(late[1]).toMatchObject({ body: 'mine', options: { etag: 'e2' } });
+      const end = steps[steps.length - 1]!.context;
+      expect(end).toMatchObject({ state: 'insync', journal: [] });
+      expect(end.documents['resource-lists']?.etag).toBe('e3');
+    });
+  });
+});
+
 describe('patch helpers (pure)', () => {
   const patch = {
     previousEtag: 'e1',
