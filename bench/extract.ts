@@ -20,7 +20,7 @@ import {
   directFixture,
   operationsFixture,
 } from './fixture.js';
-import { cpuMs, cpuTimeMs, fmt, type Section, utf8 } from './support.js';
+import { cpuMs, cpuTimeMs, fmt, gc, type Section, utf8 } from './support.js';
 
 /**
  * Runs the parse/extract and pure-edit measurements.
@@ -66,6 +66,21 @@ export function runExtractBench(
     return extractData(docs, ctx);
   }, iterations);
   log(`parse + extract ${fmt.ms(both)}`);
+
+  // Memory: what the parsed tree and the extracted model of the big document retain.
+  const retained = (make: () => unknown): number => {
+    gc();
+    const h0 = process.memoryUsage().heapUsed;
+    const keep = make();
+    gc();
+    const h = process.memoryUsage().heapUsed - h0;
+    if (keep === undefined) log('nothing kept');
+    return h;
+  };
+  const treeHeap = retained(() => parseXml(rl));
+  const modelHeap = retained(() => extractData(fixture.docs, ctx));
+  const jsonHeap = retained(() => JSON.stringify(check));
+  log(`heap: tree ${fmt.bytes(treeHeap)}, model ${fmt.bytes(modelHeap)}`);
 
   // The pure work of one addContact on the big document, as the manager does it.
   const add = operations.addContact(benchContact(size.contacts));
@@ -114,6 +129,17 @@ export function runExtractBench(
         baseline: `${fmt.ms(bare)} bare fast-xml-parser`,
         ratio: fmt.ratio(both / bare),
         note: `${(bytes / 1e6 / (both / 1000)).toFixed(1)} MB/s`,
+      },
+      {
+        name: 'heap retained by the parsed resource-lists tree',
+        value: fmt.bytes(treeHeap),
+        baseline: `${fmt.bytes(utf8(rl))} text`,
+        ratio: fmt.ratio(treeHeap / utf8(rl)),
+      },
+      {
+        name: 'heap retained by the extracted model',
+        value: fmt.bytes(modelHeap),
+        note: `its JSON form (kept by the manager's change check) ${fmt.bytes(jsonHeap)}`,
       },
       {
         name: 'apply one addContact (pure)',
