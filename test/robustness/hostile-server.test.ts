@@ -6,6 +6,8 @@
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseXml } from '../../src/codecs/xml/parse.js';
+import { attr, children, NS, sameElement, textOf } from '../../src/codecs/xml/tree.js';
 import type { XcapError } from '../../src/errors.js';
 import { createXcapManager } from '../../src/manager.js';
 import type { XcapManager } from '../../src/manager-types.js';
@@ -236,6 +238,47 @@ describe('manager against a fake hostile XCAP server', () => {
     expect(e.message).toContain('UTF-8');
     await new Promise((r) => setTimeout(r, 300));
     await survived(run);
+  });
+
+  it('duplicate and non-NCName ids of another client are written back as they were, not dropped', async () => {
+    const contact = (id: string, name: string) =>
+      `<ab:contact id="${id}"><ab:name>${name}</ab:name><ab:uris><ab:uri id="${id}u" uri="sip:${id}@example.org"/></ab:uris></ab:contact>`;
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists" xmlns:ab="urn:ag-projects:xml:ns:addressbook">' +
+      `<list name="sipsimple_addressbook">${contact('dup', 'First')}${contact('dup', 'Second')}${contact('1bad', 'Digit first')}</list></resource-lists>`;
+    const run = await against(doc({ body }));
+    await run.manager.start();
+    await firstValueFrom(
+      run.manager.state$.pipe(
+        filter((s) => s.state === 'insync'),
+        timeout(10_000),
+      ),
+    );
+    await run.manager.stop();
+    // The normalize completes the document (managed lists), so it is PUT; the items it cannot
+    // represent are all still in it.
+    const put = run.server.writes.find((w) => w.url.includes('/resource-lists/'));
+    expect(put).toBeDefined();
+    const sent = parseXml(put!.body);
+    const items = children(
+      children(sent, NS.resourceLists, 'list').find(
+        (l) => attr(l, 'name') === 'sipsimple_addressbook',
+      )!,
+      NS.addressbook,
+      'contact',
+    );
+    expect(items.map((c) => attr(c, 'id'))).toEqual(['dup', 'dup', '1bad']);
+    expect(items.map((c) => textOf(children(c, NS.addressbook, 'name')[0]!))).toEqual([
+      'First',
+      'Second',
+      'Digit first',
+    ]);
+    const original = children(
+      children(parseXml(body), NS.resourceLists, 'list')[0]!,
+      NS.addressbook,
+      'contact',
+    )[2]!;
+    expect(sameElement(items[2]!, original)).toBe(true);
   });
 
   it('valid xcap-caps with a wrong content type is still understood (Kamailio does this too)', async () => {

@@ -39,8 +39,8 @@ export interface HostileServer {
   readonly root: string;
   /** Every request: method and path. */
   readonly requests: { method: string; url: string }[];
-  /** PUT and DELETE requests (a well-behaved client sends none to this server). */
-  readonly writes: { method: string; url: string }[];
+  /** PUT and DELETE requests (a well-behaved client sends none to this server); bodies cut at 1 MB. */
+  readonly writes: { method: string; url: string; body: string }[];
   /** Bytes of body the fake managed to push out, per GET path (for the streaming case). */
   readonly sent: Map<string, number>;
   close(): Promise<void>;
@@ -177,17 +177,23 @@ export async function startHostileServer(
     const url = raw.url ?? '';
     const method = raw.method ?? '';
     requests.push({ method, url });
-    // Drain any request body without keeping it.
-    raw.resume();
     if (method === 'PUT' || method === 'DELETE') {
-      writes.push({ method, url });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      raw.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= 1024 * 1024) chunks.push(c);
+      });
       await new Promise((r) => raw.on('end', r));
+      writes.push({ method, url, body: Buffer.concat(chunks).toString('utf8') });
       const status = options.writeStatus ?? 200;
       const etag = status < 300 ? { etag: `"w${++etagCounter}"` } : {};
       res.writeHead(status, { ...etag, 'content-length': '0' });
       res.end();
       return;
     }
+    // Drain a GET's (empty) body without keeping it.
+    raw.resume();
     const path = new URL(url, 'http://x').pathname;
     const auid = decodeURIComponent(path.split('/')[2] ?? '');
     const count = (gets.get(auid) ?? 0) + 1;
