@@ -181,11 +181,15 @@ describe('robustness: a manager SIGKILLed during updates', () => {
     let next = 0;
     let staleTakeovers = 0;
     const runs: string[] = [];
+    /** The child's last state when it was killed. */
+    const killedIn: string[] = [];
     for (let k = 0; k < KILLS; k++) {
       const child = startChild({ ...base, from: next, mode: 'work', seed: SEED + 100 + k });
       await child.line(/^READY$/, 20_000);
       // A random moment: the first operations are journaled at once, the updates follow.
       await new Promise((r) => setTimeout(r, 30 + Math.floor(random() * 900)));
+      const states = child.lines.filter((l) => l.startsWith('STATE '));
+      killedIn.push(states.at(-1)?.slice('STATE '.length) ?? 'loading');
       child.proc.kill('SIGKILL');
       const code = await child.exited;
       expect(code, `run ${k} ended by the kill, not by itself: ${child.stderr.join('')}`).toBe(
@@ -219,6 +223,11 @@ describe('robustness: a manager SIGKILLed during updates', () => {
         `total ${Date.now() - started} ms`,
     );
     expect(next).toBeGreaterThan(KILLS);
+    // The kills landed at random moments, many of them while the manager was writing.
+    const tally: Record<string, number> = {};
+    for (const s of killedIn) tally[s] = (tally[s] ?? 0) + 1;
+    console.log(`states at the kills: ${JSON.stringify(tally)}`);
+    expect(tally.updating ?? 0).toBeGreaterThanOrEqual(5);
 
     if (JSON.stringify(finalBook) !== JSON.stringify(expected)) {
       // Which items differ, and the planned operations that touched them, with the runs.

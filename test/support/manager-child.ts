@@ -8,6 +8,7 @@
  * form the test builds). Output, one line each:
  * - `READY` — the store is locked and loaded;
  * - `ACK <index>` — operation `index` of the plan is in the journal on disk;
+ * - `STATE <state>` — the manager's state changed;
  * - `INSYNC <json>` — (final mode) insync with an empty journal; the canonical addressbook;
  * - `LOADERRORS <json>` — (final mode) codes of the errors reported while loading;
  * - `STOPPED` — (final mode) stopped, writes flushed, store closed.
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   });
   const errors: XcapError[] = [];
   manager.error$.subscribe((e) => errors.push(e));
+  manager.state$.subscribe((s) => out(`STATE ${s.state}`));
   await manager.load();
   const loadErrors = errors.map((e) => e.code);
   out('READY');
