@@ -7,7 +7,8 @@
  * issued between them; then the faults stop and both managers must reach insync with the
  * same addressbook, in which every operation is applied exactly once.
  *
- * Seeded: set RXCAP_ROBUSTNESS_SEED to repeat a run (the seed is printed).
+ * Seeded: set RXCAP_ROBUSTNESS_SEED to repeat a run (the seed is printed); RXCAP_ROBUSTNESS_RATE
+ * sets the share of faulty exchanges (default 0.25).
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,6 +33,8 @@ import { poolUser, testServer, wipeUserDocuments } from '../support/test-server.
 
 const SEED = Number(process.env.RXCAP_ROBUSTNESS_SEED ?? 20261121);
 const OPS_PER_MANAGER = 100;
+/** Share of exchanges that get a fault (RXCAP_ROBUSTNESS_RATE to stress harder). */
+const RATE = Number(process.env.RXCAP_ROBUSTNESS_RATE ?? 0.25);
 
 const managers: XcapManager[] = [];
 let proxy: FaultProxy | null = null;
@@ -77,7 +80,7 @@ describe('robustness: two managers through a fault-injecting proxy', () => {
     wipeUserDocuments(user);
     const env = testServer();
     const origin = new URL(env.xcapRoot).origin;
-    proxy = await startFaultProxy({ target: origin, seed: SEED, rate: 0.25 });
+    proxy = await startFaultProxy({ target: origin, seed: SEED, rate: RATE });
     const root = env.xcapRoot.replace(origin, proxy.origin);
 
     const make = (salt: number): XcapManager => {
