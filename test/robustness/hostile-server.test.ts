@@ -289,8 +289,8 @@ describe('manager against a fake hostile XCAP server', () => {
     await run.manager.start();
     const caps = await firstValueFrom(run.manager.capabilities$.pipe(timeout(10_000)));
     expect(caps.auids).toContain('resource-lists');
-    // Empty account on a fake that accepts writes: the manager creates its documents (that is
-    // the normal path, so this test does not check `writes`).
+    // Empty account on a fake that accepts writes: the manager creates its documents (the
+    // normal path), each one only if it does not exist yet (RFC 4825 §7.11).
     await firstValueFrom(
       run.manager.state$.pipe(
         filter((s) => s.state === 'insync'),
@@ -298,5 +298,15 @@ describe('manager against a fake hostile XCAP server', () => {
       ),
     );
     await run.manager.stop();
+    expect(run.server.writes.length).toBeGreaterThan(0);
+    for (const w of run.server.writes) expect(w.ifNoneMatch).toBe('"*"');
   });
+
+  // KNOWN BUG (not fixed, src/streams/update.ts is being reworked by its owner): a server that
+  // answers a PUT without an ETag (RFC 4825 §7.11 requires one) makes the manager's next PUT of
+  // that document unconditional — no If-Match, no If-None-Match — so a concurrent change by
+  // another client is overwritten (lost update). Seen with startHostileServer({ 'xcap-caps':
+  // FULL_CAPS }, { writeWithoutEtag: true }): the skeleton PUTs carry If-None-Match "*", then
+  // after addContact the resource-lists PUT has neither header. Expected: refetch (learn the
+  // ETag) before writing again, or report the server as unusable for safe writes.
 });

@@ -31,6 +31,8 @@ export type HostileRoutes = Readonly<
 export interface HostileServerOptions {
   /** Status of every PUT and DELETE (recorded in `writes` all the same). Default 200. */
   readonly writeStatus?: number;
+  /** Answer PUT/DELETE without an ETag (RFC 4825 §7.11 says a server must send one). */
+  readonly writeWithoutEtag?: boolean;
 }
 
 /** A running fake hostile server. */
@@ -40,7 +42,13 @@ export interface HostileServer {
   /** Every request: method and path. */
   readonly requests: { method: string; url: string }[];
   /** PUT and DELETE requests (a well-behaved client sends none to this server); bodies cut at 1 MB. */
-  readonly writes: { method: string; url: string; body: string }[];
+  readonly writes: {
+    method: string;
+    url: string;
+    body: string;
+    ifMatch?: string;
+    ifNoneMatch?: string;
+  }[];
   /** Bytes of body the fake managed to push out, per GET path (for the streaming case). */
   readonly sent: Map<string, number>;
   close(): Promise<void>;
@@ -185,9 +193,18 @@ export async function startHostileServer(
         if (size <= 1024 * 1024) chunks.push(c);
       });
       await new Promise((r) => raw.on('end', r));
-      writes.push({ method, url, body: Buffer.concat(chunks).toString('utf8') });
+      const cond = (h: string | string[] | undefined) => (Array.isArray(h) ? h.join(', ') : h);
+      const ifMatch = cond(raw.headers['if-match']);
+      const ifNoneMatch = cond(raw.headers['if-none-match']);
+      writes.push({
+        method,
+        url,
+        body: Buffer.concat(chunks).toString('utf8'),
+        ...(ifMatch !== undefined ? { ifMatch } : {}),
+        ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+      });
       const status = options.writeStatus ?? 200;
-      const etag = status < 300 ? { etag: `"w${++etagCounter}"` } : {};
+      const etag = status < 300 && !options.writeWithoutEtag ? { etag: `"w${++etagCounter}"` } : {};
       res.writeHead(status, { ...etag, 'content-length': '0' });
       res.end();
       return;
