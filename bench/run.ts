@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCodecBench } from './codec.js';
 import { runExtractBench } from './extract.js';
+import { runImportBench } from './import.js';
 import { runScaleBench } from './scale.js';
 import { ensureTestServer, fmt, type Section, stopTestServer } from './support.js';
 import { runSyncBench } from './sync.js';
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
     );
     try {
       await run('edit and resync', () => runSyncBench({ log }));
+      await run('bulk import', () => runImportBench({ log }));
       const managers = Number(process.env.BENCH_MANAGERS ?? 500);
       await run('scale, unlimited connections', () => runScaleBench({ managers, log }));
       await run('scale, 256 connections', () => runScaleBench({ managers, connections: 256, log }));
