@@ -26,6 +26,7 @@ import {
   timer,
 } from 'rxjs';
 import { applicationOf, DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import { sameElement, type XmlElement } from '../codecs/xml/tree.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
 import { isAuthFailure, statusOf, toXcapError, XcapOperationRejectedError } from './errors.js';
 import type {
@@ -194,56 +195,105 @@ function pushChanged(
     (n) => cmd.discovery.supported.includes(n) && (after[n] ?? null) !== (before[n] ?? null),
   );
   return from(changed).pipe(
-    concatMap((name) => {
-      const app = applicationOf(name, cmd.discovery.presRulesAuid);
-      const old = known[name] ?? null;
-      const next = after[name] ?? null;
-      if (next === null) {
-        if (old === null) return EMPTY;
-        return request(ports, { method: 'DELETE', auid: app.auid, filename: app.filename }, () =>
-          http.delete(app.auid, {
-            filename: app.filename,
-            ...(old.etag !== null ? { etag: old.etag } : {}),
-          }),
-        ).pipe(
-          catchError((e: unknown) => {
-            // Already gone: what we wanted.
-            if (statusOf(e) === 404) return of(null);
-            throw e;
-          }),
-          tap(() => {
-            done[name] = null;
-          }),
-        );
-      }
-      const body = ports.engine.serialize(next);
-      const condition =
-        old !== null && old.etag !== null
-          ? { etag: old.etag }
-          : old === null
-            ? { ifNoneMatch: '*' }
-            : {};
-      return request(
-        ports,
-        { method: 'PUT', auid: app.auid, filename: app.filename, size: body.length },
-        () =>
-          http.put(app.auid, body, {
-            filename: app.filename,
-            contentType: app.mimeType,
-            ...condition,
-          }),
-      ).pipe(
-        tap((res) => {
-          const headers = res.headers?.['x-alternative-location'];
-          done[name] = {
-            content: body,
-            etag: res.etag,
-            root: next,
-            ...(headers !== undefined ? { headers: { 'x-alternative-location': headers } } : {}),
-          };
-        }),
-        map(() => name),
-      );
+    concatMap((name) =>
+      revalidated(name, known[name] ?? null, cmd, http, ports).pipe(
+        concatMap((old) => write(name, old, after[name] ?? null, done, cmd, http, ports)),
+      ),
+    ),
+  );
+}
+
+/** A 412 found without the server saying so: the machine refetches and replays. */
+class StaleDocumentError extends Error {
+  readonly status = 412;
+}
+
+/**
+ * The stored document with an ETag to write against. A document we hold without an ETag
+ * (the server answered a PUT without one, against RFC 4825 §7.11) would be written
+ * unconditionally, overwriting whatever another client wrote meanwhile; GET it first: same
+ * content, use the ETag it comes with; different, a conflict (robustness test "after a PUT
+ * answered without an ETag, the next PUT is conditional").
+ */
+function revalidated(
+  name: DocumentName,
+  old: StoredDocument | null,
+  cmd: UpdateCommand,
+  http: XcapHttp,
+  ports: PipelinePorts,
+): Observable<StoredDocument | null> {
+  if (old === null || old.etag !== null) return of(old);
+  const app = applicationOf(name, cmd.discovery.presRulesAuid);
+  return request(ports, { method: 'GET', auid: app.auid, filename: app.filename }, () =>
+    http.get(app.auid, { filename: app.filename }),
+  ).pipe(
+    map((res) => {
+      if (res.body !== old.content && !sameElement(ports.engine.parse(res.body), old.root))
+        throw new StaleDocumentError(`${app.auid} changed on the server`);
+      return { ...old, etag: res.etag };
     }),
+    catchError((e: unknown) => {
+      if (statusOf(e) === 404) throw new StaleDocumentError(`${app.auid} is gone`);
+      throw e;
+    }),
+  );
+}
+
+/** PUTs `next` (or DELETEs the document when it is null) against `old`, recording success. */
+function write(
+  name: DocumentName,
+  old: StoredDocument | null,
+  next: XmlElement | null,
+  done: Record<string, StoredDocument | null>,
+  cmd: UpdateCommand,
+  http: XcapHttp,
+  ports: PipelinePorts,
+): Observable<unknown> {
+  const app = applicationOf(name, cmd.discovery.presRulesAuid);
+  if (next === null) {
+    if (old === null) return EMPTY;
+    return request(ports, { method: 'DELETE', auid: app.auid, filename: app.filename }, () =>
+      http.delete(app.auid, {
+        filename: app.filename,
+        ...(old.etag !== null ? { etag: old.etag } : {}),
+      }),
+    ).pipe(
+      catchError((e: unknown) => {
+        // Already gone: what we wanted.
+        if (statusOf(e) === 404) return of(null);
+        throw e;
+      }),
+      tap(() => {
+        done[name] = null;
+      }),
+    );
+  }
+  const body = ports.engine.serialize(next);
+  const condition =
+    old !== null && old.etag !== null
+      ? { etag: old.etag }
+      : old === null
+        ? { ifNoneMatch: '*' }
+        : {};
+  return request(
+    ports,
+    { method: 'PUT', auid: app.auid, filename: app.filename, size: body.length },
+    () =>
+      http.put(app.auid, body, {
+        filename: app.filename,
+        contentType: app.mimeType,
+        ...condition,
+      }),
+  ).pipe(
+    tap((res) => {
+      const headers = res.headers?.['x-alternative-location'];
+      done[name] = {
+        content: body,
+        etag: res.etag,
+        root: next,
+        ...(headers !== undefined ? { headers: { 'x-alternative-location': headers } } : {}),
+      };
+    }),
+    map(() => name),
   );
 }

@@ -11,6 +11,7 @@ import { attr, children, NS, sameElement, textOf } from '../../src/codecs/xml/tr
 import type { XcapError } from '../../src/errors.js';
 import { createXcapManager } from '../../src/manager.js';
 import type { XcapManager } from '../../src/manager-types.js';
+import { Contact } from '../../src/model/contact.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
 import {
   billionLaughs,
@@ -302,11 +303,34 @@ describe('manager against a fake hostile XCAP server', () => {
     for (const w of run.server.writes) expect(w.ifNoneMatch).toBe('"*"');
   });
 
-  // KNOWN BUG (not fixed, src/streams/update.ts is being reworked by its owner): a server that
-  // answers a PUT without an ETag (RFC 4825 §7.11 requires one) makes the manager's next PUT of
-  // that document unconditional — no If-Match, no If-None-Match — so a concurrent change by
-  // another client is overwritten (lost update). Seen with startHostileServer({ 'xcap-caps':
-  // FULL_CAPS }, { writeWithoutEtag: true }): the skeleton PUTs carry If-None-Match "*", then
-  // after addContact the resource-lists PUT has neither header. Expected: refetch (learn the
-  // ETag) before writing again, or report the server as unusable for safe writes.
+  // Regression: a PUT answered without an ETag (RFC 4825 §7.11 requires one) made the next
+  // PUT of that document unconditional, overwriting what another client wrote meanwhile
+  // (fixed in src/streams/update.ts: the document is revalidated with a GET first).
+  it('after a PUT answered without an ETag, the next PUT is conditional', async () => {
+    const run = await against({ 'xcap-caps': FULL_CAPS }, { writeWithoutEtag: true, store: true });
+    await run.manager.start();
+    const insync = () =>
+      firstValueFrom(
+        run.manager.state$.pipe(
+          filter((s) => s.state === 'insync'),
+          timeout(10_000),
+        ),
+      );
+    await insync();
+    const skeleton = run.server.writes.length;
+    run.manager.addContact(new Contact({ id: 'zoe', name: 'Zoe', uris: [] }));
+    await firstValueFrom(
+      run.manager.addressbook$.pipe(
+        filter((ab) => ab.contacts.some((c) => c.id === 'zoe')),
+        timeout(10_000),
+      ),
+    );
+    await run.manager.stop();
+    const later = run.server.writes.slice(skeleton);
+    expect(later.map((w) => w.url.split('/')[2])).toContain('resource-lists');
+    // Every write is conditional; the new one carries the ETag the GET revealed.
+    for (const w of run.server.writes) expect(w.ifMatch ?? w.ifNoneMatch).toBeDefined();
+    expect(later.find((w) => w.url.includes('/resource-lists/'))?.ifMatch).toMatch(/^"s\d+"$/);
+    expect(run.errors).toEqual([]);
+  });
 });

@@ -33,6 +33,8 @@ export interface HostileServerOptions {
   readonly writeStatus?: number;
   /** Answer PUT/DELETE without an ETag (RFC 4825 §7.11 says a server must send one). */
   readonly writeWithoutEtag?: boolean;
+  /** Keep what is PUT (per path) and serve it to GETs, with an ETag, instead of the routes. */
+  readonly store?: boolean;
 }
 
 /** A running fake hostile server. */
@@ -176,6 +178,7 @@ export async function startHostileServer(
 ): Promise<HostileServer> {
   const requests: HostileServer['requests'] = [];
   const gets = new Map<string, number>();
+  const stored = new Map<string, { body: Buffer; etag: string }>();
   const writes: HostileServer['writes'] = [];
   const sent = new Map<string, number>();
   const sockets = new Set<Socket>();
@@ -196,10 +199,16 @@ export async function startHostileServer(
       const cond = (h: string | string[] | undefined) => (Array.isArray(h) ? h.join(', ') : h);
       const ifMatch = cond(raw.headers['if-match']);
       const ifNoneMatch = cond(raw.headers['if-none-match']);
+      const written = Buffer.concat(chunks);
+      const where = new URL(url, 'http://x').pathname;
+      if (options.store && (options.writeStatus ?? 200) < 300) {
+        if (method === 'PUT') stored.set(where, { body: written, etag: `"s${++etagCounter}"` });
+        else stored.delete(where);
+      }
       writes.push({
         method,
         url,
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: written.toString('utf8'),
         ...(ifMatch !== undefined ? { ifMatch } : {}),
         ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
       });
@@ -213,6 +222,16 @@ export async function startHostileServer(
     raw.resume();
     const path = new URL(url, 'http://x').pathname;
     const auid = decodeURIComponent(path.split('/')[2] ?? '');
+    const kept = stored.get(path);
+    if (kept) {
+      res.writeHead(200, {
+        'content-type': 'application/xml',
+        etag: kept.etag,
+        'content-length': String(kept.body.length),
+      });
+      res.end(kept.body);
+      return;
+    }
     const count = (gets.get(auid) ?? 0) + 1;
     gets.set(auid, count);
     const route = routes[auid];
