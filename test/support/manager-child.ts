@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     }
     await saved;
     out(`ACK ${i}`);
-    if (config.mode === 'work') await sleep(Math.floor(random() * 25));
+    if (config.mode === 'work') await sleep(Math.floor(random() * 12));
   }
   if (config.mode === 'work') {
     // The plan is exhausted: idle until killed.
