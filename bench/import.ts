@@ -74,22 +74,22 @@ export async function runImportBench(
     {
       name: `${a} addContact in one transaction, CPU until insync`,
       value: fmt.ms(small.cpu),
-      note: `wall ${fmt.ms(small.wall)}, ${small.puts} PUTs; ${fmt.ms(small.cpu / a)} per contact`,
+      note: `wall ${fmt.ms(small.wall)}, ${small.puts} PUT(s); ${fmt.ms(small.cpu / a)} per contact`,
     },
     {
       name: `${b} addContact in one transaction, CPU until insync`,
       value: fmt.ms(big.cpu),
       baseline: `${fmt.ms((small.cpu * b) / a)} = ${a}-contact import scaled linearly`,
       ratio: fmt.ratio(big.cpu / ((small.cpu * b) / a)),
-      note: `wall ${fmt.ms(big.wall)}, ${big.puts} PUTs; ${fmt.ms(big.cpu / b)} per contact`,
+      note: `wall ${fmt.ms(big.wall)}, ${big.puts} PUT(s); ${fmt.ms(big.cpu / b)} per contact`,
     },
   ];
   return {
     title: 'Bulk import into a synced empty account (Kamailio, account u401)',
     rows,
     notes: [
-      'Each journal operation re-normalizes the whole resource-lists document, so a batch of n',
-      'operations costs O(n²); a ratio above 1x is that growth.',
+      'Each journal operation re-normalizes the whole resource-lists document, so a batch of n ' +
+        'operations costs O(n²); a ratio above 1x is that growth.',
     ],
   };
 }
