@@ -21,7 +21,6 @@ import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XcapClient } from '../../src/client/xcap-client.js';
 import { parseXml } from '../../src/codecs/xml/parse.js';
-import { children, NS, type XmlElement } from '../../src/codecs/xml/tree.js';
 import { createXcapManager } from '../../src/manager.js';
 import { lockPath } from '../../src/store/file-layout.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
@@ -30,6 +29,7 @@ import {
   type CanonicalBook,
   canonicalBook,
   expectedBook,
+  itemCounts,
   planWorkload,
   WorkloadModel,
 } from '../support/fault-workload.js';
@@ -139,19 +139,6 @@ function startChild(config: ChildConfig): Child {
       check();
     });
   return { proc, lines, acked, stderr, exited, line };
-}
-
-function countIds(root: XmlElement, name: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  const walk = (e: XmlElement) => {
-    if (e.ns === NS.addressbook && e.name === name) {
-      const id = e.attributes.find((a) => a.name === 'id' && a.ns === '')?.value;
-      if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    for (const c of children(e)) walk(c);
-  };
-  walk(root);
-  return counts;
 }
 
 describe('robustness: a manager SIGKILLed during updates', () => {
@@ -283,7 +270,7 @@ describe('robustness: a manager SIGKILLed during updates', () => {
       ['group', expected.groups],
       ['policy-element', expected.policies],
     ] as const) {
-      const counts = countIds(doc, name);
+      const counts = itemCounts(doc, name);
       expect([...counts.keys()].sort()).toEqual(items.map((i) => i.id));
       for (const n of counts.values()) expect(n).toBe(1);
     }

@@ -14,7 +14,6 @@ import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { XcapClient } from '../../src/client/xcap-client.js';
 import { parseXml } from '../../src/codecs/xml/parse.js';
-import { children, NS, type XmlElement } from '../../src/codecs/xml/tree.js';
 import type { XcapError } from '../../src/errors.js';
 import { createXcapManager } from '../../src/manager.js';
 import type { XcapManager } from '../../src/manager-types.js';
@@ -24,6 +23,7 @@ import { type FaultProxy, seededRandom, startFaultProxy } from '../support/fault
 import {
   canonicalBook,
   expectedBook,
+  itemCounts,
   performOp,
   planWorkload,
   WorkloadModel,
@@ -57,19 +57,6 @@ function latest<T>(o: { subscribe(f: (v: T) => void): unknown }): { value: T | u
 }
 
 /** Every element in the addressbook namespace named `name`, anywhere below `root`. */
-function countIds(root: XmlElement, name: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  const walk = (e: XmlElement) => {
-    if (e.ns === NS.addressbook && e.name === name) {
-      const id = e.attributes.find((a) => a.name === 'id' && a.ns === '')?.value;
-      if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    for (const c of children(e)) walk(c);
-  };
-  walk(root);
-  return counts;
-}
-
 describe('robustness: two managers through a fault-injecting proxy', () => {
   const user = poolUser(300);
 
@@ -200,9 +187,9 @@ describe('robustness: two managers through a fault-injecting proxy', () => {
     // The server holds each item exactly once (no duplicate from a replayed operation).
     const client = new XcapClient({ root: env.xcapRoot, xui: user.id, password: user.password });
     const doc = parseXml((await firstValueFrom(client.get('resource-lists'))).body);
-    const contactCounts = countIds(doc, 'contact');
-    const groupCounts = countIds(doc, 'group');
-    const policyCounts = countIds(doc, 'policy-element');
+    const contactCounts = itemCounts(doc, 'contact');
+    const groupCounts = itemCounts(doc, 'group');
+    const policyCounts = itemCounts(doc, 'policy-element');
     expect([...contactCounts.keys()].sort()).toEqual(expected.contacts.map((c) => c.id));
     expect([...groupCounts.keys()].sort()).toEqual(expected.groups.map((g) => g.id));
     expect([...policyCounts.keys()].sort()).toEqual(expected.policies.map((p) => p.id));

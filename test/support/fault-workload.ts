@@ -6,6 +6,7 @@
  * already applied changes nothing), which is what lets a crash test re-issue an operation whose
  * acknowledgement it did not see.
  */
+import { children, NS, type XmlElement } from '../../src/codecs/xml/tree.js';
 import type { XcapManager } from '../../src/manager-types.js';
 import type { Addressbook, SubHandling } from '../../src/model/addressbook.js';
 import { Contact } from '../../src/model/contact.js';
@@ -357,4 +358,23 @@ export function performOp(manager: XcapManager, op: WorkOp): void {
       manager.setDefaultDialogPolicy(op.policy);
       return;
   }
+}
+
+/**
+ * How often each id occurs on addressbook elements `name` (contact, group, policy-element)
+ * anywhere below `root`: exactly-once checks on the server's document.
+ *
+ * @example itemCounts(parseXml(body), 'contact').get('ac1') // 1
+ */
+export function itemCounts(root: XmlElement, name: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  const walk = (e: XmlElement) => {
+    if (e.ns === NS.addressbook && e.name === name) {
+      const id = e.attributes.find((a) => a.name === 'id' && a.ns === '')?.value;
+      if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    for (const c of children(e)) walk(c);
+  };
+  walk(root);
+  return counts;
 }
