@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job (the README's first command, `npm run demo`): installs what it needs, starts the
+# Kamailio XCAP test server on loopback, runs the demo (demo/main.ts) and stops the server again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+echo "== installing the Kamailio test server (Debian packages)"
+bash test-server/install.sh
+echo "== starting the Kamailio test server on loopback"
+bash test-server/start.sh
+trap 'bash test-server/stop.sh >/dev/null 2>&1 || true' EXIT
+npx tsx demo/main.ts "$@"
