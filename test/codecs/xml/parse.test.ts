@@ -284,3 +284,42 @@ describe('parseXml: limits and forbidden constructs', () => {
     expect(() => parseXml('<a>&x;</a>')).toThrow(XmlForbiddenError);
   });
 });
+
+describe('parseXml: compact tree (shared immutable leaves)', () => {
+  const xml =
+    '<r xmlns="urn:x" xmlns:p="urn:p"><a/><b k="v"/><b k="v"/><c>true</c><c>true</c>' +
+    '<c>t<![CDATA[rue]]></c><p:d p:k="v">a long text value, longer than twelve</p:d></r>';
+
+  it('shares one frozen empty array for elements without attributes or children', () => {
+    const root = parseXml(xml);
+    const [a, b1, b2] = children(root);
+    expect(a!.attributes).toBe(b1!.children);
+    expect(a!.children).toBe(b2!.children);
+    expect(Object.isFrozen(a!.attributes)).toBe(true);
+    expect(() => (a!.children as unknown as unknown[]).push(1)).toThrow(TypeError);
+  });
+
+  it('shares equal short text nodes and attributes, and merges text with CDATA correctly', () => {
+    const root = parseXml(xml);
+    const kids = children(root);
+    const [, b1, b2, c1, c2, c3, d] = kids;
+    expect(b1!.attributes[0]).toBe(b2!.attributes[0]);
+    expect(c1!.children[0]).toBe(c2!.children[0]);
+    expect(textOf(c3!)).toBe('true');
+    expect(d!.attributes[0]).toEqual({ ns: 'urn:p', name: 'k', value: 'v', prefix: 'p' });
+    expect(d!.attributes[0]).not.toBe(b1!.attributes[0]);
+    expect(textOf(d!)).toBe('a long text value, longer than twelve');
+  });
+
+  it('does not keep a namespaces record on elements that declare none', () => {
+    const root = parseXml(xml);
+    expect(root.namespaces).toEqual({ '': 'urn:x', p: 'urn:p' });
+    for (const c of children(root)) expect('namespaces' in c).toBe(false);
+  });
+
+  it('round-trips and compares equal to a freshly built tree after sharing', () => {
+    const root = parseXml(xml);
+    expect(serializeXml(parseXml(serializeXml(root)))).toBe(serializeXml(root));
+    expect(sameElement(parseXml(serializeXml(root)), root)).toBe(true);
+  });
+});
