@@ -4,9 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== installing npm packages"
+# `npm install`, not `npm ci`: it installs the versions pinned in package-lock.json too, but
+# tolerates optional per-platform packages (Biome's, esbuild's) that a registry mirror may not
+# serve; `npm ci` refuses any lock file without every platform's entries.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== installing npm packages"
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 echo "== installing the Kamailio test server (Debian packages)"
 bash test-server/install.sh

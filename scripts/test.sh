@@ -9,8 +9,11 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
 
 step "npm packages"
+# `npm install`, not `npm ci`: it installs the versions pinned in package-lock.json too, but
+# tolerates optional per-platform packages (Biome's, esbuild's) that a registry mirror may not
+# serve; `npm ci` refuses any lock file without every platform's entries.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 
 step "Kamailio test server packages"
