@@ -27,16 +27,28 @@ import {
   mergeHandling,
   type Operation,
 } from './operations.js';
-import { editBook, findItem, isSkip, putItem, type Skip, type Step, validate } from './step.js';
+import {
+  findItem,
+  isSkip,
+  editBook as normalizedEdit,
+  putItem,
+  type Skip,
+  type Step,
+  validate,
+} from './step.js';
 import type { Documents, JournalContext } from './types.js';
 
 const AB = NS.addressbook;
+
+/** How an operation edits the addressbook list: step.ts `editBook`, or a batch's deferred edit. */
+export type BookEditor = typeof normalizedEdit;
 
 function withContact(
   docs: Documents,
   ctx: JournalContext,
   contactId: string,
   fn: (d: ContactData, el: XmlElement) => ContactData | Skip,
+  editBook: BookEditor,
 ): Step {
   return editBook(docs, ctx, (list, p) => {
     const el = findItem(list, 'contact', contactId);
@@ -66,11 +78,15 @@ function removeMember(
   );
 }
 
-/** Applies an addressbook operation; undefined for other operation types. */
+/**
+ * Applies an addressbook operation; undefined for other operation types. `editBook` runs the
+ * edit (a batch passes one that defers the derived-content recompute, see batch.ts).
+ */
 export function runAddressbookOperation(
   docs: Documents,
   op: Operation,
   ctx: JournalContext,
+  editBook: BookEditor = normalizedEdit,
 ): Step | undefined {
   switch (op.type) {
     case 'addContact': {
@@ -83,18 +99,24 @@ export function runAddressbookOperation(
     case 'updateContact': {
       const ch = validate(() => checkContactChanges(op.changes));
       if (isSkip(ch)) return ch;
-      return withContact(docs, ctx, op.contactId, (d) => ({
-        ...d,
-        name: ch.name ?? d.name,
-        defaultUri:
-          ch.defaultUri === undefined ||
-          (ch.defaultUri !== null && !d.uris.some((u) => u.id === ch.defaultUri))
-            ? d.defaultUri
-            : ch.defaultUri,
-        presence: mergeHandling(d.presence, ch.presence),
-        dialog: mergeHandling(d.dialog, ch.dialog),
-        attributes: mergeAttributes(d.attributes, ch),
-      }));
+      return withContact(
+        docs,
+        ctx,
+        op.contactId,
+        (d) => ({
+          ...d,
+          name: ch.name ?? d.name,
+          defaultUri:
+            ch.defaultUri === undefined ||
+            (ch.defaultUri !== null && !d.uris.some((u) => u.id === ch.defaultUri))
+              ? d.defaultUri
+              : ch.defaultUri,
+          presence: mergeHandling(d.presence, ch.presence),
+          dialog: mergeHandling(d.dialog, ch.dialog),
+          attributes: mergeAttributes(d.attributes, ch),
+        }),
+        editBook,
+      );
     }
     case 'removeContact':
       return editBook(docs, ctx, (list, p) => {
@@ -106,38 +128,56 @@ export function runAddressbookOperation(
     case 'addContactUri': {
       const u = validate(() => ContactURI.from(op.uri).toJSON());
       if (isSkip(u)) return u;
-      return withContact(docs, ctx, op.contactId, (d) => ({
-        ...d,
-        uris: d.uris.some((x) => x.id === u.id)
-          ? d.uris.map((x) => (x.id === u.id ? u : x))
-          : [...d.uris, u],
-      }));
+      return withContact(
+        docs,
+        ctx,
+        op.contactId,
+        (d) => ({
+          ...d,
+          uris: d.uris.some((x) => x.id === u.id)
+            ? d.uris.map((x) => (x.id === u.id ? u : x))
+            : [...d.uris, u],
+        }),
+        editBook,
+      );
     }
     case 'updateContactUri': {
       const ch = validate(() => checkContactUriChanges(op.changes));
       if (isSkip(ch)) return ch;
-      return withContact(docs, ctx, op.contactId, (d) => {
-        const cur = d.uris.find((x) => x.id === op.uriId);
-        if (!cur) return { skipped: `URI ${op.uriId} of contact ${op.contactId} not found` };
-        const next = {
-          ...cur,
-          uri: ch.uri ?? cur.uri,
-          type: ch.type === undefined ? cur.type : ch.type,
-          attributes: mergeAttributes(cur.attributes, ch),
-        };
-        return { ...d, uris: d.uris.map((x) => (x.id === op.uriId ? next : x)) };
-      });
+      return withContact(
+        docs,
+        ctx,
+        op.contactId,
+        (d) => {
+          const cur = d.uris.find((x) => x.id === op.uriId);
+          if (!cur) return { skipped: `URI ${op.uriId} of contact ${op.contactId} not found` };
+          const next = {
+            ...cur,
+            uri: ch.uri ?? cur.uri,
+            type: ch.type === undefined ? cur.type : ch.type,
+            attributes: mergeAttributes(cur.attributes, ch),
+          };
+          return { ...d, uris: d.uris.map((x) => (x.id === op.uriId ? next : x)) };
+        },
+        editBook,
+      );
     }
     case 'removeContactUri':
-      return withContact(docs, ctx, op.contactId, (d) => {
-        if (!d.uris.some((x) => x.id === op.uriId))
-          return { skipped: `URI ${op.uriId} of contact ${op.contactId} not found` };
-        return {
-          ...d,
-          uris: d.uris.filter((x) => x.id !== op.uriId),
-          defaultUri: d.defaultUri === op.uriId ? null : d.defaultUri,
-        };
-      });
+      return withContact(
+        docs,
+        ctx,
+        op.contactId,
+        (d) => {
+          if (!d.uris.some((x) => x.id === op.uriId))
+            return { skipped: `URI ${op.uriId} of contact ${op.contactId} not found` };
+          return {
+            ...d,
+            uris: d.uris.filter((x) => x.id !== op.uriId),
+            defaultUri: d.defaultUri === op.uriId ? null : d.defaultUri,
+          };
+        },
+        editBook,
+      );
 
     case 'addGroup': {
       const g = validate(() => Group.from(op.group).toJSON());

@@ -76,6 +76,9 @@ export function emptyResourceLists(): XmlElement {
 
 /**
  * Brings a resource-lists document into the layout. Returns `doc` itself when it already is.
+ * `appendOrder` (a batch's deferred recompute): derived entries to append are ordered by it
+ * first (the batch index of the operation that touched the URI), as one-at-a-time
+ * application would have appended them.
  *
  * @example normalizeResourceLists(null, ctx) // the skeleton with the nine managed lists
  */
@@ -83,6 +86,7 @@ export function normalizeResourceLists(
   doc: XmlElement | null | undefined,
   ctx: JournalContext,
   dropped: ReadonlySet<string> = new Set(),
+  appendOrder?: ReadonlyMap<string, number>,
 ): XmlElement {
   const start = doc && is(doc, RL, 'resource-lists') ? doc : emptyResourceLists();
   const prefixes = resourceListsPrefixes(start);
@@ -122,7 +126,7 @@ export function normalizeResourceLists(
   const book = decodeAddressbookList(topList(root, ADDRESSBOOK_LIST));
   const derived = deriveLists(book.contacts, book.policies);
   const referenced = referencedUris(book.contacts, book.policies);
-  root = updateDerived(root, derived, referenced, dropped, prefixes);
+  root = updateDerived(root, derived, referenced, dropped, prefixes, appendOrder);
 
   // 4. Schema order inside every list (quirk 13).
   root = mapChildren(root, (c) => (is(c, RL, 'list') ? orderList(c) : c));
@@ -136,7 +140,12 @@ export function normalizeResourceLists(
 // Items already known to be in normal form (trees are immutable, so that never changes).
 const normalItems = new WeakSet<XmlElement>();
 
-function normalizeItem(c: XmlNode, prefixes: Prefixes): XmlNode {
+/**
+ * An addressbook item (contact, group, policy) in normal form; anything else as it is.
+ *
+ * @example mapChildren(list, (c) => normalizeItem(c, resourceListsPrefixes(root)))
+ */
+export function normalizeItem(c: XmlNode, prefixes: Prefixes): XmlNode {
   if (c.type !== 'element' || c.ns !== AB || normalItems.has(c)) return c;
   let next: XmlElement = c;
   if (c.name === 'contact') {
@@ -175,6 +184,7 @@ function updateDerived(
   referenced: ReadonlySet<string>,
   dropped: ReadonlySet<string>,
   prefixes: Prefixes,
+  appendOrder: ReadonlyMap<string, number> | undefined,
 ): XmlElement {
   // Blocked lists first: what ends up blocked may not stay granted as a foreign entry.
   const blockedAfter: Record<string, Set<string>> = {};
@@ -190,7 +200,9 @@ function updateDerived(
           ? blockedAfter.dialog_blockedcontacts
           : undefined;
     out = editTopList(out, name, (list) => {
-      const next = syncEntries(list, derived[name], referenced, dropped, conflict, prefixes);
+      const next = syncEntries(list, derived[name], referenced, dropped, conflict, prefixes, {
+        appendOrder,
+      });
       if (name.includes('blocked')) blockedAfter[name] = entryUris(next);
       return next;
     });
@@ -215,6 +227,7 @@ function syncEntries(
   dropped: ReadonlySet<string>,
   conflict: ReadonlySet<string> | undefined,
   prefixes: Prefixes,
+  { appendOrder }: { appendOrder: ReadonlyMap<string, number> | undefined },
 ): XmlElement {
   const want = new Set(desired);
   const seen = new Set<string>();
@@ -235,6 +248,10 @@ function syncEntries(
     seen.add(u);
     kids.push(c);
   }
-  for (const u of desired) if (!seen.has(u)) kids.push(el(RL, 'entry', prefixes, { uri: u }));
+  const add = desired.filter((u) => !seen.has(u));
+  // Stable: ties (one operation's URIs, or no order given) keep the model order.
+  if (appendOrder !== undefined && add.length > 1)
+    add.sort((a, b) => (appendOrder.get(a) ?? -1) - (appendOrder.get(b) ?? -1));
+  for (const u of add) kids.push(el(RL, 'entry', prefixes, { uri: u }));
   return setChildren(list, kids);
 }
