@@ -29,6 +29,7 @@ import {
   decodeGroup,
   decodePolicy,
 } from '../codecs/addressbook.js';
+import { setChildren } from '../codecs/addressbook-xml-edit.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
 import { NS, sameElement, type XmlElement, type XmlNode } from '../codecs/xml/tree.js';
 import type { ContactData } from '../model/contact.js';
@@ -138,7 +139,7 @@ function lazyBook(list: XmlElement): DecodedAddressbook {
 function changedChildren(
   a: readonly XmlNode[],
   b: readonly XmlNode[],
-): { gone: XmlNode[]; added: XmlNode[]; midA: XmlNode[]; midB: XmlNode[] } {
+): { gone: XmlNode[]; added: XmlNode[]; midA: XmlNode[]; midB: XmlNode[]; from: number } {
   let p = 0;
   while (p < a.length && p < b.length && a[p] === b[p]) p++;
   let s = 0;
@@ -152,6 +153,7 @@ function changedChildren(
     added: midB.filter((n) => !inA.has(n)),
     midA,
     midB,
+    from: p,
   };
 }
 
@@ -169,8 +171,8 @@ class Window {
   private readonly prefixes;
   /** How many contacts and policies refer to each URI. */
   private readonly refs = new Map<string, number>();
-  /** Item ids (`kind id`) to their element, to keep the no-duplicates invariant. */
-  private readonly ids = new Map<string, XmlElement>();
+  /** Item ids (`kind id`), to keep the no-duplicates invariant. */
+  private readonly ids = new Set<string>();
   private readonly dropped = new Set<string>();
   /** URI -> batch index of the operation that touched it. */
   private readonly touched = new Map<string, number>();
@@ -185,7 +187,7 @@ class Window {
       if (d === null) continue;
       const key = `${d.kind} ${d.data.id}`;
       if (w.ids.has(key)) return undefined;
-      w.ids.set(key, c as XmlElement);
+      w.ids.add(key);
       for (const u of urisOf(d)) w.refs.set(u, (w.refs.get(u) ?? 0) + 1);
     }
     return w;
@@ -222,11 +224,16 @@ class Window {
     const raw = changedChildren(list.children, edited.children);
     let next = edited;
     if (raw.added.length > 0) {
-      const fresh = new Set(raw.added);
-      next = {
-        ...edited,
-        children: edited.children.map((c) => (fresh.has(c) ? normalizeItem(c, this.prefixes) : c)),
-      };
+      // Only the run that differs can hold new items (no copy when they are already normal).
+      let kids: XmlNode[] | undefined;
+      for (let i = raw.from; i < raw.from + raw.midB.length; i++) {
+        const c = edited.children[i]!;
+        const n = normalizeItem(c, this.prefixes);
+        if (n === c) continue;
+        kids ??= edited.children.slice();
+        kids[i] = n;
+      }
+      if (kids !== undefined) next = setChildren(edited, kids);
     }
     next = orderList(next);
 
@@ -235,13 +242,13 @@ class Window {
     const after = added.map(decodeItem);
     const uris = new Set([...before.flatMap(urisOf), ...after.flatMap(urisOf)]);
     for (const u of uris) if (this.touched.has(u)) return 'again';
-    const ids = new Map(this.ids);
-    for (const d of before) if (d !== null) ids.delete(`${d.kind} ${d.data.id}`);
-    for (const [i, d] of after.entries()) {
+    const freed = new Set(before.flatMap((d) => (d === null ? [] : [`${d.kind} ${d.data.id}`])));
+    const taken = new Set<string>();
+    for (const d of after) {
       if (d === null) continue;
       const key = `${d.kind} ${d.data.id}`;
-      if (ids.has(key)) return 'again';
-      ids.set(key, added[i] as XmlElement);
+      if (taken.has(key) || (this.ids.has(key) && !freed.has(key))) return 'again';
+      taken.add(key);
     }
 
     // Commit.
@@ -252,8 +259,8 @@ class Window {
       this.touched.set(u, index);
       if (wasReferenced.get(u) && (this.refs.get(u) ?? 0) === 0) this.dropped.add(u);
     }
-    this.ids.clear();
-    for (const [k, v] of ids) this.ids.set(k, v);
+    for (const k of freed) this.ids.delete(k);
+    for (const k of taken) this.ids.add(k);
 
     const listChanged = !sameNodes(midA, midB) || list.attributes !== next.attributes;
     this.rl = replaceTopList(this.rl, ADDRESSBOOK_LIST, next);
