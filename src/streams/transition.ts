@@ -5,22 +5,27 @@
  * and DESIGN §2's error policy (412 refetch and replay, 401/403 wait for new settings, 409
  * drop the offending operation). Transient failures never reach it: the pipelines retry them.
  */
-import { applicationOf, DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
-import { watchedDocumentUris } from '../codecs/xcap-diff.js';
-import type { XcapError } from '../errors.js';
+import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
 import type {
-  Discovery,
   DocumentStore,
   FetchScope,
-  JournalEntry,
   MachineCommand,
   MachineContext,
   MachineEvent,
   TransitionResult,
   XcapState,
 } from './events.js';
-import { bareEtag, mergePatches, type PatchSet, patchesFor } from './patch.js';
-import { connectionOf, diffSettingsOf, xuiOf } from './settings.js';
+import { bareEtag, mergePatches, type PatchSet } from './patch.js';
+import {
+  fetchCommand,
+  NORMALIZE_ID_PREFIX,
+  persistable,
+  report,
+  result,
+  same,
+  subscribeCommand,
+  updateCommand,
+} from './transition-commands.js';
 
 /**
  * The context of a manager that was never started.
@@ -44,12 +49,8 @@ export function initialContext(): MachineContext {
   };
 }
 
-/**
- * Id prefix of the normalize operations the machine puts at the journal head.
- *
- * @example entry.id.startsWith(NORMALIZE_ID_PREFIX) // derived from a fetch, never persisted
- */
-export const NORMALIZE_ID_PREFIX = 'normalize-';
+/** Id prefix of the normalize operations (transition-commands.ts). @example entry.id.startsWith(NORMALIZE_ID_PREFIX) */
+export { NORMALIZE_ID_PREFIX } from './transition-commands.js';
 
 const RUNNING: ReadonlySet<XcapState> = new Set(['initializing', 'fetching', 'updating', 'insync']);
 
@@ -326,48 +327,6 @@ function retry(c: MachineContext, before: MachineCommand[]): TransitionResult {
   return result(next, before);
 }
 
-function fetchCommand(c: MachineContext, scope: FetchScope, patches?: PatchSet): MachineCommand {
-  const discovery = c.discovery!;
-  const names =
-    scope === 'all' ? discovery.supported : discovery.supported.filter((n) => scope.includes(n));
-  const usable = patchesFor(patches, names);
-  return {
-    type: 'fetch',
-    connection: connectionOf(c.settings!, discovery.root),
-    discovery,
-    names,
-    documents: c.documents,
-    ...(usable !== undefined ? { patches: usable } : {}),
-  };
-}
-
-function updateCommand(c: MachineContext): MachineCommand {
-  const discovery = c.discovery!;
-  return {
-    type: 'update',
-    connection: connectionOf(c.settings!, discovery.root),
-    discovery,
-    documents: c.documents,
-    entries: c.journal,
-  };
-}
-
-function subscribeCommand(c: MachineContext, discovery: Discovery): MachineCommand {
-  // The documents to watch, as RFC 5875 §4.4 wants them: relative to the XCAP root.
-  const paths = watchedDocumentUris(
-    xuiOf(c.settings!),
-    discovery.supported.map((name) => {
-      const app = applicationOf(name, discovery.presRulesAuid);
-      return { auid: app.auid, filename: app.filename };
-    }),
-  );
-  return {
-    type: 'subscribe',
-    settings: diffSettingsOf(c.settings!, discovery.root, paths),
-    enabled: c.settings!.xcap?.xcapDiff !== false,
-  };
-}
-
 function alreadyHeld(
   known: DocumentStore[DocumentName],
   newEtag: string | null | undefined,
@@ -391,21 +350,4 @@ function pick(docs: DocumentStore, names: readonly DocumentName[]): DocumentStor
 
 function hasDocuments(docs: DocumentStore): boolean {
   return Object.values(docs).some((d) => d !== undefined && d !== null);
-}
-
-/** Normalize operations are derived from the fetch, not user intent: never persisted. */
-function persistable(journal: readonly JournalEntry[]): readonly JournalEntry[] {
-  return journal.filter((e) => !e.id.startsWith(NORMALIZE_ID_PREFIX));
-}
-
-function report(error: XcapError): MachineCommand {
-  return { type: 'reportError', error };
-}
-
-function result(context: MachineContext, commands: readonly MachineCommand[]): TransitionResult {
-  return { context, commands };
-}
-
-function same(context: MachineContext): TransitionResult {
-  return { context, commands: [] };
 }
