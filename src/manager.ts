@@ -13,11 +13,12 @@ import {
   type Subscription,
 } from 'rxjs';
 import { isTransient, retryAfterMs } from './client/errors.js';
-import { DOCUMENT_NAMES, type DocumentName, PRES_RULES_AUIDS } from './codecs/applications.js';
+import type { DocumentName } from './codecs/applications.js';
 import type { XcapError } from './errors.js';
 import { type ExtractedData, extractData, operations } from './journal/index.js';
 import { KnownIds } from './journal/known-ids.js';
 import type { Operation } from './journal/operations.js';
+import { changeGate, extractInput } from './manager-data.js';
 import {
   clientFactory,
   DEFAULT_BACKOFF,
@@ -25,6 +26,8 @@ import {
   defaultEngine,
   noDns,
 } from './manager-defaults.js';
+import { cacheForm, restoreDocuments, writeQueue } from './manager-persistence.js';
+import { transactionQueue } from './manager-transactions.js';
 import type {
   LifecycleEvent,
   StateChange,
@@ -44,7 +47,6 @@ import type {
   JournalEntry,
   MachineCommand,
   MachineEvent,
-  StoredDocument,
   XcapState,
 } from './streams/events.js';
 import { type MachineStep, runMachine } from './streams/machine.js';
@@ -52,8 +54,6 @@ import {
   type Capabilities,
   type OperationData,
   type PipelinePorts,
-  type SyncContext,
-  type SyncDocuments,
   type TraceEntry,
   unavailableDiffPort,
 } from './streams/ports.js';
@@ -94,14 +94,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const error$ = new ReplaySubject<XcapError>(1);
   // A log, not a state: no replay (a late subscriber would take an old request for a new one).
   const trace$ = new Subject<TraceEntry>();
-  const emitted = new Map<string, string>();
-  /** Emits on `subject` only when the value changed structurally (its JSON form). */
-  const emitIfChanged = <T>(name: string, subject: Subject<T>, value: T): void => {
-    const json = JSON.stringify(value ?? null);
-    if (emitted.get(name) === json) return;
-    emitted.set(name, json);
-    subject.next(value);
-  };
+  const { emitIfChanged, clear: clearEmitted } = changeGate();
 
   const ports: PipelinePorts = {
     http: options.http ?? clientFactory(options.client),
@@ -128,10 +121,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   state$.next({ prev: null, state });
 
   // --- persistence (Promises live here, at the edge, never inside a pipeline) -------------
-  let writes: Promise<void> = Promise.resolve();
-  const write = (fn: () => Promise<void>): void => {
-    writes = writes.then(fn).catch((e: unknown) => error$.next(toXcapError(e, 'storage')));
-  };
+  const writes = writeQueue((e) => error$.next(toXcapError(e, 'storage')));
   /** The account whose cache and journal are loaded (storage keys follow it, not the settings). */
   let accountId: string | null = null;
   const stores = () => {
@@ -150,13 +140,13 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
       case 'saveCache': {
         const docs = cacheForm(c.documents);
         const { cache } = stores();
-        write(() => cache.save(docs));
+        writes.write(() => cache.save(docs));
         return;
       }
       case 'saveJournal': {
         const records = c.journal.map((e) => ({ id: e.id, operation: e.operation }));
         const { journal } = stores();
-        write(() => journal.save(records));
+        writes.write(() => journal.save(records));
         return;
       }
       case 'emitData': {
@@ -164,7 +154,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
         if (data === null) return;
         // The ids methods may name: the server's view plus what is journaled since.
         known = KnownIds.of(data.addressbook);
-        for (const e of [...journalNow, ...queued]) known.apply(e.operation as Operation);
+        for (const e of [...journalNow, ...tx.queued]) known.apply(e.operation as Operation);
         emitIfChanged('addressbook', addressbook$, data.addressbook);
         emitIfChanged('presenceRules', presenceRules$, data.presenceRules);
         emitIfChanged('dialogRules', dialogRules$, data.dialogRules);
@@ -181,21 +171,9 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     documents: DocumentStore,
     discovery: { root: string; presRulesAuid: string; supported: readonly DocumentName[] } | null,
   ): ExtractedData | null => {
-    const docs: SyncDocuments = {};
-    for (const n of DOCUMENT_NAMES) {
-      const d = documents[n];
-      if (d !== undefined) docs[n] = d?.root ?? null;
-    }
-    const present = DOCUMENT_NAMES.filter((n) => documents[n]);
-    const ctx: SyncContext = {
-      xcapRoot: discovery?.root ?? settings?.xcap?.root ?? '',
-      xui: xuiOf(settings!),
-      presRulesAuid: discovery?.presRulesAuid ?? PRES_RULES_AUIDS[0],
-      supported: discoveryNames ?? new Set(discovery?.supported ?? present),
-    };
-    const iconLocation = documents['pres-content']?.headers?.['x-alternative-location'];
+    const { docs, ctx, meta } = extractInput(documents, discovery, settings, discoveryNames);
     try {
-      return extractData(docs, ctx, iconLocation !== undefined ? { iconLocation } : {});
+      return extractData(docs, ctx, meta);
     } catch (e) {
       error$.next(toXcapError(e, 'extract'));
       return null;
@@ -241,11 +219,11 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const switchAccount = async (): Promise<void> => {
     const wasRunning = state !== 'stopped' || starting !== null;
     await stop();
-    await writes;
+    await writes.idle();
     loading = null;
     loaded = false;
     accountId = null;
-    emitted.clear();
+    clearEmitted();
     known = null;
     input$.next({ type: 'reset' });
     await load();
@@ -262,22 +240,12 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
       accountId = settings!.id;
       const { cache, journal } = stores();
       const [cached, records] = await Promise.all([cache.load(), journal.load()]);
-      const documents: DocumentStore = {};
-      for (const n of DOCUMENT_NAMES) {
-        const d = cached[n];
-        if (d === undefined) continue;
-        try {
-          documents[n] = {
-            content: d.content,
-            etag: d.etag,
-            root: ports.engine.parse(d.content),
-            ...(d.headers ? { headers: d.headers } : {}),
-          };
-        } catch (e) {
-          // A corrupt cache entry is refetched unconditionally; report it once.
-          error$.next(toXcapError(e, 'storage'));
-        }
-      }
+      // A corrupt cache entry is refetched unconditionally; report it once.
+      const documents = restoreDocuments(
+        cached,
+        (xml) => ports.engine.parse(xml),
+        (e) => error$.next(toXcapError(e, 'storage')),
+      );
       const entries = records.map((r) => ({ id: r.id, operation: r.operation }));
       input$.next({ type: 'loaded', documents, journal: entries });
       loaded = true;
@@ -326,14 +294,14 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
         if (starting) await starting;
         if (state === 'stopped') {
           // Still flush pending writes (journal saved by operations while stopped).
-          await writes;
+          await writes.idle();
           return;
         }
         lifecycle$.next('willEnd');
         const stopped = waitForState('stopped');
         input$.next({ type: 'stopRequested' });
         await stopped;
-        await writes;
+        await writes.idle();
         lifecycle$.next('didEnd');
       } finally {
         stopping = null;
@@ -343,8 +311,6 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   };
 
   // --- journal and transactions -----------------------------------------------------------
-  let depth = 0;
-  const queued: JournalEntry[] = [];
   const append = (entries: JournalEntry[]): void => {
     if (entries.length === 0) return;
     if (loaded) {
@@ -355,37 +321,13 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     pending.push(...entries);
     load().catch((e: unknown) => error$.next(toXcapError(e, 'storage')));
   };
+  const tx = transactionQueue(append);
   const journal = (operation: OperationData): void => {
     // Unknown ids are refused synchronously and nothing is journaled (DESIGN §3). Before any
     // data is known (nothing cached, no sync yet) there is nothing to check against.
     known?.check(operation as Operation);
     known?.apply(operation as Operation);
-    const entry = { id: generateId(), operation };
-    if (depth > 0) queued.push(entry);
-    else append([entry]);
-  };
-  const startTransaction = (): void => {
-    depth++;
-  };
-  const commitTransaction = (): void => {
-    if (depth === 0) return;
-    depth--;
-    if (depth === 0) append(queued.splice(0));
-  };
-  const transaction = <T>(fn: () => T): T => {
-    startTransaction();
-    let result: T;
-    try {
-      result = fn();
-    } catch (e) {
-      commitTransaction();
-      throw e;
-    }
-    if (result instanceof Promise) {
-      return result.finally(commitTransaction) as T;
-    }
-    commitTransaction();
-    return result;
+    tx.add({ id: generateId(), operation });
   };
 
   return {
@@ -405,9 +347,9 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     load,
     start,
     stop,
-    transaction,
-    startTransaction,
-    commitTransaction,
+    transaction: tx.transaction,
+    startTransaction: tx.startTransaction,
+    commitTransaction: tx.commitTransaction,
     addGroup: (g) => journal(operations.addGroup(g)),
     updateGroup: (g, ch) => journal(operations.updateGroup(g, ch)),
     removeGroup: (g) => journal(operations.removeGroup(g)),
@@ -427,24 +369,4 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     setStatusIcon: (i) => journal(operations.setStatusIcon(i)),
     setOfflineStatus: (s) => journal(operations.setOfflineStatus(s)),
   };
-}
-
-/** The cache form of the known documents (absent ones are not stored). */
-function cacheForm(
-  documents: DocumentStore,
-): Record<string, { content: string; etag: string | null; headers?: Record<string, string> }> {
-  const out: Record<
-    string,
-    { content: string; etag: string | null; headers?: Record<string, string> }
-  > = {};
-  for (const n of DOCUMENT_NAMES) {
-    const d: StoredDocument | null | undefined = documents[n];
-    if (!d) continue;
-    out[n] = {
-      content: d.content,
-      etag: d.etag,
-      ...(d.headers ? { headers: { ...d.headers } } : {}),
-    };
-  }
-  return out;
 }

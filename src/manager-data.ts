@@ -1,0 +1,69 @@
+/**
+ * What the manager emits as data (split from manager.ts): the input of `extractData` built from
+ * the machine's documents, and the gate that keeps the data streams from repeating a value.
+ */
+
+import type { Subject } from 'rxjs';
+import { DOCUMENT_NAMES, type DocumentName, PRES_RULES_AUIDS } from './codecs/applications.js';
+import type { DocumentStore } from './streams/events.js';
+import type { SyncContext, SyncDocuments } from './streams/ports.js';
+import { type AccountSettings, xuiOf } from './streams/settings.js';
+
+/**
+ * The arguments of `extractData` for the machine's documents: the parsed roots, the context
+ * (the discovery's root, AUID and documents when known, else the settings' root and the
+ * documents present) and the icon's alternative location header.
+ *
+ * @example
+ * ```ts
+ * const { docs, ctx, meta } = extractInput(documents, discovery, settings, null);
+ * extractData(docs, ctx, meta);
+ * ```
+ */
+export function extractInput(
+  documents: DocumentStore,
+  discovery: { root: string; presRulesAuid: string; supported: readonly DocumentName[] } | null,
+  settings: AccountSettings | null,
+  discoveryNames: ReadonlySet<DocumentName> | null,
+): { docs: SyncDocuments; ctx: SyncContext; meta: { iconLocation?: string } } {
+  const docs: SyncDocuments = {};
+  for (const n of DOCUMENT_NAMES) {
+    const d = documents[n];
+    if (d !== undefined) docs[n] = d?.root ?? null;
+  }
+  const present = DOCUMENT_NAMES.filter((n) => documents[n]);
+  const ctx: SyncContext = {
+    xcapRoot: discovery?.root ?? settings?.xcap?.root ?? '',
+    xui: xuiOf(settings!),
+    presRulesAuid: discovery?.presRulesAuid ?? PRES_RULES_AUIDS[0],
+    supported: discoveryNames ?? new Set(discovery?.supported ?? present),
+  };
+  const iconLocation = documents['pres-content']?.headers?.['x-alternative-location'];
+  return { docs, ctx, meta: iconLocation !== undefined ? { iconLocation } : {} };
+}
+
+/**
+ * Emits on a subject only when the value changed structurally (its JSON form), per stream name.
+ * `clear()` forgets the last values (another account: everything is new).
+ *
+ * @example
+ * ```ts
+ * const gate = changeGate();
+ * gate.emitIfChanged('addressbook', addressbook$, data.addressbook);
+ * ```
+ */
+export function changeGate(): {
+  emitIfChanged<T>(name: string, subject: Subject<T>, value: T): void;
+  clear(): void;
+} {
+  const emitted = new Map<string, string>();
+  return {
+    emitIfChanged(name, subject, value) {
+      const json = JSON.stringify(value ?? null);
+      if (emitted.get(name) === json) return;
+      emitted.set(name, json);
+      subject.next(value);
+    },
+    clear: () => emitted.clear(),
+  };
+}

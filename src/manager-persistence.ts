@@ -1,0 +1,89 @@
+/**
+ * The manager's persistence edge (split from manager.ts): the serial queue its cache and journal
+ * writes go through, and the conversions between the machine's documents and the cache form.
+ * Promises live here, at the edge, never inside a pipeline.
+ */
+import { DOCUMENT_NAMES } from './codecs/applications.js';
+import type { XmlElement } from './codecs/xml/tree.js';
+import type { CachedDocument } from './store/document-cache.js';
+import type { DocumentStore, StoredDocument } from './streams/events.js';
+
+/**
+ * A serial queue of storage writes: each starts after the previous one ended, and a failed write
+ * is reported through `onError` without stopping the ones after it.
+ *
+ * @example
+ * ```ts
+ * const writes = writeQueue((e) => error$.next(toXcapError(e, 'storage')));
+ * writes.write(() => cache.save(docs));
+ * await writes.idle(); // every write queued so far has ended
+ * ```
+ */
+export function writeQueue(onError: (e: unknown) => void): {
+  write(fn: () => Promise<void>): void;
+  idle(): Promise<void>;
+} {
+  let writes: Promise<void> = Promise.resolve();
+  return {
+    write(fn) {
+      writes = writes.then(fn).catch(onError);
+    },
+    idle: () => writes,
+  };
+}
+
+/**
+ * The cache form of the known documents (absent ones are not stored).
+ *
+ * @example cache.save(cacheForm(command.documents))
+ */
+export function cacheForm(
+  documents: DocumentStore,
+): Record<string, { content: string; etag: string | null; headers?: Record<string, string> }> {
+  const out: Record<
+    string,
+    { content: string; etag: string | null; headers?: Record<string, string> }
+  > = {};
+  for (const n of DOCUMENT_NAMES) {
+    const d: StoredDocument | null | undefined = documents[n];
+    if (!d) continue;
+    out[n] = {
+      content: d.content,
+      etag: d.etag,
+      ...(d.headers ? { headers: { ...d.headers } } : {}),
+    };
+  }
+  return out;
+}
+
+/**
+ * The machine's documents from the cache form, parsed. A corrupt cache entry is left out (it is
+ * then refetched unconditionally) and reported once through `onCorrupt`.
+ *
+ * @example
+ * ```ts
+ * const documents = restoreDocuments(await cache.load(), engine.parse, (e) => error$.next(e));
+ * ```
+ */
+export function restoreDocuments(
+  cached: Readonly<Record<string, CachedDocument>>,
+  parse: (content: string) => XmlElement,
+  onCorrupt: (e: unknown) => void,
+): DocumentStore {
+  const documents: DocumentStore = {};
+  for (const n of DOCUMENT_NAMES) {
+    const d = cached[n];
+    if (d === undefined) continue;
+    try {
+      documents[n] = {
+        content: d.content,
+        etag: d.etag,
+        root: parse(d.content),
+        ...(d.headers ? { headers: d.headers } : {}),
+      };
+    } catch (e) {
+      onCorrupt(e);
+    }
+  }
+  return documents;
+}
