@@ -14,6 +14,7 @@ import type { Conditions } from './common-policy-conditions.js';
 import { decodeConditions, encodeCondition } from './common-policy-conditions.js';
 import type { PresTransformations } from './common-policy-transformations.js';
 import { decodeTransformations, encodeTransformations } from './common-policy-transformations.js';
+import { partitionChildren } from './partition-children.js';
 import { XcapCodecError } from './xml/codec-error.js';
 import type { Foreign, XmlShape } from './xml/codec-helpers.js';
 import {
@@ -99,12 +100,7 @@ export const DIALOG_RULES: PolicyFlavour = {
 export function decodeCommonPolicy(root: XmlElement, flavour: PolicyFlavour): Ruleset {
   const doc = flavour.document;
   expectElement(doc, root, CP, 'ruleset');
-  const rules: Rule[] = [];
-  const extensions: XmlElement[] = [];
-  for (const c of elementsOf(root)) {
-    if (c.ns === CP && c.name === 'rule') rules.push(decodeRule(c, flavour));
-    else extensions.push(c);
-  }
+  const [rules, extensions] = partitionChildren(root, CP, 'rule', (c) => decodeRule(c, flavour));
   return { rules, extensions, otherAttributes: otherAttributes(root, []), shape: shapeOf(root) };
 }
 

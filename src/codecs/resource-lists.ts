@@ -11,6 +11,7 @@
  * `entry-ref/@ref` with {@link encodeXcapUriInDocument}.
  */
 
+import { partitionChildren } from './partition-children.js';
 import { decodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
 import { XcapCodecError } from './xml/codec-error.js';
 import type { Foreign, LangText, XmlShape } from './xml/codec-helpers.js';
@@ -86,12 +87,7 @@ export const RESOURCE_LISTS_SHAPE: XmlShape = {
  */
 export function decodeResourceLists(root: XmlElement): ResourceLists {
   expectElement(DOC, root, RL, 'resource-lists');
-  const lists: RlList[] = [];
-  const extensions: XmlElement[] = [];
-  for (const c of elementsOf(root)) {
-    if (c.ns === RL && c.name === 'list') lists.push(decodeRlList(c));
-    else extensions.push(c);
-  }
+  const [lists, extensions] = partitionChildren(root, RL, 'list', (c) => decodeRlList(c));
   return {
     lists,
     extensions,

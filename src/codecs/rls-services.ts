@@ -4,6 +4,7 @@
  * with RFC 4825 encoding) or an inline `list`, and the event packages.
  */
 
+import { partitionChildren } from './partition-children.js';
 import type { RlList } from './resource-lists.js';
 import { decodeRlList, encodeRlList } from './resource-lists.js';
 import { decodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
@@ -63,12 +64,7 @@ export const RLS_SERVICES_SHAPE: XmlShape = { prefix: '', namespaces: { '': RLS 
  */
 export function decodeRlsServices(root: XmlElement): RlsServices {
   expectElement(DOC, root, RLS, 'rls-services');
-  const services: RlsService[] = [];
-  const extensions: XmlElement[] = [];
-  for (const c of elementsOf(root)) {
-    if (c.ns === RLS && c.name === 'service') services.push(decodeService(c));
-    else extensions.push(c);
-  }
+  const [services, extensions] = partitionChildren(root, RLS, 'service', decodeService);
   return { services, extensions, otherAttributes: otherAttributes(root, []), shape: shapeOf(root) };
 }
 
@@ -83,12 +79,7 @@ function decodeService(e: XmlElement): RlsService {
     else if (c.ns === RLS && c.name === 'list' && source === undefined)
       source = { kind: 'list', list: decodeRlList(c, DOC) };
     else if (c.ns === RLS && c.name === 'packages' && packages === undefined) {
-      const names: string[] = [];
-      const ext: XmlElement[] = [];
-      for (const p of elementsOf(c)) {
-        if (p.ns === RLS && p.name === 'package') names.push(textOf(p).trim());
-        else ext.push(p);
-      }
+      const [names, ext] = partitionChildren(c, RLS, 'package', (p) => textOf(p).trim());
       packages = { packages: names, extensions: ext };
     } else extensions.push(c);
   }
