@@ -88,12 +88,13 @@ export function assertSubHandling(value: unknown, field: string): SubHandling {
 }
 
 /**
- * The presence rules rxcap manages: only the default policy for unlisted watchers (seed:
- * PresenceRules). null when the document has no default rule.
+ * What {@link PresenceRules} and {@link DialogRules} share: rxcap manages only the default
+ * policy of a common-policy ruleset (RFC 4745), the sub-handling for unlisted watchers. Two
+ * subclasses keep the two documents apart for `instanceof` and in signatures.
  *
- * @example new PresenceRules('confirm').defaultPolicy // 'confirm'
+ * @example new PresenceRules('confirm') instanceof DefaultPolicyRules // true
  */
-export class PresenceRules {
+export abstract class DefaultPolicyRules {
   readonly defaultPolicy: SubHandling | null;
   constructor(defaultPolicy: SubHandling | null) {
     this.defaultPolicy =
@@ -106,19 +107,17 @@ export class PresenceRules {
 }
 
 /**
+ * The presence rules rxcap manages: only the default policy for unlisted watchers (seed:
+ * PresenceRules). null when the document has no default rule.
+ *
+ * @example new PresenceRules('confirm').defaultPolicy // 'confirm'
+ */
+export class PresenceRules extends DefaultPolicyRules {}
+
+/**
  * The dialog rules rxcap manages: only the default policy (seed: DialogRules). null when the
  * server has no dialog-rules application or the document has no default rule.
  *
  * @example new DialogRules('block').defaultPolicy // 'block'
  */
-export class DialogRules {
-  readonly defaultPolicy: SubHandling | null;
-  constructor(defaultPolicy: SubHandling | null) {
-    this.defaultPolicy =
-      defaultPolicy === null ? null : assertSubHandling(defaultPolicy, 'defaultPolicy');
-    Object.freeze(this);
-  }
-  toJSON(): { defaultPolicy: SubHandling | null } {
-    return { defaultPolicy: this.defaultPolicy };
-  }
-}
+export class DialogRules extends DefaultPolicyRules {}

@@ -1,11 +1,10 @@
-import { XcapValidationError } from '../errors.js';
 import {
   type Attributes,
-  assertId,
+  assertInit,
   assertString,
   assertUri,
   freezeAttributes,
-  generateId,
+  idOrGenerated,
   sameAttributes,
 } from './validation.js';
 
@@ -41,9 +40,8 @@ export class ContactURI {
   readonly attributes: Attributes;
 
   constructor(init: ContactURIInit) {
-    if (init === null || typeof init !== 'object')
-      throw new XcapValidationError('ContactURI needs an object argument', 'uri');
-    this.id = init.id === undefined ? generateId() : assertId(init.id, 'uri.id');
+    assertInit(init, 'ContactURI', 'uri');
+    this.id = idOrGenerated(init.id, 'uri.id');
     this.uri = assertUri(init.uri, 'uri.uri');
     this.type =
       init.type === undefined || init.type === null ? null : assertString(init.type, 'uri.type');

@@ -3,10 +3,10 @@ import { ContactURI, type ContactURIData, type ContactURIInit } from './contact-
 import { EventHandling, type EventHandlingData } from './event-handling.js';
 import {
   type Attributes,
-  assertId,
+  assertInit,
   assertString,
   freezeAttributes,
-  generateId,
+  idOrGenerated,
   sameAttributes,
 } from './validation.js';
 
@@ -57,9 +57,8 @@ export class Contact {
   readonly attributes: Attributes;
 
   constructor(init: ContactInit) {
-    if (init === null || typeof init !== 'object')
-      throw new XcapValidationError('Contact needs an object argument', 'contact');
-    this.id = init.id === undefined ? generateId() : assertId(init.id, 'contact.id');
+    assertInit(init, 'Contact', 'contact');
+    this.id = idOrGenerated(init.id, 'contact.id');
     this.name = assertString(init.name, 'contact.name');
     if (init.uris !== undefined && !Array.isArray(init.uris))
       throw new XcapValidationError('contact.uris must be an array', 'contact.uris');

@@ -3,9 +3,10 @@ import { Contact } from './contact.js';
 import {
   type Attributes,
   assertId,
+  assertInit,
   assertString,
   freezeAttributes,
-  generateId,
+  idOrGenerated,
   sameAttributes,
 } from './validation.js';
 
@@ -44,9 +45,8 @@ export class Group {
   readonly attributes: Attributes;
 
   constructor(init: GroupInit) {
-    if (init === null || typeof init !== 'object')
-      throw new XcapValidationError('Group needs an object argument', 'group');
-    this.id = init.id === undefined ? generateId() : assertId(init.id, 'group.id');
+    assertInit(init, 'Group', 'group');
+    this.id = idOrGenerated(init.id, 'group.id');
     this.name = assertString(init.name, 'group.name');
     if (init.contacts !== undefined && !Array.isArray(init.contacts))
       throw new XcapValidationError('group.contacts must be an array', 'group.contacts');

@@ -1,6 +1,6 @@
 import { XcapValidationError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
-import { assertString } from './validation.js';
+import { assertInit, assertString } from './validation.js';
 
 /** The MIME types a status icon may have (seed: Icon; OMA pres-content). */
 export const ICON_MIME_TYPES: readonly IconMimeType[] = Object.freeze([
@@ -54,8 +54,7 @@ export class Icon {
   readonly location: string | null;
 
   constructor(init: IconInit) {
-    if (init === null || typeof init !== 'object')
-      throw new XcapValidationError('Icon needs an object argument', 'icon');
+    assertInit(init, 'Icon', 'icon');
     if (!(init.data instanceof Uint8Array))
       throw new XcapValidationError('icon.data must be a Uint8Array', 'icon.data');
     if (init.data.length === 0)

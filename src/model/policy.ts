@@ -1,12 +1,11 @@
-import { XcapValidationError } from '../errors.js';
 import { EventHandling, type EventHandlingData } from './event-handling.js';
 import {
   type Attributes,
-  assertId,
+  assertInit,
   assertString,
   assertUri,
   freezeAttributes,
-  generateId,
+  idOrGenerated,
   sameAttributes,
 } from './validation.js';
 
@@ -49,9 +48,8 @@ export class Policy {
   readonly attributes: Attributes;
 
   constructor(init: PolicyInit) {
-    if (init === null || typeof init !== 'object')
-      throw new XcapValidationError('Policy needs an object argument', 'policy');
-    this.id = init.id === undefined ? generateId() : assertId(init.id, 'policy.id');
+    assertInit(init, 'Policy', 'policy');
+    this.id = idOrGenerated(init.id, 'policy.id');
     this.name = assertString(init.name, 'policy.name');
     this.uri = assertUri(init.uri, 'policy.uri');
     this.presence = EventHandling.from(init.presence);

@@ -71,6 +71,26 @@ export function generateId(): string {
 }
 
 /**
+ * Throws unless a model constructor got an object: JavaScript callers and JSON may pass
+ * anything, and the field checks after it would fail with a less clear TypeError.
+ *
+ * @example assertInit(init, 'Contact', 'contact') // 'Contact needs an object argument'
+ */
+export function assertInit(init: unknown, what: string, field: string): asserts init is object {
+  if (init === null || typeof init !== 'object')
+    throw new XcapValidationError(`${what} needs an object argument`, field);
+}
+
+/**
+ * The id a model constructor was given (validated), or a fresh one when it was given none.
+ *
+ * @example idOrGenerated(init.id, 'contact.id') // init.id, or 'id3f2c...'
+ */
+export function idOrGenerated(id: unknown, field: string): string {
+  return id === undefined ? generateId() : assertId(id, field);
+}
+
+/**
  * Throws unless `policy` is `allow`, `block` or `default` (quirk 13).
  *
  * @example assertPolicy('allow', 'presence.policy')
