@@ -270,7 +270,7 @@ function decodeSegment(s: string): string {
   }
 }
 
-/** A document the manager should look at after a NOTIFY (matches the DiffPort `changed` event). */
+/** A document the manager should look at after a NOTIFY (the DiffPort's `DiffDocument`). */
 export interface ChangedDocument {
   readonly auid: string;
   readonly filename?: string;

@@ -6,7 +6,7 @@
  */
 import { Observable, type SchedulerLike } from 'rxjs';
 import type { DocumentName } from '../codecs/applications.js';
-import type { XcapPatchOp } from '../codecs/xcap-diff.js';
+import type { ChangedDocument } from '../codecs/xcap-diff.js';
 import type { XmlElement } from '../codecs/xml/tree.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -146,26 +146,14 @@ export interface DiffSettings {
 export type DiffState = 'active' | 'pending' | 'unavailable' | 'failed' | 'terminated';
 
 /**
- * One changed document named by a NOTIFY (RFC 5874 §4 `<document>`).
+ * One changed document named by a NOTIFY (RFC 5874 §4 `<document>`): the codec's
+ * {@link ChangedDocument}, which the SIP side hands on as it decodes it (one type, so the two
+ * cannot drift apart). `patchComplete`: the manager may apply `patch` to a cached document with
+ * ETag `previousEtag` instead of fetching (RFC 5874 §4.1).
  *
  * @example const d: DiffDocument = { auid: 'resource-lists', filename: 'index', newEtag: 'e2', previousEtag: 'e1', patch: ops, patchComplete: true };
  */
-export interface DiffDocument {
-  /** AUID, e.g. `resource-lists`. */
-  readonly auid: string;
-  /** Document path below `users/<xui>/`, default `index`. */
-  readonly filename?: string;
-  /** `new-etag`; null when the document was deleted. */
-  readonly newEtag: string | null;
-  readonly previousEtag?: string | null;
-  /** The RFC 5261 patch operations of the `<document>` (plain data from the codec), if any. */
-  readonly patch?: readonly XcapPatchOp[];
-  /**
-   * `patch` is the whole change from `previousEtag` to `newEtag` (RFC 5874 §4.1): the manager
-   * may apply it to a cached document with ETag `previousEtag` instead of fetching.
-   */
-  readonly patchComplete?: boolean;
-}
+export type DiffDocument = ChangedDocument;
 
 /**
  * What the diff port reports.
