@@ -29,6 +29,8 @@ import { NS } from './tree.js';
 // not an XML name character, so no real name starts with it; the transform is idempotent
 // because fast-xml-parser 5.12 applies it twice to self-closing tags.
 const NAME_MARK = '@';
+const XMLNS = `${NAME_MARK}xmlns`;
+const XMLNS_COLON = `${NAME_MARK}xmlns:`;
 const mark = (n: string): string => (n.startsWith(NAME_MARK) ? n : NAME_MARK + n);
 
 type FxpNode = Record<string, unknown>;
@@ -199,7 +201,19 @@ const EMPTY: readonly never[] = Object.freeze([]);
 class Interner {
   private readonly strings = new Map<string, string>();
   private readonly texts = new Map<string, XmlText>();
-  private readonly attrs = new Map<string, XmlAttribute>();
+  private readonly attrs = new Map<string, Map<string, XmlAttribute>>();
+  private readonly qnames = new Map<string, readonly [prefix: string, local: string]>();
+
+  /** A marked name (see NAME_MARK) split into prefix and local name, checked once per name. */
+  qname(marked: string): readonly [prefix: string, local: string] {
+    let q = this.qnames.get(marked);
+    if (q === undefined) {
+      const [p, l] = splitName(marked.slice(NAME_MARK.length));
+      q = [this.str(p), this.str(l)];
+      this.qnames.set(marked, q);
+    }
+    return q;
+  }
 
   /** One instance per distinct name, prefix or namespace URI. */
   str(s: string): string {
@@ -220,16 +234,18 @@ class Interner {
     return n;
   }
 
-  /** An attribute; those with a short value share one object per (name, value). */
-  attr(ns: string, name: string, value: string, prefix: string | undefined): XmlAttribute {
-    const make = (v: string): XmlAttribute =>
-      prefix === undefined ? { ns, name, value: v } : { ns, name, value: v, prefix };
-    if (value.length > SHORT) return make(value);
-    const key = `${prefix ?? ''}\u0000${ns}\u0000${name}\u0000${value}`;
-    let a = this.attrs.get(key);
+  /** An unprefixed attribute; those with a short value share one object per (name, value). */
+  attr(name: string, value: string): XmlAttribute {
+    if (value.length > SHORT) return { ns: '', name, value };
+    let byValue = this.attrs.get(name);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.attrs.set(name, byValue);
+    }
+    let a = byValue.get(value);
     if (a === undefined) {
-      a = make(value);
-      this.attrs.set(key, a);
+      a = { ns: '', name, value };
+      byValue.set(value, a);
     }
     return a;
   }
@@ -299,7 +315,7 @@ function buildTree(top: readonly FxpNode[], source: string): XmlElement {
       } else if (key.charCodeAt(0) === 64 /* NAME_MARK */) {
         if (atTop && ++roots > 1) throw new XmlParseError('more than one root element');
         const rawAttrs = node[':@'] as Record<string, string> | undefined;
-        const head = openElement(key.slice(1), rawAttrs, frame.scope, pool);
+        const head = openElement(key, rawAttrs, frame.scope, pool);
         stack.push({ src: value, index: 0, out: [], scope: head.scope, head });
       }
       // Processing instructions ('?target' keys) are dropped: the tree has no node for them.
@@ -342,7 +358,7 @@ function splitName(qname: string): [prefix: string, local: string] {
 }
 
 function openElement(
-  qname: string,
+  markedQname: string,
   rawAttrs: Record<string, string> | undefined,
   parentScope: Scope,
   pool: Interner,
@@ -350,14 +366,13 @@ function openElement(
   let declared: Record<string, string> | undefined;
   const plain: [string, string][] = [];
   for (const markedName in rawAttrs) {
-    const name = markedName.slice(NAME_MARK.length);
     const value = attributeValue(String(rawAttrs[markedName]));
-    if (name === 'xmlns' || name.startsWith('xmlns:')) {
-      const p = name === 'xmlns' ? '' : name.slice(6);
+    if (markedName === XMLNS || markedName.startsWith(XMLNS_COLON)) {
+      const p = markedName === XMLNS ? '' : markedName.slice(XMLNS_COLON.length);
       checkDeclaration2(p, value);
       declared ??= {};
       declared[pool.str(p)] = pool.str(value);
-    } else plain.push([name, value]);
+    } else plain.push([markedName, value]);
   }
   let scope = parentScope;
   if (declared !== undefined) {
@@ -365,26 +380,27 @@ function openElement(
     for (const [p, uri] of Object.entries(declared)) m.set(p, uri);
     scope = m;
   }
-  const [prefix, name] = splitName(qname).map((x) => pool.str(x)) as [string, string];
+  const qname = markedQname.slice(NAME_MARK.length);
+  const [prefix, name] = pool.qname(markedQname);
   if (prefix === 'xmlns')
     throw new XmlParseError(`element ${excerpt(qname)} uses the xmlns prefix`);
   const ns = scope.get(prefix);
   if (ns === undefined)
     throw new XmlParseError(`unbound namespace prefix ${excerpt(prefix)} on ${excerpt(qname)}`);
   const attributes: XmlAttribute[] = [];
-  for (const [qn, value] of plain) {
-    const [ap, an] = splitName(qn);
+  for (const [marked, value] of plain) {
+    const [ap, an] = pool.qname(marked);
     if (ap === '') {
       // Namespaces in XML §6.2: unprefixed attributes are in no namespace.
-      attributes.push(pool.attr('', pool.str(an), value, undefined));
+      attributes.push(pool.attr(an, value));
       continue;
     }
     const ans = scope.get(ap);
     if (ans === undefined || ans === '')
       throw new XmlParseError(
-        `unbound namespace prefix ${excerpt(ap)} on attribute ${excerpt(qn)}`,
+        `unbound namespace prefix ${excerpt(ap)} on attribute ${excerpt(marked.slice(NAME_MARK.length))}`,
       );
-    attributes.push(pool.attr(ans, pool.str(an), value, pool.str(ap)));
+    attributes.push({ ns: ans, name: an, value, prefix: ap });
   }
   if (attributes.length > 1) {
     const seen = new Set<string>();
