@@ -20,7 +20,9 @@
  * - URIs an operation made unreferenced are collected as `dropped`, as one at a time.
  * Any other operation (normalize, default policies, icon, offline status) closes the window and
  * is applied on its own. An addressbook with duplicate ids (another client's) is applied one at
- * a time.
+ * a time. While the list's items are unique, the window also registers an id index for the list
+ * being edited (step.ts `itemIndexes`), so that an edit finds its item without scanning every
+ * contact (a 10k-contact import in one batch: ~2.6 s instead of ~8.5 s).
  */
 import {
   ADDRESSBOOK_LIST,
@@ -31,7 +33,7 @@ import {
 } from '../codecs/addressbook.js';
 import { setChildren } from '../codecs/addressbook-xml-edit.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
-import { NS, sameElement, type XmlElement, type XmlNode } from '../codecs/xml/tree.js';
+import { attr, NS, sameElement, type XmlElement, type XmlNode } from '../codecs/xml/tree.js';
 import type { ContactData } from '../model/contact.js';
 import type { GroupData } from '../model/group.js';
 import type { PolicyData } from '../model/policy.js';
@@ -43,7 +45,7 @@ import {
   resourceListsPrefixes,
 } from './normalize-resource-lists.js';
 import type { Operation } from './operations.js';
-import { isSkip, normalizeAll } from './step.js';
+import { isSkip, itemIndexes, itemKey, normalizeAll } from './step.js';
 import type { Documents, JournalContext, OperationOutcome } from './types.js';
 
 const AB = NS.addressbook;
@@ -91,6 +93,13 @@ function decodeItem(n: XmlNode): Item | null {
   }
   decoded.set(n, d);
   return d;
+}
+
+/** The index key of an addressbook element with an id (what `findItem` looks for). */
+function rawKey(n: XmlNode): string | undefined {
+  if (n.type !== 'element' || n.ns !== AB) return undefined;
+  const id = attr(n, 'id');
+  return id === undefined ? undefined : itemKey(n.name, id);
 }
 
 /** URIs an item refers to (what `referencedUris` counts); groups refer to none. */
@@ -173,6 +182,8 @@ class Window {
   private readonly refs = new Map<string, number>();
   /** Item ids (`kind id`), to keep the no-duplicates invariant. */
   private readonly ids = new Set<string>();
+  /** Every addressbook element with an id (decodable or not), while they are unique. */
+  private index: Map<string, XmlElement> | undefined = new Map();
   private readonly dropped = new Set<string>();
   /** URI -> batch index of the operation that touched it. */
   private readonly touched = new Map<string, number>();
@@ -183,6 +194,11 @@ class Window {
     const w = new Window(base, ctx);
     const list = topList(w.rl, ADDRESSBOOK_LIST)!;
     for (const c of list.children) {
+      const k = rawKey(c);
+      if (k !== undefined && w.index !== undefined) {
+        if (w.index.has(k)) w.index = undefined;
+        else w.index.set(k, c as XmlElement);
+      }
       const d = decodeItem(c);
       if (d === null) continue;
       const key = `${d.kind} ${d.data.id}`;
@@ -190,6 +206,7 @@ class Window {
       w.ids.add(key);
       for (const u of urisOf(d)) w.refs.set(u, (w.refs.get(u) ?? 0) + 1);
     }
+    if (w.index !== undefined) itemIndexes.set(list, w.index);
     return w;
   }
 
@@ -262,6 +279,24 @@ class Window {
     for (const k of freed) this.ids.delete(k);
     for (const k of taken) this.ids.add(k);
 
+    if (this.index !== undefined && next !== list) {
+      itemIndexes.delete(list);
+      for (const n of gone) {
+        const k = rawKey(n);
+        if (k !== undefined) this.index.delete(k);
+      }
+      for (const n of added) {
+        const k = rawKey(n);
+        if (k === undefined) continue;
+        if (this.index.has(k)) {
+          this.index = undefined; // a duplicate (another client's item nobody decodes)
+          break;
+        }
+        this.index.set(k, n as XmlElement);
+      }
+      if (this.index !== undefined) itemIndexes.set(next, this.index);
+    }
+
     const listChanged = !sameNodes(midA, midB) || list.attributes !== next.attributes;
     this.rl = replaceTopList(this.rl, ADDRESSBOOK_LIST, next);
     const changed: DocumentName[] = [];
@@ -275,6 +310,8 @@ class Window {
 
   /** The documents after the window's operations (the base when all were skipped). */
   close(): Documents {
+    const last = topList(this.rl, ADDRESSBOOK_LIST);
+    if (last !== undefined) itemIndexes.delete(last); // the index is mutable: never outlives us
     if (!this.committed) return this.base;
     const rl = normalizeResourceLists(this.rl, this.ctx, this.dropped, this.touched);
     const out: Documents = { ...this.base };

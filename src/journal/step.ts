@@ -79,8 +79,22 @@ export function editBook(docs: Documents, ctx: JournalContext, edit: BookEdit): 
   );
 }
 
+/**
+ * Indexes of addressbook lists with unique items: `{name} {id}` -> the item element. A batch
+ * registers one for the list it is editing (batch.ts), so that finding an item is not a scan of
+ * every contact; only the latest list of a batch is registered.
+ */
+export const itemIndexes = new WeakMap<XmlElement, ReadonlyMap<string, XmlElement>>();
+
+/** The key of an addressbook item in an index. @example itemKey('contact', 'id1') */
+export function itemKey(name: string, id: string): string {
+  return `${name} ${id}`;
+}
+
 /** The addressbook item `{name}` with this id. @example findItem(list, 'contact', 'id1') */
 export function findItem(list: XmlElement, name: string, id: string): XmlElement | undefined {
+  const index = itemIndexes.get(list);
+  if (index !== undefined) return index.get(itemKey(name, id));
   for (const c of list.children) if (is(c, AB, name) && attr(c, 'id') === id) return c;
   return undefined;
 }
@@ -92,6 +106,18 @@ export function putItem(
   id: string,
   next: XmlElement | null,
 ): XmlElement {
+  const index = itemIndexes.get(list);
+  if (index !== undefined) {
+    // Items are unique in an indexed list: replace or remove that one, or append.
+    const cur = index.get(itemKey(name, id));
+    if (cur === undefined)
+      return next === null ? list : setChildren(list, [...list.children, next]);
+    const kids = list.children.slice();
+    const i = kids.indexOf(cur);
+    if (next === null) kids.splice(i, 1);
+    else kids[i] = next;
+    return setChildren(list, kids);
+  }
   let done = false;
   const kids: XmlNode[] = [];
   for (const c of list.children) {

@@ -127,10 +127,16 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
 /** Another client's document: foreign lists, entries, elements, grants and a duplicate-free book. */
 const FOREIGN_RL = `<rl:resource-lists xmlns:rl="urn:ietf:params:xml:ns:resource-lists" xmlns:x="urn:example:x"><rl:list name="friends"><rl:entry uri="sip:zed@example.org"/></rl:list><rl:list name="oma_grantedcontacts"><rl:entry uri="sip:other-grant@example.org"><rl:display-name>theirs</rl:display-name></rl:entry><x:mark/></rl:list><rl:list name="oma_blockedcontacts"><rl:entry uri="sip:zed@example.org"/></rl:list><rl:list name="sipsimple_addressbook"><x:note>foreign item</x:note></rl:list><x:top/></rl:resource-lists>`;
 
+/** Duplicate ids from another client: two contacts `ca`, two items `pz` nobody decodes. */
+const DUPLICATES_RL = `<rl:resource-lists xmlns:rl="urn:ietf:params:xml:ns:resource-lists" xmlns:ab="urn:ag-projects:xml:ns:addressbook"><rl:list name="sipsimple_addressbook"><ab:contact id="ca"><ab:name>first</ab:name><ab:uris><ab:uri id="ua" uri="sip:a@x.org"/></ab:uris></ab:contact><ab:contact id="ca"><ab:name>second</ab:name><ab:uris><ab:uri id="ub" uri="sip:b@x.org"/></ab:uris></ab:contact></rl:list></rl:resource-lists>`;
+const UNDECODABLE_RL = `<rl:resource-lists xmlns:rl="urn:ietf:params:xml:ns:resource-lists" xmlns:ab="urn:ag-projects:xml:ns:addressbook"><rl:list name="sipsimple_addressbook"><ab:policy-element id="pa"/><ab:policy-element id="pa"><ab:name>x</ab:name></ab:policy-element><ab:group id="gz"/></rl:list></rl:resource-lists>`;
+
 const starts: Record<string, () => Documents> = {
   empty: () => ({}),
   fixture: fixtureDocs,
   foreign: () => ({ 'resource-lists': parseXml(FOREIGN_RL) }),
+  'duplicate-id': () => ({ 'resource-lists': parseXml(DUPLICATES_RL) }),
+  'undecodable duplicate-id': () => ({ 'resource-lists': parseXml(UNDECODABLE_RL) }),
 };
 
 function oneByOne(
