@@ -178,6 +178,22 @@ describe('Kamailio XCAP test server', () => {
     expect(header(get, 'etag')).toBe(header(put, 'etag'));
   });
 
+  it('conditional writes are atomic: of two concurrent PUTs with one If-Match, one gets 412', async () => {
+    // Without the config's per-user lock, xcap_server checks If-Match and writes in two steps in
+    // each worker process, and both PUTs could succeed (a lost update).
+    const statuses: number[][] = [];
+    for (let round = 0; round < 15; round++) {
+      const first = await sendAs(alice, 'PUT', aliceDoc, RL_TYPE, resourceLists(1, `r${round}`));
+      const ifMatch = { ...RL_TYPE, 'if-match': header(first, 'etag') ?? '' };
+      const both = await Promise.all([
+        sendAs(alice, 'PUT', aliceDoc, ifMatch, resourceLists(2, `a${round}`)),
+        sendAs(alice, 'PUT', aliceDoc, ifMatch, resourceLists(3, `b${round}`)),
+      ]);
+      statuses.push(both.map((a) => a.status).sort());
+    }
+    expect(statuses).toEqual(Array(15).fill([200, 412]));
+  });
+
   it('stores and returns a 5 MB document intact', async () => {
     let entries = 40_000;
     let doc = resourceLists(entries, 'big');
