@@ -18,17 +18,17 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { decodeReferences } from './entities.js';
 import { excerpt, positionOf, XmlLimitError, XmlParseError } from './errors.js';
+import { exact, Interner, NAME_MARK } from './intern.js';
 import type { XmlLimits } from './limits.js';
 import { resolveXmlLimits } from './limits.js';
 import { prescan } from './prescan.js';
-import type { XmlAttribute, XmlElement, XmlNode, XmlText } from './tree.js';
+import type { XmlAttribute, XmlElement, XmlNode } from './tree.js';
 import { NS } from './tree.js';
 
 // Tag and attribute names get a one-character mark so that names such as `constructor` or
 // `__proto__` (valid XML names) never reach fast-xml-parser's prototype-pollution guard. '@' is
 // not an XML name character, so no real name starts with it; the transform is idempotent
 // because fast-xml-parser 5.12 applies it twice to self-closing tags.
-const NAME_MARK = '@';
 const XMLNS = `${NAME_MARK}xmlns`;
 const XMLNS_COLON = `${NAME_MARK}xmlns:`;
 const mark = (n: string): string => (n.startsWith(NAME_MARK) ? n : NAME_MARK + n);
@@ -185,80 +185,6 @@ interface Frame {
   readonly head: Head | undefined;
 }
 
-// Memory (bench: a 10k-contact resource-lists tree retained 9.3x its text, 72 MB): the tree
-// is immutable, so every element without attributes or children shares one frozen empty
-// array, other arrays are trimmed to their length, and names, prefixes, namespace URIs, short
-// texts and short attributes are shared per parse (see Interner): 30 MB, 3.9x.
-const EMPTY: readonly never[] = Object.freeze([]);
-
-/**
- * Per-parse tables of the strings and leaf nodes that repeat on every element: `key.slice(1)`
- * and `splitName` make a fresh string per element and attribute, `true`/`allow` texts and
- * `type="SIP"` attributes repeat per contact. Long values are kept as fast-xml-parser returns
- * them (V8 slices of the source text): the manager keeps that text anyway (the cached
- * document's `content`), and a copy measured 2 MB more on the 10k document.
- */
-class Interner {
-  private readonly strings = new Map<string, string>();
-  private readonly texts = new Map<string, XmlText>();
-  private readonly attrs = new Map<string, Map<string, XmlAttribute>>();
-  private readonly qnames = new Map<string, readonly [prefix: string, local: string]>();
-
-  /** A marked name (see NAME_MARK) split into prefix and local name, checked once per name. */
-  qname(marked: string): readonly [prefix: string, local: string] {
-    let q = this.qnames.get(marked);
-    if (q === undefined) {
-      const [p, l] = splitName(marked.slice(NAME_MARK.length));
-      q = [this.str(p), this.str(l)];
-      this.qnames.set(marked, q);
-    }
-    return q;
-  }
-
-  /** One instance per distinct name, prefix or namespace URI. */
-  str(s: string): string {
-    const had = this.strings.get(s);
-    if (had !== undefined) return had;
-    this.strings.set(s, s);
-    return s;
-  }
-
-  /** A text node; short texts (`true`, `allow`, indentation) share one node per value. */
-  text(t: string): XmlText {
-    if (t.length > SHORT) return { type: 'text', text: t };
-    let n = this.texts.get(t);
-    if (n === undefined) {
-      n = { type: 'text', text: t };
-      this.texts.set(t, n);
-    }
-    return n;
-  }
-
-  /** An unprefixed attribute; those with a short value share one object per (name, value). */
-  attr(name: string, value: string): XmlAttribute {
-    if (value.length > SHORT) return { ns: '', name, value };
-    let byValue = this.attrs.get(name);
-    if (byValue === undefined) {
-      byValue = new Map();
-      this.attrs.set(name, byValue);
-    }
-    let a = byValue.get(value);
-    if (a === undefined) {
-      a = { ns: '', name, value };
-      byValue.set(value, a);
-    }
-    return a;
-  }
-}
-
-/** Texts and attribute values up to this length are shared (ids and URIs rarely repeat). */
-const SHORT = 12;
-
-/** An array with exactly its elements (push-grown arrays keep spare capacity), or the shared empty one. */
-function exact<T>(xs: T[]): readonly T[] {
-  return xs.length === 0 ? EMPTY : xs.slice();
-}
-
 function finish(h: Head, children: XmlNode[]): XmlElement {
   const kids = exact(children);
   return h.namespaces === undefined
@@ -345,16 +271,6 @@ function attributeValue(raw: string): string {
   if (raw.indexOf('<') >= 0) throw new XmlParseError(`"<" in attribute value ${excerpt(raw)}`);
   const ws = raw.indexOf('\t') >= 0 || raw.indexOf('\n') >= 0;
   return decodeReferences(ws ? raw.replace(/[\t\n]/g, ' ') : raw);
-}
-
-function splitName(qname: string): [prefix: string, local: string] {
-  const i = qname.indexOf(':');
-  if (i < 0) return ['', qname];
-  const prefix = qname.slice(0, i);
-  const local = qname.slice(i + 1);
-  if (prefix === '' || local === '' || local.includes(':'))
-    throw new XmlParseError(`invalid qualified name ${excerpt(qname)}`);
-  return [prefix, local];
 }
 
 function openElement(
