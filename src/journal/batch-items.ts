@@ -1,8 +1,9 @@
 /**
- * Helpers of the batch (batch.ts): decoded items cached by element (trees are immutable), the
+ * Helpers of the batch (batch.ts): decoded items cached by element per window (trees are
+ * immutable; a window-long cache is not retained with the documents afterwards), the
  * index keys and URIs of items, and comparisons of two versions of a list.
  *
- * @example const d = decodeItem(list.children[0]!); urisOf(d) // ['sip:bob@example.com']
+ * @example const d = decodeItem(list.children[0]!, new WeakMap()); urisOf(d) // ['sip:bob@example.com']
  */
 import {
   type DecodedAddressbook,
@@ -25,9 +26,10 @@ export type Item =
   | { kind: 'policy-element'; data: PolicyData };
 
 // Decoded items by element (trees are immutable, so an element always decodes the same).
-const decoded = new WeakMap<XmlElement, Item | null>();
+/** Decoded items by element, for one window. */
+export type ItemCache = WeakMap<XmlElement, Item | null>;
 
-export function decodeItem(n: XmlNode): Item | null {
+export function decodeItem(n: XmlNode, decoded: ItemCache): Item | null {
   if (n.type !== 'element' || n.ns !== AB) return null;
   let d = decoded.get(n);
   if (d !== undefined) return d;
@@ -61,11 +63,11 @@ export function urisOf(item: Item | null): string[] {
 }
 
 /** `decodeAddressbookList` with decoded items cached (same result: first of an id wins). */
-export function decodeBook(list: XmlElement): DecodedAddressbook {
+export function decodeBook(list: XmlElement, cache: ItemCache): DecodedAddressbook {
   const out: DecodedAddressbook = { contacts: [], groups: [], policies: [] };
   const seen = new Set<string>();
   for (const c of list.children) {
-    const d = decodeItem(c);
+    const d = decodeItem(c, cache);
     if (d === null || seen.has(`${d.kind} ${d.data.id}`)) continue;
     seen.add(`${d.kind} ${d.data.id}`);
     if (d.kind === 'contact') out.contacts.push(d.data);
@@ -76,10 +78,10 @@ export function decodeBook(list: XmlElement): DecodedAddressbook {
 }
 
 /** The book an edit receives, decoded only if the edit reads it (addGroup, addGroupMember). */
-export function lazyBook(list: XmlElement): DecodedAddressbook {
+export function lazyBook(list: XmlElement, cache: ItemCache): DecodedAddressbook {
   let book: DecodedAddressbook | undefined;
   const get = (): DecodedAddressbook => {
-    book ??= decodeBook(list);
+    book ??= decodeBook(list, cache);
     return book;
   };
   return {

@@ -32,6 +32,7 @@ import { type BookEditor, runAddressbookOperation } from './apply-addressbook.js
 import {
   changedChildren,
   decodeItem,
+  type ItemCache,
   lazyBook,
   rawKey,
   sameDoc,
@@ -82,6 +83,7 @@ class Window {
   /** URI -> batch index of the operation that touched it. */
   private readonly touched = new Map<string, number>();
   private committed = false;
+  private readonly cache: ItemCache = new WeakMap();
 
   /** undefined when the addressbook has duplicate ids (then apply one at a time). */
   static open(base: Documents, ctx: JournalContext): Window | undefined {
@@ -93,7 +95,7 @@ class Window {
         if (w.index.has(k)) w.index = undefined;
         else w.index.set(k, c as XmlElement);
       }
-      const d = decodeItem(c);
+      const d = decodeItem(c, w.cache);
       if (d === null) continue;
       const key = `${d.kind} ${d.data.id}`;
       if (w.ids.has(key)) return undefined;
@@ -121,7 +123,7 @@ class Window {
     const list = topList(this.rl, ADDRESSBOOK_LIST)!;
     let edited: XmlElement | undefined;
     const deferred: BookEditor = (_docs, _ctx, edit) => {
-      const res = edit(list, this.prefixes, lazyBook(list));
+      const res = edit(list, this.prefixes, lazyBook(list, this.cache));
       if (isSkip(res)) return res;
       edited = res;
       return {};
@@ -149,8 +151,8 @@ class Window {
     next = orderList(next);
 
     const { gone, added, midA, midB } = changedChildren(list.children, next.children);
-    const before = gone.map(decodeItem);
-    const after = added.map(decodeItem);
+    const before = gone.map((n) => decodeItem(n, this.cache));
+    const after = added.map((n) => decodeItem(n, this.cache));
     const uris = new Set([...before.flatMap(urisOf), ...after.flatMap(urisOf)]);
     for (const u of uris) if (this.touched.has(u)) return 'again';
     const freed = new Set(before.flatMap((d) => (d === null ? [] : [`${d.kind} ${d.data.id}`])));
