@@ -26,9 +26,13 @@ step "lint"
 npx biome check .
 
 step "unit tests"
-npx vitest run --project unit
+rm -rf .test-results
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.test-results/unit.json
 
 step "integration tests (Kamailio on loopback)"
 bash test-server/start.sh
 trap 'bash test-server/stop.sh' EXIT
-npx vitest run --project integration
+npx vitest run --project integration --reporter=default --reporter=json \
+  --outputFile.json=.test-results/integration.json
+
+node scripts/test-summary.mjs .test-results/unit.json .test-results/integration.json
