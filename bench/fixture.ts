@@ -1,11 +1,10 @@
 /**
  * The benchmark addressbook: N contacts, groups and policies in the AG Projects layout
- * (DESIGN §4, /work/shared/fixtures/reference-layout). The addressbook list is written as text
+ * (DESIGN §4, test/fixtures/reference-layout). The addressbook list is written as text
  * in exactly the form rxcap's own `addContact`/`addGroup`/`addPolicy` operations produce (see
  * `operationsFixture`, which builds a small one through the journal for comparison), then one
- * `normalize` operation derives the OMA/dialog/RLS lists and the rules documents. Building 10 000
- * contacts through 10 000 journal operations is not done: each operation re-normalizes the whole
- * document, so that batch is quadratic (minutes; see bench/RESULTS.md).
+ * `normalize` operation derives the OMA/dialog/RLS lists and the rules documents: the fixture is
+ * the same either way, and writing it directly keeps the benchmark's set-up short.
  */
 import { ADDRESSBOOK_LIST } from '../src/codecs/addressbook.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../src/codecs/applications.js';
