@@ -107,6 +107,12 @@ export interface XcapManager {
   start(): Promise<void>;
   /** Stops; resolves when the xcap-diff subscription is terminated and writes are flushed. */
   stop(): Promise<void>;
+  /**
+   * Resolves once every cache and journal write queued so far has ended: after
+   * `addContact(...)` then `await flush()`, the operation survives a crash of the process. A
+   * failed write is reported on `error$` (the operation stays journaled in memory).
+   */
+  flush(): Promise<void>;
   /** Runs `fn` inside a transaction (a returned Promise is awaited before the commit). */
   transaction<T>(fn: () => T): T;
   startTransaction(): void;

@@ -347,6 +347,11 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     load,
     start,
     stop,
+    // An operation journaled before load() completes is saved after it: wait for both.
+    flush: async () => {
+      if (loading !== null) await loading.catch(() => undefined);
+      await writes.idle();
+    },
     transaction: tx.transaction,
     startTransaction: tx.startTransaction,
     commitTransaction: tx.commitTransaction,

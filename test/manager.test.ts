@@ -21,6 +21,7 @@ import { Group } from '../src/model/group.js';
 import { documentCache } from '../src/store/document-cache.js';
 import { journalStore } from '../src/store/journal-store.js';
 import { memoryStorage } from '../src/store/memory-storage.js';
+import type { StoragePort } from '../src/store/storage-port.js';
 import type { Connection, DiffPort, XcapHttp } from '../src/streams/ports.js';
 import type { AccountSettings } from '../src/streams/settings.js';
 import { REFERENCE_LAYOUT_DIR } from './support/fixtures.js';
@@ -159,6 +160,31 @@ describe('createXcapManager (no server)', () => {
     const after = tries.length;
     await new Promise((r) => setTimeout(r, 300));
     expect(tries.length).toBe(after);
+  });
+
+  it('flush() resolves once the journal holding a new operation is saved', async () => {
+    // A store whose saves take 50 ms: without waiting for flush(), nothing would be stored yet.
+    const inner = memoryStorage();
+    const slow: StoragePort = {
+      ...inner,
+      load: (k) => inner.load(k),
+      keys: (p) => inner.keys(p),
+      delete: (k) => inner.delete(k),
+      purge: (p) => inner.purge(p),
+      close: () => inner.close(),
+      save: (k, v) => new Promise((r) => setTimeout(r, 50)).then(() => inner.save(k, v)),
+    };
+    const m = createXcapManager({ account, storage: slow });
+    m.addGroup(group('before load')); // journaled before load(): saved after it
+    const stored = () => journalStore<{ type: string }>(inner, ID).load();
+    expect(await stored()).toEqual([]);
+    await m.flush();
+    expect((await stored()).map((r) => r.operation.type)).toEqual(['addGroup']);
+    m.addGroup(group('after load'));
+    expect(await stored()).toHaveLength(1);
+    await m.flush();
+    expect(await stored()).toHaveLength(2);
+    await m.stop();
   });
 
   it('an unknown id is refused synchronously and nothing is journaled (DESIGN §3)', async () => {
