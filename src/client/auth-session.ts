@@ -44,9 +44,10 @@ export class AuthSession {
   async send(req: RawRequest, opts: TransportOptions): Promise<RawResponse> {
     const url = new URL(req.url);
     const origin = url.origin;
-    // The Digest uri is the request-target as sent (RFC 7616 §3.4); we built `req.url`
-    // ourselves, so the text after the origin is exactly what undici puts on the request line.
-    const target = req.url.slice(origin.length) || '/';
+    // The Digest uri is the request-target as sent (RFC 7616 §3.4). undici sends the parsed
+    // URL's pathname + search, so take it from the parsed URL, not by slicing `req.url` (an
+    // explicit default port, dot segments or non-ASCII in the root change the text).
+    const target = url.pathname + url.search;
     let fresh = false; // the last attempt answered a challenge received in this exchange
     let staleRetried = false;
     let basicSent = false;

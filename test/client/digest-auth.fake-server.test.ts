@@ -1,5 +1,7 @@
+import { connect } from 'node:net';
 import { inspect } from 'node:util';
 import { lastValueFrom } from 'rxjs';
+import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { XcapAuthError, XcapClient, XcapHttpError } from '../../src/client/index.js';
 import {
@@ -283,5 +285,66 @@ describe('credentials never leak (fake server)', () => {
     expect(e.headers['set-cookie']).toBe('[redacted]');
     expect(e.headers['authentication-info']).toBe('[redacted]');
     expect(JSON.stringify(e)).not.toContain('abcdef');
+  });
+});
+
+describe('Digest uri is the request-target on the wire (fake server)', () => {
+  /** A Digest server that also refuses a response whose uri differs from the request line. */
+  async function strictUriServer() {
+    const seen: { requestLine: string; digestUri: string | undefined }[] = [];
+    const s = await startFakeServer((req, res) => {
+      const a = parseAuthorization(req.headers.authorization);
+      if (a.nonce === 'n1') {
+        seen.push({ requestLine: req.url, digestUri: a.uri });
+        const ok = a.uri === req.url && a.response === expectedDigest(a, PASSWORD, req.method);
+        res.writeHead(ok ? 200 : 401, ok ? { etag: '"ok"' } : {});
+        res.end();
+        return;
+      }
+      res.writeHead(401, { 'www-authenticate': 'Digest realm="r", nonce="n1", qop="auth"' });
+      res.end();
+    });
+    server = s;
+    return { s, seen };
+  }
+
+  it('an XCAP root with the default port (:80) still authenticates (RFC 7616 §3.4 uri)', async () => {
+    const { s, seen } = await strictUriServer();
+    // The root names port 80 explicitly; the dispatcher connects to the fake server instead.
+    const dispatcher = new Agent({
+      connect: (_opts, cb) => {
+        const socket = connect(s.port, '127.0.0.1');
+        socket.once('connect', () => cb(null, socket));
+        socket.once('error', (e) => cb(e, null));
+        return socket;
+      },
+    });
+    try {
+      const client = new XcapClient({
+        root: 'http://xcap.example.com:80/xcap-root',
+        xui: XUI,
+        password: PASSWORD,
+        dispatcher,
+      });
+      const r = await lastValueFrom(client.get('resource-lists'));
+      expect(r.status).toBe(200);
+      expect(seen[0]?.digestUri).toBe(
+        '/xcap-root/resource-lists/users/sip:alice@example.com/index',
+      );
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('a root whose path the URL parser normalizes authenticates with the normalized target', async () => {
+    const { s, seen } = await strictUriServer();
+    const client = new XcapClient({
+      root: `http://127.0.0.1:${s.port}/x/../xcap-rööt`,
+      xui: XUI,
+      password: PASSWORD,
+    });
+    const r = await lastValueFrom(client.get('resource-lists'));
+    expect(r.status).toBe(200);
+    expect(seen[0]?.digestUri).toBe(seen[0]?.requestLine);
   });
 });
