@@ -221,7 +221,12 @@ export function digestAuthorization(ch: DigestChallenge, input: DigestResponseIn
     parts.push(`username=${quote(input.username)}`);
   } else {
     // RFC 7616 §3.4.4: non-ASCII usernames go in username* (RFC 5987 ext-value).
-    parts.push(`username*=UTF-8''${encodeURIComponent(input.username)}`);
+    // RFC 8187 §3.2.1 attr-char excludes ' ( ) *, which encodeURIComponent leaves alone.
+    const ext = encodeURIComponent(input.username).replace(
+      /['()*]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    );
+    parts.push(`username*=UTF-8''${ext}`);
   }
   parts.push(`realm=${quote(ch.realm)}`, `nonce=${quote(ch.nonce)}`, `uri=${quote(input.uri)}`);
   if (ch.algorithmToken !== undefined) parts.push(`algorithm=${ch.algorithmToken}`);

@@ -117,6 +117,14 @@ describe('Digest responses: RFC 7616 §3.9.1 test vectors', () => {
       "username*=UTF-8''J%C3%A4s%C3%B8n",
     );
   });
+
+  it("username* percent-encodes ' ( ) * too, which are not RFC 8187 attr-chars", () => {
+    const ch = challengeOf(header('MD5'));
+    // A raw "'" would end the ext-value's language field and break the server's parse.
+    expect(digestAuthorization(ch, { ...input, username: "Zoë O'Neil (x*)" })).toContain(
+      "username*=UTF-8''Zo%C3%AB%20O%27Neil%20%28x%2A%29,",
+    );
+  });
 });
 
 describe('WWW-Authenticate parsing and challenge choice', () => {
