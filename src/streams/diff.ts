@@ -38,6 +38,14 @@ export function diffPipeline(
     let current: Watch | null = null;
     /** Identifies the watch allowed to steer polling (the latest subscribe). */
     let owner: object | null = null;
+    /** Watches still terminating, and whether an unsubscribe waits for them to end. */
+    const ending = new Set<object>();
+    let waiting = false;
+    const settle = (): void => {
+      if (!waiting || ending.size > 0) return;
+      waiting = false;
+      emit({ type: 'stopped' });
+    };
 
     const pollSub = polling$
       .pipe(pollWhile({ period: ports.pollPeriod, scheduler: ports.scheduler }))
@@ -64,8 +72,19 @@ export function diffPipeline(
         polling$.next(false);
         const w = current;
         current = null;
-        if (w === null) emit({ type: 'stopped' });
-        else w.terminate(() => emit({ type: 'stopped' }));
+        // `stopped` means no subscription is left, including one still terminating after an
+        // earlier unsubscribe (a connection change): the seed's stop() "waits until the
+        // xcap-diff subscription, if any, is terminated".
+        waiting = true;
+        if (w !== null) {
+          const key = {};
+          ending.add(key);
+          w.terminate(() => {
+            ending.delete(key);
+            settle();
+          });
+        }
+        settle();
       }
     });
 

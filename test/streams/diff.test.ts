@@ -176,4 +176,43 @@ describe('diff pipeline', () => {
       ]);
     });
   });
+  it('stop after a connection change: stopped only once every subscription has terminated', () => {
+    // Regression: the termination of the subscription replaced by a connection change (slow
+    // un-SUBSCRIBE) answered the later stop's unsubscribe with 'stopped' while the newer
+    // subscription was still being terminated, so stop() resolved with a live dialog.
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot }) => {
+      const delays = [50, 100];
+      const ended: number[] = [];
+      const port: DiffPort = {
+        watch: (_s, { terminate$ }) => {
+          const delay = delays.shift()!;
+          return new Observable<DiffEvent>((sub) => {
+            sub.next({ type: 'state', state: 'active' });
+            const t = terminate$.subscribe(() =>
+              ts.schedule(() => {
+                ended.push(ts.now());
+                sub.complete();
+              }, delay),
+            );
+            return () => t.unsubscribe();
+          });
+        },
+      };
+      const out = run(
+        ts,
+        hot<MachineCommand>('s 9ms u 9ms s 9ms u', {
+          s: subscribe(),
+          u: { type: 'unsubscribe' },
+        }),
+        port,
+        1_000,
+      );
+      ts.flush();
+      expect(ended).toEqual([60, 130]);
+      const stopped = out.filter((o) => o.event.type === 'stopped').map((o) => o.frame);
+      expect(stopped.length).toBeGreaterThan(0);
+      expect(Math.min(...stopped)).toBe(130);
+    });
+  });
 });
