@@ -268,7 +268,10 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
 
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
+  /** What the last start()/stop() call asked for: a start queued behind a stop obeys it. */
+  let wanted: 'running' | 'stopped' = 'stopped';
   const start = (): Promise<void> => {
+    wanted = 'running';
     if (starting) return starting;
     if (state !== 'stopped' && !stopping) return Promise.resolve();
     starting = (async () => {
@@ -276,7 +279,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
         // A start during a stop waits for it (the seed: start and stop "as needed").
         if (stopping) await stopping;
         await load();
-        if (state !== 'stopped') return;
+        if (state !== 'stopped' || wanted !== 'running') return;
         lifecycle$.next('willStart');
         input$.next({ type: 'started', settings: settings! });
         lifecycle$.next('didStart');
@@ -288,6 +291,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   };
 
   const stop = (): Promise<void> => {
+    wanted = 'stopped';
     if (stopping) return stopping;
     stopping = (async () => {
       try {

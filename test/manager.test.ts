@@ -255,6 +255,28 @@ describe('createXcapManager (no server)', () => {
     expect(m.state).toBe('stopped');
   });
 
+  it('stop() after a start() queued behind a running stop: the last call wins, it stays stopped', async () => {
+    // Regression: the second stop() returned the running stop's promise, and the start()
+    // queued behind that stop then started the manager although stop() was the last call.
+    const m = createXcapManager({ account, backoff: fast });
+    await m.start();
+    const first = m.stop();
+    const restarted = m.start();
+    const last = m.stop();
+    await Promise.all([first, restarted, last]);
+    expect(m.state).toBe('stopped');
+    // start() as the last call still starts.
+    await m.start();
+    const second = m.stop();
+    m.start();
+    m.stop();
+    const wins = m.start();
+    await Promise.all([second, wins]);
+    expect(m.state).toBe('initializing');
+    await m.stop();
+    expect(m.state).toBe('stopped');
+  });
+
   it('fake 401: reported on error$, no hammering; new credentials restart initializing', async () => {
     const requests: string[] = [];
     const fakeHttp = (c: Connection): XcapHttp => ({
