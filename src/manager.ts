@@ -250,7 +250,12 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
       input$.next({ type: 'loaded', documents, journal: entries });
       loaded = true;
       if (pending.length > 0) input$.next({ type: 'journalAppended', entries: pending.splice(0) });
-    })();
+    })().catch((e: unknown) => {
+      // A failed load (storage busy, a lock held for a moment) may be retried by the next
+      // load()/start()/operation; operations journaled meanwhile wait in `pending`.
+      loading = null;
+      throw e;
+    });
     return loading;
   };
 

@@ -116,6 +116,26 @@ describe('createXcapManager (no server)', () => {
     expect(records.map((r) => (r.operation as { groupId: string }).groupId)).toEqual(['g1', 'g2']);
   });
 
+  it('a load() that failed on a fake storage error can be retried, keeping operations journaled meanwhile', async () => {
+    // Regression: the first load()'s rejected promise was kept forever, so a passing storage
+    // failure (a lock held for a moment) left the manager unable to load, start or save.
+    const inner = memoryStorage();
+    let failures = 1;
+    const storage: StoragePort = {
+      ...inner,
+      load: (key) =>
+        failures-- > 0 ? Promise.reject(new Error('fake: storage busy')) : inner.load(key),
+      save: (key, value) => inner.save(key, value),
+    };
+    const m = createXcapManager({ account, storage });
+    await expect(m.load()).rejects.toThrow('fake: storage busy');
+    m.addGroup(group('kept'));
+    await m.load();
+    await m.flush();
+    const records = await journalStore(inner, ID).load();
+    expect(records.map((r) => (r.operation as { type: string }).type)).toEqual(['addGroup']);
+  });
+
   it('load() emits the cached data, replayed to late subscribers', async () => {
     const storage = memoryStorage();
     const xml = (f: string) => readFileSync(join(FIXTURES, f), 'utf8');
