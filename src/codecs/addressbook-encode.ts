@@ -9,7 +9,7 @@ import type { ContactURIData } from '../model/contact-uri.js';
 import type { EventHandlingData } from '../model/event-handling.js';
 import type { GroupData } from '../model/group.js';
 import type { PolicyData } from '../model/policy.js';
-import { sameUri } from './addressbook-uri.js';
+import { encodeUriValue, sameUri } from './addressbook-uri.js';
 import {
   el,
   type Prefixes,
@@ -119,9 +119,9 @@ export function encodeContactUri(
   prefixes: Prefixes,
   existing?: XmlElement,
 ): XmlElement {
-  let e = existing ?? el(AB, 'uri', prefixes, { id: data.id, uri: data.uri });
+  let e = existing ?? el(AB, 'uri', prefixes, { id: data.id, uri: encodeUriValue(data.uri) });
   e = setAttr(e, 'id', data.id);
-  e = setAttr(e, 'uri', data.uri, (c) => sameUri(c, data.uri));
+  e = setAttr(e, 'uri', encodeUriValue(data.uri), (c) => sameUri(c, data.uri));
   e = setAttr(e, 'type', data.type ?? undefined);
   return withBag(e, data.attributes, prefixes);
 }
@@ -239,9 +239,10 @@ export function encodePolicy(
   prefixes: Prefixes,
   existing?: XmlElement,
 ): XmlElement {
-  let e = existing ?? el(AB, 'policy-element', prefixes, { id: data.id, uri: data.uri });
+  let e =
+    existing ?? el(AB, 'policy-element', prefixes, { id: data.id, uri: encodeUriValue(data.uri) });
   e = setAttr(e, 'id', data.id);
-  e = setAttr(e, 'uri', data.uri, (c) => sameUri(c, data.uri));
+  e = setAttr(e, 'uri', encodeUriValue(data.uri), (c) => sameUri(c, data.uri));
   e = setTextChild(e, AB, 'name', data.name, prefixes);
   e = withHandling(e, 'dialog', data.dialog, prefixes);
   e = withHandling(e, 'presence', data.presence, prefixes);

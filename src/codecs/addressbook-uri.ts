@@ -8,13 +8,19 @@
  * non-pchar octets), because a plain `[@name="x"]` is not an `xs:anyURI` (quirk 13).
  */
 
-import { decodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
+import { decodeUriValue, encodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
 
-export { decodeUriValue };
+export { decodeUriValue, encodeUriValue };
 
-/** True when two stored URI values mean the same URI. @example sameUri('sip%3Aa%40b', 'sip:a@b') // true */
-export function sameUri(a: string, b: string): boolean {
-  return a === b || decodeUriValue(a) === decodeUriValue(b);
+/**
+ * True when the stored value `stored` (plain or percent-encoded) reads as the URI `uri`. Only the
+ * stored side is decoded: `uri` is a decoded model value, and decoding it again would equate
+ * `sip:a%2Bb@h` with `sip:a+b@h`.
+ *
+ * @example sameUri('sip%3Aa%40b', 'sip:a@b') // true
+ */
+export function sameUri(stored: string, uri: string): boolean {
+  return decodeUriValue(stored) === uri;
 }
 
 // RFC 3986 §3.3 pchar = unreserved / pct-encoded / sub-delims / ":" / "@". Everything else in a

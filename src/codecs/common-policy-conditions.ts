@@ -3,7 +3,7 @@
  * Policy extensions (`external-list`, `other-identity`, `anonymous-request`). Unknown conditions
  * stay foreign. (Split out of common-policy.ts to keep files small.)
  */
-import { decodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
+import { decodeUriValue, encodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
 import { XcapCodecError } from './xml/codec-error.js';
 import type { Foreign } from './xml/codec-helpers.js';
 import {
@@ -175,7 +175,12 @@ export function encodeCondition(c: Condition): XmlElement {
     case 'identity':
       return element(CP, 'identity', c.otherAttributes, [
         ...c.ones.map((o) =>
-          element(CP, 'one', withAttrs([{ ns: '', name: 'id', value: o.id }], o), o.extensions),
+          element(
+            CP,
+            'one',
+            withAttrs([{ ns: '', name: 'id', value: encodeUriValue(o.id) }], o),
+            o.extensions,
+          ),
         ),
         ...c.manys.map((m) => {
           const attrs: XmlAttribute[] = [];
@@ -183,7 +188,7 @@ export function encodeCondition(c: Condition): XmlElement {
           const excepts = m.excepts.map((x) => {
             const xa: XmlAttribute[] = [];
             if (x.domain !== undefined) xa.push({ ns: '', name: 'domain', value: x.domain });
-            if (x.id !== undefined) xa.push({ ns: '', name: 'id', value: x.id });
+            if (x.id !== undefined) xa.push({ ns: '', name: 'id', value: encodeUriValue(x.id) });
             return element(CP, 'except', withAttrs(xa, x), x.extensions);
           });
           return element(CP, 'many', withAttrs(attrs, m), [...excepts, ...m.extensions]);

@@ -12,7 +12,7 @@
  */
 
 import { partitionChildren } from './partition-children.js';
-import { decodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
+import { decodeUriValue, encodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
 import { XcapCodecError } from './xml/codec-error.js';
 import type { Foreign, LangText, XmlShape } from './xml/codec-helpers.js';
 import {
@@ -227,7 +227,7 @@ export function encodeRlList(list: RlList, ns: string = RL): XmlElement {
 function encodeItem(item: RlItem): XmlElement {
   if (item.kind === 'list') return encodeRlList(item);
   const attrs: XmlAttribute[] = [];
-  if (item.kind === 'entry') attrs.push({ ns: '', name: 'uri', value: item.uri });
+  if (item.kind === 'entry') attrs.push({ ns: '', name: 'uri', value: encodeUriValue(item.uri) });
   else if (item.kind === 'entry-ref')
     attrs.push({ ns: '', name: 'ref', value: encodeXcapUriInDocument(item.ref) });
   else if (item.anchor !== undefined)

@@ -7,7 +7,7 @@
 import { partitionChildren } from './partition-children.js';
 import type { RlList } from './resource-lists.js';
 import { decodeRlList, encodeRlList } from './resource-lists.js';
-import { decodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
+import { decodeUriValue, encodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
 import { XcapCodecError } from './xml/codec-error.js';
 import type { Foreign, XmlShape } from './xml/codec-helpers.js';
 import {
@@ -126,7 +126,7 @@ export function encodeRlsServices(doc: RlsServices): XmlElement {
     return element(
       RLS,
       'service',
-      [{ ns: '', name: 'uri', value: s.uri }, ...s.otherAttributes],
+      [{ ns: '', name: 'uri', value: encodeUriValue(s.uri) }, ...s.otherAttributes],
       children,
     );
   });

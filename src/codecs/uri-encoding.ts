@@ -77,6 +77,23 @@ function decodeUtf8Lenient(bytes: readonly number[], run: string): string {
   return out;
 }
 
+/**
+ * The stored form of a plain URI (a contact, policy or list entry URI): the URI itself, with
+ * only `%` written as `%25`. Readers percent-decode stored values ({@link decodeUriValue}, and
+ * sipsimple's `unquote`, quirk 14), so a URI that holds an escape such as `sip:a%2Bb@h` (RFC 3261
+ * §25.1 allows escaped user parts) must be stored as `sip:a%252Bb@h` to read back unchanged;
+ * URIs without `%` stay plain.
+ *
+ * @example
+ * ```ts
+ * encodeUriValue('sip:bob@example.com'); // 'sip:bob@example.com'
+ * encodeUriValue('sip:a%2Bb@example.com'); // 'sip:a%252Bb@example.com'
+ * ```
+ */
+export function encodeUriValue(uri: string): string {
+  return uri.indexOf('%') < 0 ? uri : uri.replace(/%/g, '%25');
+}
+
 function pct(s: string): string {
   let out = '';
   for (const b of new TextEncoder().encode(s)) out += `%${HEX[b >> 4]}${HEX[b & 15]}`;

@@ -21,7 +21,7 @@ import {
   encodeGroup,
   encodePolicy,
 } from '../codecs/addressbook.js';
-import { decodeUriValue, listAnchor } from '../codecs/addressbook-uri.js';
+import { decodeUriValue, encodeUriValue, listAnchor } from '../codecs/addressbook-uri.js';
 import {
   declareNamespaces,
   el,
@@ -252,6 +252,6 @@ function syncEntries(
   // Stable: ties (one operation's URIs, or no order given) keep the model order.
   if (appendOrder !== undefined && add.length > 1)
     add.sort((a, b) => (appendOrder.get(a) ?? -1) - (appendOrder.get(b) ?? -1));
-  for (const u of add) kids.push(el(RL, 'entry', prefixes, { uri: u }));
+  for (const u of add) kids.push(el(RL, 'entry', prefixes, { uri: encodeUriValue(u) }));
   return setChildren(list, kids);
 }

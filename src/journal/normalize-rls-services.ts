@@ -4,7 +4,7 @@
  * `sipsimple_presence_rls` / `sipsimple_dialog_rls` lists with one package each. Other services,
  * and foreign children of ours, are kept.
  */
-import { decodeUriValue, listAnchor, sameUri } from '../codecs/addressbook-uri.js';
+import { decodeUriValue, encodeUriValue, listAnchor, sameUri } from '../codecs/addressbook-uri.js';
 import {
   declareNamespaces,
   el,
@@ -97,7 +97,7 @@ export function normalizeRlsServices(
       return u !== undefined && sameUri(u, uri);
     });
     if (i < 0) {
-      const svc = fixService(el(RLS, 'service', p, { uri }), anchor, pkg, p);
+      const svc = fixService(el(RLS, 'service', p, { uri: encodeUriValue(uri) }), anchor, pkg, p);
       root = setChildren(root, [...root.children, svc]);
       continue;
     }

@@ -10,7 +10,7 @@
  * never rewritten (fixture README quirk 11).
  */
 
-import { decodeUriValue, listAnchor, sameUri } from '../codecs/addressbook-uri.js';
+import { decodeUriValue, encodeUriValue, listAnchor, sameUri } from '../codecs/addressbook-uri.js';
 import {
   declareNamespaces,
   el,
@@ -134,7 +134,7 @@ function ownSpec(id: string, xui: string): RuleSpec {
       const v = one && is(one, CP, 'one') ? attr(one, 'id') : undefined;
       return v !== undefined && sameUri(v, xui);
     },
-    build: (p) => [el(CP, 'identity', p, {}, [el(CP, 'one', p, { id: xui })])],
+    build: (p) => [el(CP, 'identity', p, {}, [el(CP, 'one', p, { id: encodeUriValue(xui) })])],
   };
 }
 

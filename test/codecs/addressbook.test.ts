@@ -184,11 +184,9 @@ describe('addressbook codec', () => {
       fc.property(contact, (c) => {
         const xml = serializeXml(encodeContact(c, ADDRESSBOOK_PREFIXES));
         const back = decodeContact(parseXml(xml))!;
-        // Stored URIs are read percent-decoded (quirk 14), so a literal %C3%A9 reads as é.
-        expect(back).toEqual({
-          ...c,
-          uris: c.uris.map((u) => ({ ...u, uri: decodeURIComponent(u.uri) })),
-        });
+        // Stored URIs are read percent-decoded (quirk 14), so a URI holding an escape such as
+        // %C3%A9 is stored with its "%" as %25 and reads back as written, not as é.
+        expect(back).toEqual(c);
       }),
       { numRuns: 200 },
     );
