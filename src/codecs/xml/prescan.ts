@@ -12,6 +12,7 @@ import type { XmlLimits } from './limits.js';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters XML forbids
 const INVALID_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const TAG_STOP = /["'>]/g;
+const WHITESPACE_ONLY = /^[ \t\n]*$/;
 
 /**
  * Checks limits, forbidden constructs and characters of `s` (already decoded, line ends
@@ -41,6 +42,10 @@ export function prescan(s: string, limits: XmlLimits): void {
   while (pos < n) {
     const lt = s.indexOf('<', pos);
     if ((lt < 0 ? n : lt) - pos > limits.maxTextLength) limit('maxTextLength', pos);
+    // XML 1.0 §2.1: only Misc (comments, PIs, whitespace) may surround the root element.
+    // fast-xml-parser's validator lets text after a self-closing root through (and drops it).
+    if (depth === 0 && lt !== pos && !WHITESPACE_ONLY.test(s.slice(pos, lt < 0 ? n : lt)))
+      malformed(`text outside the root element: ${excerpt(s.slice(pos, pos + 20))}`, pos);
     if (lt < 0) break;
     const c = s.charCodeAt(lt + 1);
     if (c === 33 /* ! */) {
