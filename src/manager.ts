@@ -184,12 +184,13 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     journalNow = step.context.journal;
     const next = step.context.state;
     discoveryNames = step.context.discovery ? new Set(step.context.discovery.supported) : null;
-    if (next !== state) {
-      const prev = state;
-      state = next;
-      state$.next({ prev, state: next });
-    }
+    const prev = state;
+    state = next;
+    // The step's effects first, then state$: an operation made from a state$ callback (say
+    // on insync) must find the ids emitData rebuilt from this step's data, not be forgotten
+    // by it; and a UI that sees insync finds the synced data already on the data streams.
     for (const c of step.commands) onCommand(c);
+    if (next !== prev) state$.next({ prev, state: next });
     for (const l of stepListeners) l(step);
   });
   void machine;

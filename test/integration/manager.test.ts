@@ -271,6 +271,32 @@ describe('XcapManager against Kamailio', () => {
   });
 });
 
+describe('XcapManager operations made from its own callbacks, against Kamailio', () => {
+  const user = poolUser(580);
+  beforeEach(() => wipeUserDocuments(user));
+
+  it('a group added from a state$ insync callback can be named by the next operation', async () => {
+    // Regression: state$ emitted insync before the step's emitData rebuilt the known ids from
+    // the synced data, so a group added from that callback was forgotten and the next
+    // operation naming it threw XcapUnknownIdError.
+    const m = make(user);
+    const g = new Group({ name: 'From the callback' });
+    let added = false;
+    m.state$.subscribe(({ state }) => {
+      if (state === 'insync' && !added) {
+        added = true;
+        m.addGroup(g);
+      }
+    });
+    await m.start();
+    await inSync(m);
+    expect(added).toBe(true);
+    expect(() => m.updateGroup(g, { name: 'Renamed' })).not.toThrow();
+    const book = await wait(m.addressbook$, (ab) => ab.groups.some((x) => x.name === 'Renamed'));
+    expect(book.groups.map((x) => x.name)).toEqual(['Renamed']);
+  });
+});
+
 describe('XcapManager with xcap-diff (SIP over TCP) against Kamailio', () => {
   const user = poolUser(103);
   beforeEach(() => wipeUserDocuments(user));
