@@ -3,7 +3,7 @@
  * the machine's documents, and the gate that keeps the data streams from repeating a value.
  */
 
-import type { Subject } from 'rxjs';
+import { filter, map, type Observable, ReplaySubject, type Subject } from 'rxjs';
 import { DOCUMENT_NAMES, type DocumentName, PRES_RULES_AUIDS } from './codecs/applications.js';
 import type { DocumentStore } from './streams/events.js';
 import type { SyncContext, SyncDocuments } from './streams/ports.js';
@@ -53,7 +53,7 @@ export function extractInput(
  * ```
  */
 export function changeGate(): {
-  emitIfChanged<T>(name: string, subject: Subject<T>, value: T): void;
+  emitIfChanged<T>(name: string, subject: Pick<Subject<T>, 'next'>, value: T): void;
   clear(): void;
 } {
   const emitted = new Map<string, string>();
@@ -65,5 +65,27 @@ export function changeGate(): {
       subject.next(value);
     },
     clear: () => emitted.clear(),
+  };
+}
+
+/**
+ * A hot stream that replays its latest value and can forget it: after an account switch a
+ * late subscriber must not get the previous account's data (nothing, until the new one has).
+ *
+ * @example const book = resettableReplay<Addressbook>(); book.next(ab); book.reset(); book.value$
+ */
+export function resettableReplay<T>(): {
+  next(value: T): void;
+  reset(): void;
+  readonly value$: Observable<T>;
+} {
+  const box$ = new ReplaySubject<{ readonly value: T } | null>(1);
+  return {
+    next: (value) => box$.next({ value }),
+    reset: () => box$.next(null),
+    value$: box$.pipe(
+      filter((b): b is { readonly value: T } => b !== null),
+      map((b) => b.value),
+    ),
   };
 }

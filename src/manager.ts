@@ -18,7 +18,7 @@ import type { XcapError } from './errors.js';
 import { type ExtractedData, extractData, operations } from './journal/index.js';
 import { KnownIds } from './journal/known-ids.js';
 import type { Operation } from './journal/operations.js';
-import { changeGate, extractInput } from './manager-data.js';
+import { changeGate, extractInput, resettableReplay } from './manager-data.js';
 import {
   clientFactory,
   DEFAULT_BACKOFF,
@@ -84,12 +84,13 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const settings$ = isObservable(options.account) ? options.account : of(options.account);
 
   const state$ = new ReplaySubject<StateChange>(1);
-  const capabilities$ = new ReplaySubject<Capabilities>(1);
-  const addressbook$ = new ReplaySubject<Addressbook>(1);
-  const presenceRules$ = new ReplaySubject<PresenceRules>(1);
-  const dialogRules$ = new ReplaySubject<DialogRules>(1);
-  const icon$ = new ReplaySubject<Icon | null>(1);
-  const offlineStatus$ = new ReplaySubject<OfflineStatus | null>(1);
+  // Per account: an account switch forgets them (resettableReplay).
+  const capabilities$ = resettableReplay<Capabilities>();
+  const addressbook$ = resettableReplay<Addressbook>();
+  const presenceRules$ = resettableReplay<PresenceRules>();
+  const dialogRules$ = resettableReplay<DialogRules>();
+  const icon$ = resettableReplay<Icon | null>();
+  const offlineStatus$ = resettableReplay<OfflineStatus | null>();
   const lifecycle$ = new ReplaySubject<LifecycleEvent>(1);
   const error$ = new ReplaySubject<XcapError>(1);
   // A log, not a state: no replay (a late subscriber would take an old request for a new one).
@@ -225,6 +226,15 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     loaded = false;
     accountId = null;
     clearEmitted();
+    for (const s of [
+      capabilities$,
+      addressbook$,
+      presenceRules$,
+      dialogRules$,
+      icon$,
+      offlineStatus$,
+    ])
+      s.reset();
     known = null;
     input$.next({ type: 'reset' });
     await load();
@@ -342,12 +352,12 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
 
   return {
     state$: state$.asObservable(),
-    capabilities$: capabilities$.asObservable(),
-    addressbook$: addressbook$.asObservable(),
-    presenceRules$: presenceRules$.asObservable(),
-    dialogRules$: dialogRules$.asObservable(),
-    icon$: icon$.asObservable(),
-    offlineStatus$: offlineStatus$.asObservable(),
+    capabilities$: capabilities$.value$,
+    addressbook$: addressbook$.value$,
+    presenceRules$: presenceRules$.value$,
+    dialogRules$: dialogRules$.value$,
+    icon$: icon$.value$,
+    offlineStatus$: offlineStatus$.value$,
     lifecycle$: lifecycle$.asObservable(),
     error$: error$.asObservable(),
     trace$: trace$.asObservable(),

@@ -253,6 +253,27 @@ describe('createXcapManager (no server)', () => {
     expect(await groupIds(B)).toEqual([work]);
   });
 
+  it('another account id without a cache: late subscribers do not get the first account’s data', async () => {
+    // Regression: the data streams kept replaying the previous account's addressbook after a
+    // switch to an account with nothing cached, so a UI opened later showed the wrong contacts.
+    const storage = memoryStorage();
+    const xml = readFileSync(join(FIXTURES, 'resource-lists.xml'), 'utf8');
+    await documentCache(storage, ID).save({ 'resource-lists': { content: xml, etag: 'a1' } });
+    const settings$ = new BehaviorSubject<AccountSettings>(account);
+    const m = createXcapManager({ account: settings$, storage });
+    await m.load();
+    expect((await firstValueFrom(m.addressbook$)).contacts.length).toBeGreaterThan(0);
+    settings$.next({ ...account, id: 'sip:bob@example.com' });
+    await new Promise((r) => setTimeout(r, 50));
+    await m.flush();
+    const replayed: string[] = [];
+    m.addressbook$
+      .subscribe((ab) => replayed.push(...ab.contacts.map((c) => c.name)))
+      .unsubscribe();
+    expect(replayed).toEqual([]);
+    await m.stop();
+  });
+
   it('start() during stop() starts again once the stop is done', async () => {
     const m = createXcapManager({ account, backoff: fast });
     const lifecycle: string[] = [];
