@@ -56,6 +56,8 @@ export interface StoragePort {
   close(): Promise<void>;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * Check that `key` is a valid storage key (at least `minLength` non-empty string segments) and
  * return a frozen copy, so that later changes by the caller cannot alter what is stored.
@@ -77,6 +79,14 @@ export function checkKey(key: unknown, minLength = 1, field = 'key'): StorageKey
     if (typeof segment !== 'string' || segment.length === 0) {
       throw new XcapValidationError(
         `every segment of a storage ${field} must be a non-empty string`,
+        field,
+      );
+    }
+    // A lone surrogate has no UTF-8 form: the file store would encode it as U+FFFD, so two
+    // different keys would share one file.
+    if (LONE_SURROGATE.test(segment)) {
+      throw new XcapValidationError(
+        `a storage ${field} segment must be well-formed Unicode (no lone surrogate)`,
         field,
       );
     }

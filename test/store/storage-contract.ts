@@ -196,6 +196,18 @@ export function runStorageContract({ name, durable, setup }: ContractOptions): v
       expect(await storage.keys()).toStrictEqual([]);
     });
 
+    it('refuses a key segment with a lone surrogate (it would share the U+FFFD key file)', async () => {
+      for (const seg of ['a\uD800', '\uDC00b'])
+        await expect(storage.save([ALICE, seg], 1)).rejects.toBeInstanceOf(XcapValidationError);
+      await expect(storage.save(['a\uD800', 'x'], 1)).rejects.toBeInstanceOf(XcapValidationError);
+      expect(await storage.load([ALICE, 'a\uFFFD'])).toBeUndefined();
+      expect(await storage.load(['a\uFFFD', 'x'])).toBeUndefined();
+      expect(await storage.keys()).toStrictEqual([]);
+      // A well-formed astral character is a fine segment.
+      await storage.save([ALICE, 'a\u{1F600}'], 2);
+      expect(await storage.keys([ALICE])).toStrictEqual([[ALICE, 'a\u{1F600}']]);
+    });
+
     it('rejects every method with XcapStoreClosedError after close()', async () => {
       await storage.save([ALICE, 'journal'], 1);
       await storage.close();
