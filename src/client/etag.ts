@@ -20,14 +20,18 @@ export type StarQuoting = 'quoted' | 'bare';
 export function formatEtag(etag: string, star: StarQuoting = 'quoted'): string {
   if (etag === '*' || etag === '"*"') return star === 'quoted' ? '"*"' : '*';
   let opaque: string;
+  let asGiven = true;
   if (/^W\/".*"$/.test(etag)) opaque = etag.slice(3, -1);
   else if (/^".*"$/.test(etag) && etag.length >= 2) opaque = etag.slice(1, -1);
-  else opaque = etag;
+  else {
+    opaque = etag;
+    asGiven = false;
+  }
   // RFC 9110 §8.8.3: etagc = %x21 / %x23-7E / obs-text; a quote or a control char inside is
   // not a valid entity tag and could be used to inject another header value.
   if ([...opaque].some((c) => c === '"' || c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f))
     throw new XcapValidationError(`invalid entity tag ${JSON.stringify(etag)}`, 'etag');
-  return etag.startsWith('W/') || etag.startsWith('"') ? etag : `"${opaque}"`;
+  return asGiven ? etag : `"${opaque}"`;
 }
 
 /** An ETag read from a response. */

@@ -18,6 +18,10 @@ describe('formatEtag (conditional request headers)', () => {
     expect(() => formatEtag('a\r\nX-Evil: 1')).toThrow(XcapValidationError);
     expect(() => formatEtag('a b')).toThrow(XcapValidationError);
   });
+  it('quotes a bare tag that merely starts with W/ (not a weak tag, so not sent unquoted)', () => {
+    expect(formatEtag('W/abc')).toBe('"W/abc"');
+    expect(formatEtag('W/')).toBe('"W/"');
+  });
 });
 
 describe('parseEtag (response ETag header)', () => {
