@@ -39,12 +39,20 @@ export function diffPipeline(
     /** Identifies the watch allowed to steer polling (the latest subscribe). */
     let owner: object | null = null;
     /** Watches still terminating, and whether an unsubscribe waits for them to end. */
-    const ending = new Set<object>();
+    const ending = new Map<object, Watch>();
     let waiting = false;
     const settle = (): void => {
       if (!waiting || ending.size > 0) return;
       waiting = false;
       emit({ type: 'stopped' });
+    };
+    const end = (w: Watch): void => {
+      const key = {};
+      ending.set(key, w);
+      w.terminate(() => {
+        ending.delete(key);
+        settle();
+      });
     };
 
     const pollSub = polling$
@@ -53,7 +61,9 @@ export function diffPipeline(
 
     const commandSub = commands$.subscribe((cmd) => {
       if (cmd.type === 'subscribe') {
-        current?.drop();
+        // The seed: "termination of any previous SUBSCRIBE dialog and creation of a new one";
+        // tracked, so that a stop() right after waits for it too.
+        if (current !== null) end(current);
         polling$.next(true);
         // Only the current watch steers polling: a watch that ends after stop() or after
         // being replaced reports "not active" on its way out, which must not restart the
@@ -76,14 +86,7 @@ export function diffPipeline(
         // earlier unsubscribe (a connection change): the seed's stop() "waits until the
         // xcap-diff subscription, if any, is terminated".
         waiting = true;
-        if (w !== null) {
-          const key = {};
-          ending.add(key);
-          w.terminate(() => {
-            ending.delete(key);
-            settle();
-          });
-        }
+        if (w !== null) end(w);
         settle();
       }
     });
@@ -92,6 +95,7 @@ export function diffPipeline(
       commandSub.unsubscribe();
       pollSub.unsubscribe();
       current?.drop();
+      for (const w of ending.values()) w.drop();
     };
   });
 }

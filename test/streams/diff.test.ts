@@ -215,4 +215,38 @@ describe('diff pipeline', () => {
       expect(Math.min(...stopped)).toBe(130);
     });
   });
+  it('a subscription replaced by new subscription settings is terminated, and stop waits for it', () => {
+    // Regression: the replaced subscription was dropped, its un-SUBSCRIBE left to the port's
+    // teardown outside the pipeline's sight, so a stop() right after a change of the
+    // subscription settings resolved while the old dialog was still being ended.
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot }) => {
+      const delays = [100, 5];
+      const ended: number[] = [];
+      const port: DiffPort = {
+        watch: (_s, { terminate$ }) => {
+          const delay = delays.shift()!;
+          return new Observable<DiffEvent>((sub) => {
+            sub.next({ type: 'state', state: 'active' });
+            const t = terminate$.subscribe(() =>
+              ts.schedule(() => {
+                ended.push(ts.now());
+                sub.complete();
+              }, delay),
+            );
+            return () => t.unsubscribe();
+          });
+        },
+      };
+      const out = run(
+        ts,
+        hot<MachineCommand>('s 9ms s 9ms u', { s: subscribe(), u: { type: 'unsubscribe' } }),
+        port,
+        1_000,
+      );
+      ts.flush();
+      expect(ended).toEqual([25, 110]);
+      expect(out.filter((o) => o.event.type === 'stopped').map((o) => o.frame)).toEqual([110]);
+    });
+  });
 });
