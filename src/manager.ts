@@ -219,7 +219,10 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
 
   let switching: Promise<void> = Promise.resolve();
   const switchAccount = async (): Promise<void> => {
-    const wasRunning = state !== 'stopped' || starting !== null;
+    // Resume only what the application asked for, and only if it asked nothing meanwhile: a
+    // stop() called right after the settings change (logout, then quit) must hold.
+    const resume = wanted === 'running';
+    const before = calls;
     await stop();
     await writes.idle();
     loading = null;
@@ -238,7 +241,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     known = null;
     input$.next({ type: 'reset' });
     await load();
-    if (wasRunning) await start();
+    if (resume && calls === before) await start();
   };
 
   // --- load / start / stop ----------------------------------------------------------------
@@ -286,6 +289,8 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   let stopping: Promise<void> | null = null;
   /** What the last start()/stop() call asked for: a start queued behind a stop obeys it. */
   let wanted: 'running' | 'stopped' = 'stopped';
+  /** start()/stop() calls of the application (an account switch makes its own). */
+  let calls = 0;
   const start = (): Promise<void> => {
     wanted = 'running';
     if (starting) return starting;
@@ -365,8 +370,14 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
       return state;
     },
     load,
-    start,
-    stop,
+    start: () => {
+      calls++;
+      return start();
+    },
+    stop: () => {
+      calls++;
+      return stop();
+    },
     // An operation journaled before load() completes is saved after it: wait for both.
     flush: async () => {
       if (loading !== null) await loading.catch(() => undefined);

@@ -297,6 +297,34 @@ describe('XcapManager operations made from its own callbacks, against Kamailio',
   });
 });
 
+describe('XcapManager switching accounts, against Kamailio', () => {
+  const user = poolUser(581);
+  const other = poolUser(582);
+  beforeEach(() => {
+    wipeUserDocuments(user);
+    wipeUserDocuments(other);
+  });
+
+  it('stop() right after a switch to another account id: the manager stays stopped', async () => {
+    // Regression: the switch restarted the manager once the new account's store was loaded,
+    // undoing a stop() the application called meanwhile (say, logout then quit).
+    const env = testServer();
+    const withSip = (u: TestUser) => ({
+      ...account(u),
+      sip: { outboundProxy: `sip:${env.sip.tcp};transport=tcp`, transports: ['tcp' as const] },
+    });
+    const settings$ = new BehaviorSubject(withSip(user));
+    const m = createXcapManager({ account: settings$, backoff: fast, sip: nodeSipDiffPort() });
+    managers.push(m);
+    await m.start();
+    await inSync(m);
+    settings$.next(withSip(other));
+    await m.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(m.state).toBe('stopped');
+  });
+});
+
 describe('XcapManager with xcap-diff (SIP over TCP) against Kamailio', () => {
   const user = poolUser(103);
   beforeEach(() => wipeUserDocuments(user));
