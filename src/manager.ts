@@ -15,7 +15,7 @@ import {
 import { isTransient, retryAfterMs } from './client/errors.js';
 import type { DocumentName } from './codecs/applications.js';
 import type { XcapError } from './errors.js';
-import { type ExtractedData, extractData, operations } from './journal/index.js';
+import { type ExtractedData, extractData } from './journal/index.js';
 import { KnownIds } from './journal/known-ids.js';
 import type { Operation } from './journal/operations.js';
 import { changeGate, extractInput, resettableReplay } from './manager-data.js';
@@ -27,7 +27,7 @@ import {
   noDns,
 } from './manager-defaults.js';
 import { cacheForm, restoreDocuments, writeQueue } from './manager-persistence.js';
-import { transactionQueue } from './manager-transactions.js';
+import { operationMethods, transactionQueue } from './manager-transactions.js';
 import type {
   LifecycleEvent,
   StateChange,
@@ -386,23 +386,6 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     transaction: tx.transaction,
     startTransaction: tx.startTransaction,
     commitTransaction: tx.commitTransaction,
-    addGroup: (g) => journal(operations.addGroup(g)),
-    updateGroup: (g, ch) => journal(operations.updateGroup(g, ch)),
-    removeGroup: (g) => journal(operations.removeGroup(g)),
-    addContact: (c) => journal(operations.addContact(c)),
-    updateContact: (c, ch) => journal(operations.updateContact(c, ch)),
-    removeContact: (c) => journal(operations.removeContact(c)),
-    addContactUri: (c, u) => journal(operations.addContactUri(c, u)),
-    updateContactUri: (c, u, ch) => journal(operations.updateContactUri(c, u, ch)),
-    removeContactUri: (c, u) => journal(operations.removeContactUri(c, u)),
-    addGroupMember: (g, c) => journal(operations.addGroupMember(g, c)),
-    removeGroupMember: (g, c) => journal(operations.removeGroupMember(g, c)),
-    addPolicy: (p) => journal(operations.addPolicy(p)),
-    updatePolicy: (p, ch) => journal(operations.updatePolicy(p, ch)),
-    removePolicy: (p) => journal(operations.removePolicy(p)),
-    setDefaultPresencePolicy: (p) => journal(operations.setDefaultPresencePolicy(p)),
-    setDefaultDialogPolicy: (p) => journal(operations.setDefaultDialogPolicy(p)),
-    setStatusIcon: (i) => journal(operations.setStatusIcon(i)),
-    setOfflineStatus: (s) => journal(operations.setOfflineStatus(s)),
+    ...operationMethods(journal),
   };
 }
