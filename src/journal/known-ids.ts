@@ -17,9 +17,13 @@ export class XcapUnknownIdError extends XcapValidationError {
   readonly kind: string;
   readonly id: string;
 
-  constructor(kind: string, id: string, problem: 'unknown' | 'duplicate') {
+  constructor(kind: string, id: string, problem: 'unknown' | 'duplicate' | 'taken') {
     super(
-      problem === 'unknown' ? `no ${kind} with id "${id}"` : `a ${kind} with id "${id}" exists`,
+      problem === 'unknown'
+        ? `no ${kind} with id "${id}"`
+        : problem === 'duplicate'
+          ? `a ${kind} with id "${id}" exists`
+          : `the ${kind} id "${id}" is already used by another item (addressbook ids are xs:ID, unique in the whole document)`,
       `${kind}Id`,
     );
     this.kind = kind;
@@ -53,11 +57,13 @@ export class KnownIds {
   private readonly contacts = new Map<string, Set<string>>();
   private readonly groups = new Set<string>();
   private readonly policies = new Set<string>();
+  /** How many contacts use each URI id (sipsimple's addressbook.xsd: every id is an xs:ID). */
+  private readonly uriIds = new Map<string, number>();
 
   /** The ids of `book`. */
   static of(book: AddressbookIds): KnownIds {
     const ids = new KnownIds();
-    for (const c of book.contacts) ids.contacts.set(c.id, new Set(c.uris.map((u) => u.id)));
+    for (const c of book.contacts) ids.addContact(c.id, c.uris);
     for (const g of book.groups) ids.groups.add(g.id);
     for (const p of book.policies) ids.policies.add(p.id);
     return ids;
@@ -68,13 +74,17 @@ export class KnownIds {
     switch (op.type) {
       case 'addContact':
         if (this.contacts.has(op.contact.id)) dup('contact', op.contact.id);
+        this.free('contact', op.contact.id);
+        for (const u of op.contact.uris) this.free('uri', u.id);
         return;
       case 'addGroup':
         if (this.groups.has(op.group.id)) dup('group', op.group.id);
+        this.free('group', op.group.id);
         for (const id of op.group.contacts) this.contact(id);
         return;
       case 'addPolicy':
         if (this.policies.has(op.policy.id)) dup('policy', op.policy.id);
+        this.free('policy', op.policy.id);
         return;
       case 'updateContact':
       case 'removeContact':
@@ -82,6 +92,7 @@ export class KnownIds {
         return;
       case 'addContactUri':
         if (this.contact(op.contactId).has(op.uri.id)) dup('uri', op.uri.id);
+        this.free('uri', op.uri.id);
         return;
       case 'updateContactUri':
       case 'removeContactUri':
@@ -109,16 +120,22 @@ export class KnownIds {
   apply(op: Operation): void {
     switch (op.type) {
       case 'addContact':
-        this.contacts.set(op.contact.id, new Set(op.contact.uris.map((u) => u.id)));
+        if (!this.contacts.has(op.contact.id)) this.addContact(op.contact.id, op.contact.uris);
         return;
       case 'removeContact':
+        for (const u of this.contacts.get(op.contactId) ?? []) this.countUri(u, -1);
         this.contacts.delete(op.contactId);
         return;
-      case 'addContactUri':
-        this.contacts.get(op.contactId)?.add(op.uri.id);
+      case 'addContactUri': {
+        const uris = this.contacts.get(op.contactId);
+        if (uris !== undefined && !uris.has(op.uri.id)) {
+          uris.add(op.uri.id);
+          this.countUri(op.uri.id, 1);
+        }
         return;
+      }
       case 'removeContactUri':
-        this.contacts.get(op.contactId)?.delete(op.uriId);
+        if (this.contacts.get(op.contactId)?.delete(op.uriId)) this.countUri(op.uriId, -1);
         return;
       case 'addGroup':
         this.groups.add(op.group.id);
@@ -135,6 +152,29 @@ export class KnownIds {
       default:
         return;
     }
+  }
+
+  private addContact(id: string, uris: readonly { readonly id: string }[]): void {
+    const set = new Set(uris.map((u) => u.id));
+    this.contacts.set(id, set);
+    for (const u of set) this.countUri(u, 1);
+  }
+
+  private countUri(id: string, delta: number): void {
+    const n = (this.uriIds.get(id) ?? 0) + delta;
+    if (n > 0) this.uriIds.set(id, n);
+    else this.uriIds.delete(id);
+  }
+
+  /** Throws unless no item of any kind uses `id` (xs:ID uniqueness across the document). */
+  private free(kind: string, id: string): void {
+    if (
+      this.contacts.has(id) ||
+      this.groups.has(id) ||
+      this.policies.has(id) ||
+      this.uriIds.has(id)
+    )
+      throw new XcapUnknownIdError(kind, id, 'taken');
   }
 
   private contact(id: string): Set<string> {

@@ -65,6 +65,12 @@ export class Contact {
     const uris = (init.uris ?? []).map((u) => ContactURI.from(u));
     const seen = new Set<string>();
     for (const u of uris) {
+      // sipsimple's addressbook.xsd types contact and URI ids as xs:ID (unique in a document).
+      if (u.id === this.id)
+        throw new XcapValidationError(
+          `contact.uris has the contact's own id ${u.id}`,
+          'contact.uris',
+        );
       if (seen.has(u.id))
         throw new XcapValidationError(`contact.uris has the id ${u.id} twice`, 'contact.uris');
       seen.add(u.id);

@@ -86,4 +86,74 @@ describe('KnownIds', () => {
     expect(() => ids.check(operations.removeGroup('friends'))).toThrow(/no group/);
     expect(() => ids.check(operations.removePolicy('boss'))).toThrow(/no policy/);
   });
+
+  // sipsimple's addressbook.xsd types every contact, URI, group and policy id as xs:ID, which
+  // libxml2 requires to be unique in the whole document: one clash rejects the document.
+  const taken: [string, () => ReturnType<typeof operations.normalize>, string][] = [
+    [
+      'a group with a contact id',
+      () => operations.addGroup(new Group({ id: 'bob', name: 'G' })),
+      'group',
+    ],
+    [
+      'a policy with a group id',
+      () => operations.addPolicy(new Policy({ id: 'friends', name: 'P', uri: 'sip:p@x.org' })),
+      'policy',
+    ],
+    [
+      'a contact with a policy id',
+      () => operations.addContact(new Contact({ id: 'boss', name: 'C' })),
+      'contact',
+    ],
+    [
+      "a contact whose URI id is another contact's URI id",
+      () =>
+        operations.addContact(
+          new Contact({
+            id: 'dave',
+            name: 'D',
+            uris: [new ContactURI({ id: 'u1', uri: 'sip:d@x.org' })],
+          }),
+        ),
+      'uri',
+    ],
+    [
+      "a URI with another contact's URI id",
+      () => operations.addContactUri('carol', new ContactURI({ id: 'u1', uri: 'sip:c@x.org' })),
+      'uri',
+    ],
+    [
+      'a URI with a group id',
+      () => operations.addContactUri('bob', new ContactURI({ id: 'friends', uri: 'sip:c@x.org' })),
+      'uri',
+    ],
+  ];
+  it.each(taken)('refuses %s (ids are unique across kinds)', (_name, op, kind) => {
+    const ids = KnownIds.of({ ...book, contacts: [bob, carol] });
+    let error: unknown;
+    try {
+      ids.check(op());
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(XcapUnknownIdError);
+    expect((error as XcapUnknownIdError).kind).toBe(kind);
+  });
+
+  it('frees the ids of removed items, URIs included', () => {
+    const ids = KnownIds.of({ ...book, contacts: [bob, carol] });
+    ids.apply(operations.removeContact('bob'));
+    expect(() =>
+      ids.check(
+        operations.addContactUri('carol', new ContactURI({ id: 'u1', uri: 'sip:c@x.org' })),
+      ),
+    ).not.toThrow();
+    expect(() => ids.check(operations.addGroup(new Group({ id: 'bob', name: 'G' })))).not.toThrow();
+    ids.apply(operations.addContactUri('carol', new ContactURI({ id: 'u1', uri: 'sip:c@x.org' })));
+    expect(() => ids.check(operations.addGroup(new Group({ id: 'u1', name: 'G' })))).toThrow(
+      XcapUnknownIdError,
+    );
+    ids.apply(operations.removeContactUri('carol', 'u1'));
+    expect(() => ids.check(operations.addGroup(new Group({ id: 'u1', name: 'G' })))).not.toThrow();
+  });
 });

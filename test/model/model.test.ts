@@ -122,6 +122,8 @@ describe('Contact', () => {
       'contact.defaultUri',
     );
     invalid(() => new Contact({ name: 'x', uris: [sip, sip] }), 'contact.uris');
+    // Contact and URI ids are both xs:ID in sipsimple's addressbook.xsd: unique per document.
+    invalid(() => new Contact({ id: 'u1', name: 'x', uris: [sip] }), 'contact.uris');
     invalid(
       () => new Contact({ name: 'x', attributes: { a: 1 as never } }),
       'contact.attributes.a',
