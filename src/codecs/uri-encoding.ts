@@ -77,21 +77,31 @@ function decodeUtf8Lenient(bytes: readonly number[], run: string): string {
   return out;
 }
 
+const URI_VALUE_SPECIAL = /[%[\]#]/g;
+
 /**
  * The stored form of a plain URI (a contact, policy or list entry URI): the URI itself, with
- * only `%` written as `%25`. Readers percent-decode stored values ({@link decodeUriValue}, and
- * sipsimple's `unquote`, quirk 14), so a URI that holds an escape such as `sip:a%2Bb@h` (RFC 3261
- * §25.1 allows escaped user parts) must be stored as `sip:a%252Bb@h` to read back unchanged;
- * URIs without `%` stay plain.
+ * `%`, `[`, `]` and `#` percent-encoded.
+ * - Readers percent-decode stored values ({@link decodeUriValue}, and sipsimple's `unquote`,
+ *   quirk 14), so a URI that holds an escape such as `sip:a%2Bb@h` (RFC 3261 §25.1 allows
+ *   escaped user parts) must be stored as `sip:a%252Bb@h` to read back unchanged.
+ * - These attributes are `xs:anyURI` in sipsimple's schemas, and libxml2's check (RFC 3986
+ *   syntax) refuses `[`/`]` outside an authority (quirk 13) and a second `#`; a SIP or tel URI
+ *   has no authority, so `sip:bob@[2001:db8::1]` must be stored as `sip:bob@%5B2001:db8::1%5D`.
+ * Ordinary URIs stay plain.
  *
  * @example
  * ```ts
  * encodeUriValue('sip:bob@example.com'); // 'sip:bob@example.com'
  * encodeUriValue('sip:a%2Bb@example.com'); // 'sip:a%252Bb@example.com'
+ * encodeUriValue('sip:bob@[::1]'); // 'sip:bob@%5B::1%5D'
  * ```
  */
 export function encodeUriValue(uri: string): string {
-  return uri.indexOf('%') < 0 ? uri : uri.replace(/%/g, '%25');
+  URI_VALUE_SPECIAL.lastIndex = 0;
+  return URI_VALUE_SPECIAL.test(uri)
+    ? uri.replace(URI_VALUE_SPECIAL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    : uri;
 }
 
 function pct(s: string): string {

@@ -63,4 +63,32 @@ describe('URIs holding %XX survive a write and a read', () => {
     );
     expect(entries).toContain(CONTACT_URI);
   });
+
+  // Contact, policy and list entry URIs are xs:anyURI in sipsimple's schemas; libxml2's check
+  // refuses "[" and "]" outside a URI authority (quirk 13) and a second "#", and a SIP or tel
+  // URI has no authority, so an IPv6 host must be stored percent-encoded.
+  it('a SIP URI with an IPv6 host is stored without [ ] and reads back unchanged', () => {
+    const v6 = 'sip:bob@[2001:db8::1]:5060;transport=tcp';
+    const tel = 'tel:*31#;phone-context=#x';
+    const { docs } = applyOperations(
+      fixtureDocs(),
+      [
+        operations.addContact(
+          new Contact({
+            id: 'v6',
+            name: 'V6',
+            uris: [new ContactURI({ id: 'v6a', uri: v6 }), new ContactURI({ id: 'v6b', uri: tel })],
+            presence: new EventHandling('allow', true),
+          }),
+        ),
+      ],
+      ctx,
+    );
+    const xml = serializeXml(docs['resource-lists']!);
+    const uriValues = [...xml.matchAll(/ uri="([^"]*)"/g)].map((m) => m[1]!);
+    expect(uriValues.length).toBeGreaterThan(0);
+    for (const u of uriValues) expect(u).not.toMatch(/[[\]#]/);
+    const read = extractData(reparse(docs), ctx).addressbook;
+    expect(read.contacts.find((c) => c.id === 'v6')!.uris.map((u) => u.uri)).toEqual([v6, tel]);
+  });
 });
