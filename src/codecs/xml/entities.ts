@@ -5,7 +5,8 @@
  */
 import { excerpt, XmlForbiddenError, XmlParseError } from './errors.js';
 
-const REF = /&(?:#x([0-9A-Fa-f]{1,8});|#([0-9]{1,10});|([A-Za-z_:][A-Za-z0-9._:-]*);)?/g;
+// Any number of digits (XML 1.0 §4.1 allows leading zeros); out-of-range values fail isXmlChar.
+const REF = /&(?:#x([0-9A-Fa-f]+);|#([0-9]+);|([A-Za-z_:][A-Za-z0-9._:-]*);)?/g;
 const PREDEFINED: Readonly<Record<string, string>> = {
   lt: '<',
   gt: '>',

@@ -95,6 +95,11 @@ describe('parseXml: text and references', () => {
     expect(attr(r, 'k')).toBe('<AB"\'');
     expect(textOf(r)).toBe('&>é😀');
   });
+  it('accepts character references with any number of leading zeros (XML 1.0 §4.1)', () => {
+    expect(textOf(parseXml('<a>&#x0000000041;&#00000000066;</a>'))).toBe('AB');
+    expect(() => parseXml('<a>&#x00000000110000;</a>')).toThrow(XmlParseError);
+    expect(() => parseXml(`<a>&#${'9'.repeat(400)};</a>`)).toThrow(XmlParseError);
+  });
   it('decodes in one pass: &amp;#65; stays the text &#65;', () => {
     expect(textOf(parseXml('<a>&amp;#65;</a>'))).toBe('&#65;');
     expect(attr(parseXml('<a k="&amp;#65;"/>'), 'k')).toBe('&#65;');
