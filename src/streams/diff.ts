@@ -70,8 +70,12 @@ export function diffPipeline(
         // 2-minute poll timer (it would outlive the manager and keep a process alive).
         const token = {};
         owner = token;
+        // A replaced or stopped watch's state reports are stale: only the current one's count.
+        const own = (e: MachineEvent): void => {
+          if (owner === token || (e.type !== 'diffState' && e.type !== 'diffFailed')) emit(e);
+        };
         current = cmd.enabled
-          ? watch(cmd.settings, ports, emit, (active) => {
+          ? watch(cmd.settings, ports, own, (active) => {
               if (owner === token) polling$.next(!active);
             })
           : null;
@@ -86,7 +90,12 @@ export function diffPipeline(
         // earlier unsubscribe (a connection change): the seed's stop() "waits until the
         // xcap-diff subscription, if any, is terminated".
         waiting = true;
-        if (w !== null) end(w);
+        if (w !== null) {
+          // The machine learns at once that the subscription is gone: its own later reports
+          // are dropped (they must not overwrite the state of a next subscription).
+          emit({ type: 'diffState', state: 'terminated' });
+          end(w);
+        }
         settle();
       }
     });

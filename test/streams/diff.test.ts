@@ -249,4 +249,39 @@ describe('diff pipeline', () => {
       expect(out.filter((o) => o.event.type === 'stopped').map((o) => o.frame)).toEqual([110]);
     });
   });
+  it('a replaced subscription ending late does not overwrite the new one’s state', () => {
+    // Regression: the old subscription's "terminated", arriving after the new one was active,
+    // left the machine believing xcap-diff was down, so a later failure of the new one
+    // triggered no fetch (the seed: "if the subscription fails, a fetch ... is tried").
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot }) => {
+      let n = 0;
+      const port: DiffPort = {
+        watch: (_s, { terminate$ }) => {
+          const first = n++ === 0;
+          return new Observable<DiffEvent>((sub) => {
+            if (first) sub.next({ type: 'state', state: 'active' });
+            else {
+              sub.next({ type: 'state', state: 'pending' });
+              ts.schedule(() => sub.next({ type: 'state', state: 'active' }), 10);
+            }
+            const t = terminate$.subscribe(() =>
+              ts.schedule(() => {
+                sub.next({ type: 'state', state: 'terminated' });
+                sub.complete();
+              }, 40),
+            );
+            return () => t.unsubscribe();
+          });
+        },
+      };
+      const out = run(ts, hot<MachineCommand>('s 9ms s', { s: subscribe() }), port, 1_000);
+      ts.flush();
+      expect(out.map((o) => `${o.frame}:${brief(o.event)}`)).toEqual([
+        '0:state:active',
+        '10:state:pending',
+        '20:state:active',
+      ]);
+    });
+  });
 });
