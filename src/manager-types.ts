@@ -108,6 +108,12 @@ export interface XcapManager {
   /** Stops; resolves when the xcap-diff subscription is terminated and writes are flushed. */
   stop(): Promise<void>;
   /**
+   * Stops, then releases the store the manager made itself (the default one: in Node the
+   * file store, whose account lock would otherwise outlive the manager); a `storage` passed in
+   * stays open, it is the application's. Not to be started again afterwards.
+   */
+  close(): Promise<void>;
+  /**
    * Resolves once every cache and journal write queued so far has ended: after
    * `addContact(...)` then `await flush()`, the operation survives a crash of the process. A
    * failed write is reported on `error$` (the operation stays journaled in memory).

@@ -378,6 +378,11 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
       calls++;
       return stop();
     },
+    close: async () => {
+      calls++;
+      await stop();
+      if (options.storage === undefined) await storage.close();
+    },
     // An operation journaled before load() completes is saved after it: wait for both.
     flush: async () => {
       if (loading !== null) await loading.catch(() => undefined);

@@ -57,10 +57,20 @@ export function defaultStoreDirectory(): string {
  * ```
  */
 export function createXcapManager(options: XcapManagerOptions): XcapManager {
-  return createCoreManager({
+  const owned = options.storage === undefined ? fileStorage(defaultStoreDirectory()) : undefined;
+  const manager = createCoreManager({
     ...options,
-    storage: options.storage ?? fileStorage(defaultStoreDirectory()),
+    storage: options.storage ?? owned,
     dns: options.dns ?? nodeDns(),
     sip: options.sip ?? nodeSipDiffPort(),
+  });
+  if (owned === undefined) return manager;
+  // The default store is the manager's: close() releases its account lock.
+  const close = manager.close;
+  return Object.assign(manager, {
+    close: async () => {
+      await close();
+      await owned.close();
+    },
   });
 }
