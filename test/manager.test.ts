@@ -274,6 +274,32 @@ describe('createXcapManager (no server)', () => {
     await m.stop();
   });
 
+  it('start() right after a switch to another account id runs the new account, never with the old one’s journal', async () => {
+    // The start() runs before the switch has loaded the new account's store: it must not
+    // run the new account with the old account's documents and journal, nor save that
+    // journal into the new account's store.
+    const storage = memoryStorage();
+    const B = 'sip:bob@example.com';
+    await journalStore(storage, ID).save([
+      { id: 'a1', operation: { type: 'removeGroup', groupId: 'fromA' } },
+    ]);
+    const settings$ = new BehaviorSubject<AccountSettings>(account);
+    const m = createXcapManager({ account: settings$, storage, backoff: fast });
+    await m.load();
+    settings$.next({ ...account, id: B });
+    await m.start();
+    await new Promise((r) => setTimeout(r, 100));
+    m.removeGroup('fromB');
+    await m.stop();
+    const groupIds = async (id: string) =>
+      (await journalStore(storage, id).load()).map(
+        (r) => (r.operation as { groupId: string }).groupId,
+      );
+    expect(await groupIds(ID)).toEqual(['fromA']);
+    expect(await groupIds(B)).toEqual(['fromB']);
+    expect(m.state).toBe('stopped');
+  });
+
   it('start() during stop() starts again once the stop is done', async () => {
     const m = createXcapManager({ account, backoff: fast });
     const lifecycle: string[] = [];
