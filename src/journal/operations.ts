@@ -5,6 +5,7 @@
  * The builders in {@link operations} validate synchronously and throw a typed error, so that
  * nothing invalid is ever journaled.
  */
+import { Pidf } from '../codecs/pidf.js';
 import { XcapValidationError } from '../errors.js';
 import { assertSubHandling, type SubHandling } from '../model/addressbook.js';
 import { Contact, type ContactData } from '../model/contact.js';
@@ -313,7 +314,18 @@ export const operations = {
     if (status === null) return { type: 'setOfflineStatus', pidf: null };
     if (!(status instanceof OfflineStatus))
       throw new XcapValidationError('status must be an OfflineStatus or null', 'status');
-    return { type: 'setOfflineStatus', pidf: status.pidf.toXml() };
+    const pidf = status.pidf.toXml();
+    // Refuse a PIDF that could never be applied (DESIGN §3: validate synchronously, journal
+    // nothing); apply would only skip it later, unseen by the caller.
+    try {
+      Pidf.parse(pidf);
+    } catch (cause) {
+      const why = cause instanceof Error ? cause.message.slice(0, 200) : 'not a PIDF document';
+      throw new XcapValidationError(`status.pidf is not a usable PIDF document: ${why}`, 'status', {
+        cause,
+      });
+    }
+    return { type: 'setOfflineStatus', pidf };
   },
 } as const;
 

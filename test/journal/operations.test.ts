@@ -423,6 +423,22 @@ describe('operation builders validate synchronously', () => {
     ['bad default policy', () => operations.setDefaultPresencePolicy('sometimes')],
     ['not an icon', () => operations.setStatusIcon({} as never)],
     ['not an offline status', () => operations.setOfflineStatus('x' as never)],
+    // A PIDF that can never apply is refused up front, not journaled and skipped later.
+    [
+      'offline status that is not XML',
+      () => operations.setOfflineStatus(new OfflineStatus(new RawPidf('<presence'))),
+    ],
+    [
+      'offline status that is not a PIDF',
+      () => operations.setOfflineStatus(new OfflineStatus(new RawPidf('<a/>'))),
+    ],
+    [
+      'offline status PIDF without entity',
+      () =>
+        operations.setOfflineStatus(
+          new OfflineStatus(new RawPidf('<presence xmlns="urn:ietf:params:xml:ns:pidf"/>')),
+        ),
+    ],
   ])('%s', (_name, fn) => {
     expect(fn).toThrow(XcapValidationError);
   });
