@@ -65,7 +65,10 @@ function proxyTransport(p: Proxy): SipTransportName {
 
 function serverFor(t: SipTransportName, proxy: Proxy | undefined, domain: string): string {
   const host = proxy?.host ?? domain;
-  const port = proxy?.port ?? DEFAULT_PORT[t];
+  // A proxy URI's port belongs to its own transport (a WebSocket port is no TCP port); a bare
+  // `host:port` names no transport and serves them all.
+  const ownPort = proxy && (proxy.scheme === 'plain' || proxyTransport(proxy) === t);
+  const port = (ownPort ? proxy.port : undefined) ?? DEFAULT_PORT[t];
   const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (t === 'ws' || t === 'wss') {
     if (proxy && (proxy.scheme === 'ws' || proxy.scheme === 'wss') && proxy.scheme === t) {
@@ -118,5 +121,6 @@ function splitHostPort(s: string): { host: string; port?: number } {
 function domainOf(aor: string): string {
   const x = aor.replace(/^sips?:/i, '');
   const at = x.lastIndexOf('@');
-  return (at >= 0 ? x.slice(at + 1) : x).split(/[;>?]/)[0]!;
+  // The host only: an AOR's port (sip:alice@example.com:5070) is no part of the domain.
+  return splitHostPort((at >= 0 ? x.slice(at + 1) : x).split(/[;>?]/)[0]!).host;
 }

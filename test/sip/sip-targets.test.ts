@@ -40,4 +40,35 @@ describe('sipTargets', () => {
       }),
     ).toEqual(expected);
   });
+
+  it('an account id with a port: the domain without it (was taken for an IPv6 host)', () => {
+    expect(sipTargets({ aor: 'sip:alice@example.com:5070' })).toEqual([
+      { transport: 'wss', server: 'wss://example.com:443' },
+      { transport: 'tcp', server: 'example.com:5060' },
+    ]);
+  });
+
+  it("the proxy's port is its own transport's: other transports take their default port", () => {
+    // Regression: a WebSocket proxy's port (8443) was used for raw TCP, a TCP port for TLS.
+    expect(
+      sipTargets({
+        aor,
+        outboundProxy: 'wss://sip.example.com:8443/ws',
+        transports: ['wss', 'tcp'],
+      }),
+    ).toEqual([
+      { transport: 'wss', server: 'wss://sip.example.com:8443/ws' },
+      { transport: 'tcp', server: 'sip.example.com:5060' },
+    ]);
+    expect(
+      sipTargets({
+        aor,
+        outboundProxy: 'sip:proxy.example.org:5080;transport=tcp',
+        transports: ['tcp', 'tls'],
+      }),
+    ).toEqual([
+      { transport: 'tcp', server: 'proxy.example.org:5080' },
+      { transport: 'tls', server: 'proxy.example.org:5061' },
+    ]);
+  });
 });
