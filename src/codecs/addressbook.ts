@@ -52,7 +52,13 @@ export function decodeAttributes(owner: XmlElement): Record<string, string | nul
   for (const a of children(bag, SX, 'attribute')) {
     const name = attr(a, 'name');
     if (name === undefined || name === '' || Object.hasOwn(out, name)) continue;
-    out[name] = isNil(a) ? null : textContent(a);
+    // defineProperty: a plain assignment to '__proto__' would set the prototype, losing the key.
+    Object.defineProperty(out, name, {
+      value: isNil(a) ? null : textContent(a),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -222,7 +222,13 @@ export function freezeAttributes(value: unknown, field: string): Attributes {
         `${field}.${k}`,
       );
     if (v !== null) assertString(v, `${field}.${k}`);
-    out[k] = v;
+    // defineProperty: a plain assignment to '__proto__' would set the prototype, losing the key.
+    Object.defineProperty(out, k, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return Object.freeze(out);
 }

@@ -77,6 +77,15 @@ describe('addressbook codec', () => {
     expect(decodeAttributes(first(list))).toEqual({ a: null, b: null, c: '' });
   });
 
+  it('keeps an attribute named __proto__ (an own key, not lost to the prototype setter)', () => {
+    const list = wrap(
+      `<addressbook:contact id="c1"><sipsimple:attributes><sipsimple:attribute name="__proto__">v</sipsimple:attribute></sipsimple:attributes></addressbook:contact>`,
+    );
+    const bag = decodeAttributes(first(list));
+    expect(Object.keys(bag)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(bag, '__proto__')?.value).toBe('v');
+  });
+
   it('a contact missing presence/dialog reads with the default handling; bad ids are skipped', () => {
     const list = wrap(
       `<addressbook:contact id="c1"><addressbook:name>A</addressbook:name></addressbook:contact><addressbook:contact id="9bad"><addressbook:name>B</addressbook:name></addressbook:contact><addressbook:policy-element id="p1"><addressbook:name>no uri</addressbook:name></addressbook:policy-element>`,

@@ -137,6 +137,12 @@ describe('Contact', () => {
     invalid(() => new Contact({ name: 'x', attributes: { k: '\ud800' } }), 'contact.attributes.k');
     invalid(() => new ContactURI({ uri: 'sip:a@b.c', type: '\uffff' }), 'uri.type');
     expect(new Contact({ name: 'tab\tline\nemoji 😀' }).name).toBe('tab\tline\nemoji 😀');
+    // An attribute named __proto__ (from JSON) is kept as an own key, not silently dropped.
+    const proto = new Contact({ name: 'x', attributes: JSON.parse('{"__proto__":"v","k":"w"}') });
+    expect(Object.keys(proto.attributes)).toEqual(['__proto__', 'k']);
+    expect(JSON.parse(JSON.stringify(proto.attributes))).toEqual(
+      JSON.parse('{"__proto__":"v","k":"w"}'),
+    );
   });
 
   it('with() keeps the id and validates', () => {
