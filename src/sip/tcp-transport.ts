@@ -20,6 +20,25 @@ export interface TcpTransportOptions {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** Bounds on what one peer can make us buffer (the client's own body limit is 16 MiB too). */
+const MAX_HEADER_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The stream cannot be framed (RFC 3261 §18.3): the connection must be dropped. `messages`
+ * are the complete ones that came before the problem.
+ *
+ * @example try { splitSipStream(holder) } catch (e) { if (e instanceof SipFramingError) drop(e.messages) }
+ */
+export class SipFramingError extends Error {
+  constructor(
+    message: string,
+    readonly messages: readonly string[],
+  ) {
+    super(message);
+    this.name = 'SipFramingError';
+  }
+}
 
 /**
  * A sip.js transport over one TCP connection.
@@ -138,7 +157,27 @@ export class TcpTransport implements Transport {
 
   private receive(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    for (const message of splitSipStream(this)) this.onMessage?.(message);
+    let messages: readonly string[];
+    let broken: SipFramingError | undefined;
+    try {
+      messages = splitSipStream(this);
+    } catch (e) {
+      if (!(e instanceof SipFramingError)) throw e;
+      messages = e.messages;
+      broken = e;
+    }
+    for (const message of messages) this.onMessage?.(message);
+    if (broken === undefined) return;
+    // Nothing after a framing error can be trusted: drop the connection (the subscription
+    // sees a disconnect and reconnects).
+    this.buffer = Buffer.alloc(0);
+    const socket = this.socket;
+    if (socket === undefined) return;
+    this.socket = undefined;
+    socket.destroy();
+    const wasConnected = this.state === TransportState.Connected;
+    this.transition(TransportState.Disconnected);
+    if (wasConnected) this.onDisconnect?.(broken);
   }
 
   /** @internal used by {@link splitSipStream}. */
@@ -195,10 +234,23 @@ export function splitSipStream(holder: {
     while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
     if (start > 0) buf = buf.subarray(start);
     const end = buf.indexOf(HEADER_END);
-    if (end < 0) break;
+    if (end < 0) {
+      if (buf.length > MAX_HEADER_BYTES)
+        throw new SipFramingError('SIP stream: no end of headers within 64 KiB', out);
+      break;
+    }
     const head = buf.subarray(0, end).toString('utf8');
-    const m = /\r\n(?:content-length|l)[ \t]*:[ \t]*(\d+)/i.exec(`\r\n${head}`);
-    const length = m ? Number(m[1]) : 0;
+    const m = /\r\n(?:content-length|l)[ \t]*:([^\r\n]*)/i.exec(`\r\n${head}`);
+    const value = m?.[1]?.trim() ?? '0';
+    // A length we cannot read would make the body the start of the "next" message.
+    if (!/^\d+$/.test(value))
+      throw new SipFramingError(
+        `SIP stream: unreadable Content-Length "${value.slice(0, 20)}"`,
+        out,
+      );
+    const length = Number(value);
+    if (length > MAX_BODY_BYTES)
+      throw new SipFramingError(`SIP stream: a body of ${length} bytes is over 16 MiB`, out);
     const total = end + 4 + length;
     if (buf.length < total) break;
     out.push(buf.subarray(0, total).toString('utf8'));

@@ -38,6 +38,26 @@ describe('splitSipStream (RFC 3261 §18.3)', () => {
     expect(rest()).toBe(a.slice(0, -3));
   });
 
+  it('refuses a Content-Length that is not a number (the body would be read as the next message)', () => {
+    const good = msg('ok');
+    const bad = 'NOTIFY sip:a@b SIP/2.0\r\nContent-Length: 1x\r\n\r\n1x';
+    let error: unknown;
+    try {
+      holder(`${good}${bad}`);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).toMatch(/Content-Length/);
+    expect((error as { messages?: string[] }).messages).toEqual([good]);
+  });
+
+  it('refuses headers that do not end within 64 KiB, or a body over 16 MiB (memory bound)', () => {
+    expect(() => holder(`NOTIFY sip:a@b SIP/2.0\r\nX: ${'a'.repeat(70_000)}`)).toThrow(/64 KiB/);
+    expect(() => holder('NOTIFY sip:a@b SIP/2.0\r\nContent-Length: 20000000\r\n\r\n')).toThrow(
+      /16 MiB/,
+    );
+  });
+
   it('reads the compact form l:', () => {
     const m = 'SIP/2.0 200 OK\r\nl: 2\r\n\r\nok';
     expect(holder(`${m}${m}`).out).toEqual([m, m]);
@@ -82,6 +102,30 @@ describe('TcpTransport', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(disconnected).toBe(true);
     expect(t.isConnected()).toBe(false);
+  });
+
+  it('drops the connection on a broken stream, after delivering the messages before it', async () => {
+    let peer: Socket | undefined;
+    const server = createServer((s) => {
+      peer = s;
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    close = () => server.close();
+    const port = (server.address() as { port: number }).port;
+    const t = new TcpTransport(undefined, { server: `127.0.0.1:${port}` });
+    const messages: string[] = [];
+    t.onMessage = (m) => messages.push(m);
+    let reason: Error | undefined;
+    t.onDisconnect = (e) => {
+      reason = e;
+    };
+    await t.connect();
+    await new Promise((r) => setTimeout(r, 20));
+    peer!.write(`${msg('a')}NOTIFY sip:a@b SIP/2.0\r\nContent-Length: nope\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(messages).toEqual([msg('a')]);
+    expect(t.isConnected()).toBe(false);
+    expect(reason?.message).toMatch(/Content-Length/);
   });
 
   it('rejects connect when nobody listens', async () => {
