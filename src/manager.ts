@@ -316,7 +316,8 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     if (stopping) return stopping;
     stopping = (async () => {
       try {
-        if (starting) await starting;
+        // A start() that fails (storage) leaves nothing to stop: its error is the caller of start()'s.
+        if (starting) await starting.catch(() => undefined);
         if (state === 'stopped') {
           // Still flush pending writes (journal saved by operations while stopped).
           await writes.idle();

@@ -136,6 +136,22 @@ describe('createXcapManager (no server)', () => {
     expect(records.map((r) => (r.operation as { type: string }).type)).toEqual(['addGroup']);
   });
 
+  it('stop() during a start() that fails (fake storage error) resolves: the manager is stopped', async () => {
+    // Regression: stop() awaited the failing start() and rejected with its storage error,
+    // although there was nothing to stop.
+    const inner = memoryStorage();
+    const storage: StoragePort = {
+      ...inner,
+      load: () => Promise.reject(new Error('fake: storage broken')),
+    };
+    const m = createXcapManager({ account, storage });
+    const started = m.start();
+    const stopped = m.stop();
+    await expect(started).rejects.toThrow('fake: storage broken');
+    await expect(stopped).resolves.toBeUndefined();
+    expect(m.state).toBe('stopped');
+  });
+
   it('load() emits the cached data, replayed to late subscribers', async () => {
     const storage = memoryStorage();
     const xml = (f: string) => readFileSync(join(FIXTURES, f), 'utf8');
