@@ -6,13 +6,15 @@
 import { NS } from './xml/tree.js';
 
 /**
- * The XUI in the form both sides compare and encode: a bare `user@host` gets `sip:`.
+ * The XUI in the form both sides compare and encode: a bare `user@host` gets `sip:`; a
+ * `sip:`, `sips:` or `tel:` XUI (RFC 4825 §4: a XUI is a SIP or tel URI) is kept as it is.
  *
  * @example normalizeXui('alice@example.com') // 'sip:alice@example.com'
+ * @example normalizeXui('tel:+15551234567') // 'tel:+15551234567'
  */
 export function normalizeXui(xui: string): string {
   const x = xui.trim();
-  return /^sips?:/i.test(x) ? x : `sip:${x}`;
+  return /^(?:sips?|tel):/i.test(x) ? x : `sip:${x}`;
 }
 
 /** The documents rxcap watches by default (DESIGN §4 layout). */

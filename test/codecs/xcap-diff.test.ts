@@ -8,6 +8,7 @@ import {
   XcapDiffParseError,
   xcapDiffSubscribeBody,
 } from '../../src/codecs/xcap-diff.js';
+import { normalizeXui } from '../../src/codecs/xcap-diff-subscribe.js';
 import { parseXml } from '../../src/codecs/xml/parse.js';
 import { attr, children, NS } from '../../src/codecs/xml/tree.js';
 
@@ -184,5 +185,25 @@ describe('xcapDiffSubscribeBody (RFC 5875 §4.4)', () => {
       'x/users/sip:a%2Fb@example.com/index',
     ]);
     expect(xcapDiffSubscribeBody(['a&b'])).toContain('uri="a&amp;b"');
+  });
+});
+
+describe('normalizeXui keeps sip:, sips: and tel: XUIs (a tel: XUI became sip:tel:…)', () => {
+  it.each([
+    ['alice@example.com', 'sip:alice@example.com'],
+    ['  alice@example.com ', 'sip:alice@example.com'],
+    ['sip:alice@example.com', 'sip:alice@example.com'],
+    ['SIP:alice@example.com', 'SIP:alice@example.com'],
+    ['sips:alice@example.com', 'sips:alice@example.com'],
+    ['tel:+15551234567', 'tel:+15551234567'],
+    ['TEL:+1-555-123', 'TEL:+1-555-123'],
+  ])('%j -> %j', (xui, expected) => {
+    expect(normalizeXui(xui)).toBe(expected);
+  });
+
+  it('watches a tel: XUI under its own name', () => {
+    expect(watchedDocumentUris('tel:5551234567', [{ auid: 'x', filename: 'index' }])).toEqual([
+      'x/users/tel:5551234567/index',
+    ]);
   });
 });
