@@ -49,12 +49,25 @@ export class DurableJsonFile implements Adapter<StoredEnvelope | null> {
 
   /** The envelope, or null when the file does not exist. Rejects with XcapStoreCorruptError. */
   async read(): Promise<StoredEnvelope | null> {
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await readFile(this.path, 'utf8');
+      bytes = await readFile(this.path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;
+    }
+    let text: string;
+    try {
+      // Fatal: a lossy decode would turn a flipped byte inside a string into U+FFFD and the
+      // damage would load as valid data (RFC 8259 §8.1: JSON text is UTF-8).
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch (cause) {
+      throw new XcapStoreCorruptError(
+        this.key,
+        `invalid UTF-8 (${bytes.length} bytes)`,
+        this.path,
+        { cause },
+      );
     }
     let parsed: unknown;
     try {

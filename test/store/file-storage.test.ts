@@ -88,6 +88,25 @@ describe('fileStorage (file specifics)', () => {
     expect(await storage.load(['alice@example.com', 'journal'])).toBeUndefined();
   });
 
+  it('reports an invalid UTF-8 byte inside a JSON string as XcapStoreCorruptError (was decoded lossily)', async () => {
+    const storage = open();
+    await storage.save(['alice@example.com', 'journal'], [{ id: '1', operation: 'abc' }]);
+    const file = join(root, 'alice@example%2Ecom', 'journal.json');
+    const bytes = await readFile(file);
+    const at = bytes.indexOf('abc');
+    expect(at).toBeGreaterThan(0);
+    // A flipped bit: 'b' (0x62) becomes 0xe2, a lead byte without its continuation bytes.
+    const flipped = Buffer.from(bytes);
+    flipped[at + 1] = 0xe2;
+    await writeFile(file, flipped);
+    const error = await storage.load(['alice@example.com', 'journal']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XcapStoreCorruptError);
+    expect((error as XcapStoreCorruptError).code).toBe('RXCAP_STORE_CORRUPT');
+    expect((error as XcapStoreCorruptError).path).toBe(file);
+    expect((error as XcapStoreCorruptError).key).toStrictEqual(['alice@example.com', 'journal']);
+    expect(Buffer.compare(await readFile(file), flipped)).toBe(0);
+  });
+
   it('reports valid JSON that is not a store file as XcapStoreCorruptError', async () => {
     await mkdir(join(root, 'a'), { recursive: true });
     await writeFile(join(root, 'a', 'journal.json'), '[1,2]');
