@@ -63,6 +63,11 @@ export interface MachineState {
   readonly requestKind: SubscribeRequest['kind'] | null;
   /** Last state emitted, to emit changes only. */
   readonly reported: string | null;
+  /**
+   * Terminating after the initial 2xx but before the first NOTIFY: the un-SUBSCRIBE is sent
+   * when that NOTIFY creates the dialog (sip.js creates it on the NOTIFY, not on the 2xx).
+   */
+  readonly unsubscribeOwed: boolean;
 }
 
 /** Fixed facts the machine decides with. */
@@ -105,6 +110,7 @@ export function initialMachineState(expires: number): MachineState {
     request: 0,
     requestKind: null,
     reported: null,
+    unsubscribeOwed: false,
   };
 }
 
@@ -229,6 +235,14 @@ export function subscriptionTransition(
         fx.push({ type: 'timer', name: 'terminate', delay: ctx.terminateTimeout });
         return { state: { ...next, phase: 'terminating' }, effects: fx };
       }
+      if (s.phase === 'subscribing' && s.connected && s.requestKind === null) {
+        // The initial SUBSCRIBE was accepted, so the server holds a subscription (RFC 6665
+        // §4.1.2.1), but no NOTIFY has created the dialog the un-SUBSCRIBE (§4.1.2.3) must be
+        // sent in: wait for that NOTIFY, bounded by the terminate timer.
+        cancelAll();
+        fx.push({ type: 'timer', name: 'terminate', delay: ctx.terminateTimeout });
+        return { state: { ...s, phase: 'terminating', unsubscribeOwed: true }, effects: fx };
+      }
       return { state: finish(s), effects: fx };
     }
     case 'timer':
@@ -330,7 +344,13 @@ export function subscriptionTransition(
       }
     }
     next = { ...next, fresh: false };
-    if (st.phase === 'terminating') return n.state === 'terminated' ? finish(next) : next;
+    if (st.phase === 'terminating') {
+      if (n.state === 'terminated') return finish(next);
+      // The first NOTIFY created the dialog: send the owed un-SUBSCRIBE (RFC 6665 §4.1.2.3).
+      return st.unsubscribeOwed
+        ? send({ ...next, dialog: true, unsubscribeOwed: false }, 'unsubscribe', 0)
+        : next;
+    }
     if (n.state === 'active' || n.state === 'pending') {
       next = report({ ...next, dialog: true, phase: 'subscribed' }, n.state);
       if (n.state === 'active') next = { ...next, failures: 0 };

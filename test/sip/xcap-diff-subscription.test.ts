@@ -362,6 +362,46 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
     });
   });
 
+  it('terminate$ after the 2xx but before the first NOTIFY un-SUBSCRIBEs once the NOTIFY creates the dialog (server subscription lingered)', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable, hot }) => {
+      const { fake, events$ } = watch(
+        ts,
+        (n, cold) =>
+          n === 0
+            ? { response: cold('-(r|)', { r: OK }), notifies: cold('------n', { n: ACTIVE }) }
+            : {
+                response: cold('-(r|)', { r: { status: 200, expires: 0 } }),
+                notifies: cold('--n', { n: { state: 'terminated', reason: 'timeout', body: '' } }),
+              },
+        hot('---x'),
+      );
+      expectObservable(events$).toBe('p 7ms (t|)', ev);
+      ts.flush();
+      expect(fake.requests.map((r) => [r.kind, r.expires])).toEqual([
+        ['initial', 600],
+        ['unsubscribe', 0],
+      ]);
+    });
+  });
+
+  it('terminate$ after the 2xx waits for the first NOTIFY no longer than the terminate timeout', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable, hot }) => {
+      const { fake, events$ } = watch(
+        ts,
+        (_n, cold) => ({
+          response: cold('-(r|)', { r: OK }),
+          notifies: cold('5000ms n', { n: ACTIVE }),
+        }),
+        hot('---x'),
+      );
+      expectObservable(events$).toBe('p 4002ms (t|)', ev);
+      ts.flush();
+      expect(fake.requests.map((r) => r.kind)).toEqual(['initial']);
+    });
+  });
+
   it('terminate$ gives up waiting after the terminate timeout', () => {
     const ts = scheduler();
     ts.run(({ expectObservable, hot }) => {
