@@ -136,7 +136,8 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
         error$.next(c.error);
         return;
       case 'emitCapabilities':
-        capabilities$.next(c.capabilities);
+        // Every start re-reads xcap-caps; like the data streams, emit only a change (README).
+        emitIfChanged('capabilities', capabilities$, c.capabilities);
         return;
       case 'saveCache': {
         const docs = cacheForm(c.documents);

@@ -402,6 +402,43 @@ describe('createXcapManager (no server)', () => {
     await m.stop();
   });
 
+  it('capabilities$ emits only when they changed: start, stop, start with the same fake xcap-caps -> one emission', async () => {
+    const caps =
+      '<xcap-caps xmlns="urn:ietf:params:xml:ns:xcap-caps"><auids><auid>resource-lists</auid>' +
+      '<auid>rls-services</auid><auid>pres-rules</auid></auids><extensions/><namespaces/></xcap-caps>';
+    const fetched: string[] = [];
+    const documentGets$ = new BehaviorSubject(0);
+    const fakeHttp = (): XcapHttp => ({
+      get: (auid) => {
+        fetched.push(auid);
+        if (auid !== 'xcap-caps') documentGets$.next(documentGets$.value + 1);
+        return auid === 'xcap-caps'
+          ? of({ status: 200, etag: 'c', body: caps })
+          : throwError(
+              () =>
+                new XcapHttpError({ status: 401, url: auid, method: 'GET', headers: {}, body: '' }),
+            );
+      },
+      put: () => throwError(() => new Error('not used')),
+      delete: () => throwError(() => new Error('not used')),
+    });
+    const m = createXcapManager({ account, http: fakeHttp, backoff: fast });
+    const emitted: unknown[] = [];
+    m.capabilities$.subscribe((c) => emitted.push(c));
+    const fetchedDocuments = (n: number) => wait(documentGets$, (k) => k >= n);
+    await m.start();
+    await fetchedDocuments(1);
+    await m.stop();
+    await m.start();
+    // The document fetch follows the capabilities: once it ran, the second ones were handled.
+    await fetchedDocuments(2);
+    expect(fetched.filter((a) => a === 'xcap-caps')).toHaveLength(2);
+    expect(emitted).toEqual([
+      { auids: ['resource-lists', 'rls-services', 'pres-rules'], extensions: [], namespaces: [] },
+    ]);
+    await m.stop();
+  });
+
   it('fake 401 on fetch: subscription settings renew only the subscription, a new root re-initializes', async () => {
     const caps =
       '<xcap-caps xmlns="urn:ietf:params:xml:ns:xcap-caps"><auids><auid>resource-lists</auid>' +
