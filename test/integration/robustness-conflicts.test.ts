@@ -22,7 +22,7 @@ import { ContactURI } from '../../src/model/contact-uri.js';
 import { Group } from '../../src/model/group.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
 import { type FaultProxy, seededRandom, startFaultProxy } from '../support/fault-proxy.js';
-import { canonicalBook, itemCounts } from '../support/fault-workload.js';
+import { canonicalBook, faultTestManager, itemCounts } from '../support/fault-workload.js';
 import { poolUser, testServer, wipeUserDocuments } from '../support/test-server.js';
 
 const SEED = Number(process.env.RXCAP_ROBUSTNESS_SEED ?? 20261123);
@@ -67,15 +67,9 @@ describe('robustness: conflicting edits of the same items under faults', () => {
       auth: { username: user.username, password: user.password },
       xcap: { root },
     });
+    const root = env.xcapRoot.replace(origin, proxy.origin);
     const make = (salt: number): XcapManager => {
-      const m = createXcapManager({
-        account: account(env.xcapRoot.replace(origin, proxy!.origin)),
-        storage: memoryStorage(),
-        client: { timeoutMs: 1_500 },
-        backoff: { initialDelay: 50, maxDelay: 400, factor: 2, jitter: 0.5 },
-        pollPeriod: 400,
-        random: seededRandom(SEED + salt),
-      });
+      const m = faultTestManager(user, root, SEED + salt);
       managers.push(m);
       return m;
     };

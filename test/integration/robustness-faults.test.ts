@@ -23,6 +23,7 @@ import { type FaultProxy, seededRandom, startFaultProxy } from '../support/fault
 import {
   canonicalBook,
   expectedBook,
+  faultTestManager,
   itemCounts,
   performOp,
   planWorkload,
@@ -71,20 +72,7 @@ describe('robustness: two managers through a fault-injecting proxy', () => {
     const root = env.xcapRoot.replace(origin, proxy.origin);
 
     const make = (salt: number): XcapManager => {
-      const m = createXcapManager({
-        account: {
-          id: user.id,
-          auth: { username: user.username, password: user.password },
-          xcap: { root },
-        },
-        storage: memoryStorage(),
-        // A short client timeout so that stalls cost little; a small backoff policy.
-        client: { timeoutMs: 1_500 },
-        backoff: { initialDelay: 50, maxDelay: 400, factor: 2, jitter: 0.5 },
-        // Each manager learns of the other's writes by polling (no xcap-diff through a proxy).
-        pollPeriod: 400,
-        random: seededRandom(SEED + salt),
-      });
+      const m = faultTestManager(user, root, SEED + salt);
       managers.push(m);
       return m;
     };

@@ -7,6 +7,7 @@
  * acknowledgement it did not see.
  */
 import { children, NS, type XmlElement } from '../../src/codecs/xml/tree.js';
+import { createXcapManager } from '../../src/manager.js';
 import type { XcapManager } from '../../src/manager-types.js';
 import type { Addressbook, SubHandling } from '../../src/model/addressbook.js';
 import { Contact } from '../../src/model/contact.js';
@@ -14,6 +15,9 @@ import { ContactURI } from '../../src/model/contact-uri.js';
 import { EventHandling } from '../../src/model/event-handling.js';
 import { Group } from '../../src/model/group.js';
 import { Policy } from '../../src/model/policy.js';
+import { memoryStorage } from '../../src/store/memory-storage.js';
+import { seededRandom } from './fault-proxy.js';
+import type { TestUser } from './test-server.js';
 
 type Handling = 'allow' | 'block' | 'default';
 
@@ -377,4 +381,25 @@ export function itemCounts(root: XmlElement, name: string): Map<string, number> 
   };
   walk(root);
   return counts;
+}
+
+/**
+ * A manager for `user` that talks to XCAP at `root` (the fault proxy's), tuned for fault tests:
+ * a short client timeout so that stalls cost little, a small backoff, polling every 400 ms
+ * (each manager learns of the other's writes by polling: no xcap-diff through a proxy), and a
+ * seeded jitter.
+ */
+export function faultTestManager(user: TestUser, root: string, seed: number): XcapManager {
+  return createXcapManager({
+    account: {
+      id: user.id,
+      auth: { username: user.username, password: user.password },
+      xcap: { root },
+    },
+    storage: memoryStorage(),
+    client: { timeoutMs: 1_500 },
+    backoff: { initialDelay: 50, maxDelay: 400, factor: 2, jitter: 0.5 },
+    pollPeriod: 400,
+    random: seededRandom(seed),
+  });
 }
