@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing but Node; `integration` talks to the real Kamailio
-// test server that scripts/test.sh starts (connection facts come from test-server/run/env.json).
+// Three projects: `unit` needs nothing but Node; `integration` talks to the real Kamailio
+// test server that scripts/test.sh starts (connection facts come from test-server/run/env.json);
+// `package` packs the tarball and installs it into a fresh project (npm and its cache).
 export default defineConfig({
   test: {
     projects: [
@@ -9,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**'],
+          exclude: ['test/integration/**', 'test/package/**'],
           testTimeout: 20_000,
         },
       },
@@ -22,6 +23,14 @@ export default defineConfig({
           // One Kamailio serves every integration file; run files one after another so that
           // accounts and timings do not interfere.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

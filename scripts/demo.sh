@@ -8,8 +8,10 @@ echo "== installing npm packages"
 # `npm install`, not `npm ci`: it installs the versions pinned in package-lock.json too, but
 # tolerates optional per-platform packages (Biome's, esbuild's) that a registry mirror may not
 # serve; `npm ci` refuses any lock file without every platform's entries.
+# `--no-save`: never rewrite the tracked package-lock.json (the demo and the tests leave the
+# working tree clean).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund
+  npm install --no-save --no-audit --no-fund
 fi
 echo "== installing the Kamailio test server (Debian packages)"
 bash test-server/install.sh

@@ -12,8 +12,10 @@ step "npm packages"
 # `npm install`, not `npm ci`: it installs the versions pinned in package-lock.json too, but
 # tolerates optional per-platform packages (Biome's, esbuild's) that a registry mirror may not
 # serve; `npm ci` refuses any lock file without every platform's entries.
+# `--no-save`: never rewrite the tracked package-lock.json (the demo and the tests leave the
+# working tree clean).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund
+  npm install --no-save --no-audit --no-fund
 fi
 
 step "Kamailio test server packages"
@@ -29,10 +31,15 @@ step "unit tests"
 rm -rf .test-results
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.test-results/unit.json
 
+step "package (npm pack, install into a fresh project, type check, run as ESM and CommonJS)"
+npx vitest run --project package --reporter=default --reporter=json \
+  --outputFile.json=.test-results/package.json
+
 step "integration tests (Kamailio on loopback)"
 bash test-server/start.sh
 trap 'bash test-server/stop.sh' EXIT
 npx vitest run --project integration --reporter=default --reporter=json \
   --outputFile.json=.test-results/integration.json
 
-node scripts/test-summary.mjs .test-results/unit.json .test-results/integration.json
+node scripts/test-summary.mjs .test-results/unit.json .test-results/package.json \
+  .test-results/integration.json
