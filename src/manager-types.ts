@@ -5,7 +5,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { XcapError } from './errors.js';
 import type { operations } from './journal/index.js';
 import type { ClientOptions } from './manager-defaults.js';
-import type { Addressbook, DialogRules, PresenceRules } from './model/addressbook.js';
+import type { Addressbook, DialogRules, PresenceRules, SubHandling } from './model/addressbook.js';
 import type { Contact } from './model/contact.js';
 import type { ContactURI } from './model/contact-uri.js';
 import type { Group } from './model/group.js';
@@ -154,8 +154,13 @@ export interface XcapManager {
     changes: Parameters<typeof operations.updatePolicy>[1],
   ): void;
   removePolicy(policy: Policy | string): void;
-  setDefaultPresencePolicy(policy: string): void;
-  setDefaultDialogPolicy(policy: string): void;
+  /**
+   * The handling of watchers no rule names (RFC 5025 §3.2.1 sub-handling); `allow` writes
+   * `wp_prs_allow_unlisted`, the others `wp_prs_unlisted`.
+   */
+  setDefaultPresencePolicy(policy: SubHandling): void;
+  /** The handling of dialog watchers no rule names (sub-handling values as for presence). */
+  setDefaultDialogPolicy(policy: SubHandling): void;
   setStatusIcon(icon: Icon | null): void;
   setOfflineStatus(status: OfflineStatus<PidfLike> | null): void;
 }

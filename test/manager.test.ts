@@ -50,7 +50,11 @@ describe('createXcapManager (no server)', () => {
     const m = createXcapManager({ account, storage });
     expect(() => m.removeContact('1 not an id')).toThrow(XcapValidationError);
     expect(() => m.setStatusIcon('icon.png' as never)).toThrow(XcapValidationError);
+    // The parameter is typed SubHandling: tsc refuses 'maybe'; untyped callers still get the error.
+    // @ts-expect-error 'maybe' is not a SubHandling
     expect(() => m.setDefaultPresencePolicy('maybe')).toThrow(XcapValidationError);
+    // @ts-expect-error 'permit' is not a SubHandling
+    expect(() => m.setDefaultDialogPolicy('permit')).toThrow(XcapValidationError);
     await m.load();
     await m.stop();
     expect(await journalStore(storage, ID).load()).toEqual([]);

@@ -31,7 +31,10 @@ import { defaultUsername, type XcapUriOptions, xcapUri } from './uri.js';
 export interface XcapClientOptions {
   /** XCAP root URI, e.g. `https://xcap.example.com/xcap-root` (a trailing `/` is fine). */
   readonly root: string;
-  /** XCAP User Identifier, e.g. `sip:alice@example.com`. */
+  /**
+   * XCAP User Identifier, e.g. `sip:alice@example.com`. A bare `alice@example.com` gets `sip:`
+   * (as the manager does with account ids); a URI with a scheme (`sips:`, `tel:`) is kept.
+   */
   readonly xui: string;
   /** Digest username; default: the user part of the XUI (`alice`). Given `user@domain`, used as is. */
   readonly username?: string | undefined;
@@ -117,8 +120,8 @@ export class XcapClient {
 
   constructor(options: XcapClientOptions) {
     this.root = checkRoot(options.root);
-    this.xui = options.xui;
-    this.username = options.username ?? defaultUsername(options.xui);
+    this.xui = xuiWithScheme(options.xui);
+    this.username = options.username ?? defaultUsername(this.xui);
     this.#session = new AuthSession(
       options.password === undefined
         ? undefined
@@ -305,6 +308,16 @@ export function mimeTypeFor(auid: string, kind: NodeKind | undefined): string {
  * messages, so `http://user:pass@host/` would leak the password (and Digest is the way to
  * authenticate anyway).
  */
+/**
+ * An XUI is a URI (RFC 4825 §4); users often write a SIP account as `alice@example.com`, which
+ * the server would take as a different user (404). Without a scheme it gets `sip:`, as the
+ * manager's `xuiOf` does (test "XcapClient adds sip: to a bare XUI").
+ */
+function xuiWithScheme(xui: string): string {
+  const x = xui.trim();
+  return /^[a-z][a-z0-9+.-]*:/i.test(x) ? x : `sip:${x}`;
+}
+
 function checkRoot(root: string): string {
   let u: URL;
   try {
