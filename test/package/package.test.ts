@@ -164,6 +164,15 @@ describe('installed into a fresh project', () => {
     expect(JSON.parse(cjs)).toEqual(EXPECTED);
   });
 
+  it('installs the rxcap command (bin) and it runs', async () => {
+    const bin = join(app, 'node_modules', '.bin', 'rxcap');
+    expect((await sh(bin, ['--version'], app)).trim()).toBe(
+      (JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { version: string })
+        .version,
+    );
+    expect(await sh(bin, ['get', '--help'], app)).toMatch(/^Usage: rxcap get/);
+  });
+
   it('type-checks under bundler resolution', async () => {
     await writeFile(join(app, 'src', 'main.ts'), USER_ESM);
     await writeFile(
