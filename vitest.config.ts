@@ -1,4 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+const PACKAGE_ALIASES = [
+  { find: /^rxcap\/testing$/, replacement: src('testing/index.ts') },
+  { find: /^rxcap$/, replacement: src('node.ts') },
+];
 
 // Three projects: `unit` needs nothing but Node; `integration` talks to the real Kamailio
 // test server that scripts/test.sh starts (connection facts come from test-server/run/env.json);
@@ -7,9 +14,12 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // Examples import the package by name, as users do.
+        resolve: { alias: PACKAGE_ALIASES },
         test: {
           name: 'unit',
-          include: ['test/**/*.test.ts'],
+          // examples/*.test.ts show users how to test their code with rxcap/testing.
+          include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
           exclude: ['test/integration/**', 'test/package/**'],
           testTimeout: 20_000,
         },

@@ -203,4 +203,5 @@ const EXPECTED = {
   state: 'stopped',
   contact: 'Bob',
   url: 'https://xcap.example.com/xcap-root/resource-lists/users/sip:alice@example.com/index',
+  testingRoot: 'http://xcap.test/xcap-root',
 };

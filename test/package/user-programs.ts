@@ -10,6 +10,7 @@ const manager: XcapManager = createXcapManager({
 });
 const contact = new Contact({ name: 'Bob', uris: [new ContactURI({ uri: 'sip:bob@example.com' })] });
 const client = new XcapClient({ root: 'https://xcap.example.com/xcap-root', xui: 'sip:alice@example.com' });
+const server = createInMemoryXcapServer();
 `;
 
 const REPORT = `({
@@ -17,10 +18,12 @@ const REPORT = `({
   state: change.state,
   contact: contact.name,
   url: client.url('resource-lists'),
+  testingRoot: server.root,
 })`;
 
 export const USER_ESM = `import { firstValueFrom, isObservable, Observable } from 'rxjs';
 import { Contact, ContactURI, createXcapManager, memoryStorage, XcapClient, type XcapManager } from 'rxcap';
+import { createInMemoryXcapServer } from 'rxcap/testing';
 ${BODY}
 const change = await firstValueFrom(manager.state$);
 console.log(JSON.stringify(${REPORT}));
@@ -29,6 +32,7 @@ await manager.close();
 
 export const USER_CJS = `import { firstValueFrom, isObservable, Observable } from 'rxjs';
 import { Contact, ContactURI, createXcapManager, memoryStorage, XcapClient, type XcapManager } from 'rxcap';
+import { createInMemoryXcapServer } from 'rxcap/testing';
 ${BODY}
 void firstValueFrom(manager.state$).then(async (change) => {
   console.log(JSON.stringify(${REPORT}));

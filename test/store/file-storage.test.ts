@@ -10,19 +10,22 @@ import {
 } from '../../src/store/errors.js';
 import { type FileStorageOptions, fileStorage } from '../../src/store/file-storage.js';
 import type { StoragePort } from '../../src/store/storage-port.js';
-import { runStorageContract } from './storage-contract.js';
+import { runStorageContract } from '../../src/testing/storage-contract.js';
 
-runStorageContract({
-  name: 'fileStorage',
-  durable: true,
-  setup: async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rxcap-store-'));
-    return {
-      open: () => fileStorage(join(dir, 'store')),
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    };
+runStorageContract(
+  {
+    name: 'fileStorage',
+    durable: true,
+    setup: async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'rxcap-store-'));
+      return {
+        open: () => fileStorage(join(dir, 'store')),
+        cleanup: () => rm(dir, { recursive: true, force: true }),
+      };
+    },
   },
-});
+  { describe, it, expect, beforeEach, afterEach },
+);
 
 describe('fileStorage (file specifics)', () => {
   let dir: string;

@@ -1,11 +1,12 @@
 /**
  * The contract every StoragePort adapter must meet (modelled on automerge-repo's shared
- * `storage-adapter-tests.ts`). Each adapter's test file calls {@link runStorageContract}.
+ * storage adapter tests): rxcap's own `memoryStorage` and `fileStorage` run it, and so can an
+ * adapter of yours (IndexedDB, PostgreSQL...). It takes your test framework's functions
+ * (vitest's or jest's), so rxcap does not depend on one.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { XcapValidationError } from '../../src/errors.js';
-import { XcapStoreClosedError } from '../../src/store/errors.js';
-import type { StoragePort } from '../../src/store/storage-port.js';
+import { XcapValidationError } from '../errors.js';
+import { XcapStoreClosedError } from '../store/errors.js';
+import type { StoragePort } from '../store/storage-port.js';
 
 /** What an adapter's test gives the contract for one test. */
 export interface ContractSubject {
@@ -24,9 +25,45 @@ export interface ContractOptions {
   setup(): ContractSubject | Promise<ContractSubject>;
 }
 
+/** The matchers the contract uses (vitest's and jest's `expect` have them). */
+export interface ContractMatchers {
+  toBe(expected: unknown): void;
+  toBeUndefined(): void;
+  toStrictEqual(expected: unknown): void;
+  toBeInstanceOf(expected: unknown): void;
+  readonly rejects: { toBeInstanceOf(expected: unknown): Promise<void> | void };
+  readonly resolves: { toBeUndefined(): Promise<void> | void };
+}
+
+/** The test functions of your framework: `import { describe, it, expect, beforeEach, afterEach } from 'vitest'`. */
+export interface ContractTestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>): void;
+  beforeEach(body: () => Promise<void>): void;
+  afterEach(body: () => Promise<void>): void;
+  expect(actual: unknown): ContractMatchers;
+}
+
 const ALICE = 'alice@example.com';
 
-export function runStorageContract({ name, durable, setup }: ContractOptions): void {
+/**
+ * Declares the contract's tests for one adapter.
+ *
+ * @example
+ * ```ts
+ * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+ * import { runStorageContract } from 'rxcap/testing';
+ * runStorageContract(
+ *   { name: 'myStorage', durable: true, setup: () => ({ open: () => myStorage(dbUrl) }) },
+ *   { describe, it, expect, beforeEach, afterEach },
+ * );
+ * ```
+ */
+export function runStorageContract(
+  { name, durable, setup }: ContractOptions,
+  api: ContractTestApi,
+): void {
+  const { describe, it, expect, beforeEach, afterEach } = api;
   describe(`storage contract: ${name}`, () => {
     let subject: ContractSubject;
     let storage: StoragePort;

@@ -1,0 +1,128 @@
+/**
+ * A stand-in for an XcapManager whose streams you script, for marble tests of your own code
+ * (view models, effects, UI bindings) with RxJS's `TestScheduler`: give each stream a `cold()`
+ * or `hot()` observable, run your code, and assert on its output and on the operations it
+ * called (`manager.calls`).
+ */
+import { NEVER } from 'rxjs';
+import type { StateChange, XcapManager } from '../manager-types.js';
+import type { XcapState } from '../streams/events.js';
+
+/** The streams of an XcapManager (all optional in {@link fakeXcapManager}). */
+export type XcapManagerStreams = Pick<
+  XcapManager,
+  | 'state$'
+  | 'capabilities$'
+  | 'addressbook$'
+  | 'presenceRules$'
+  | 'dialogRules$'
+  | 'icon$'
+  | 'offlineStatus$'
+  | 'lifecycle$'
+  | 'error$'
+  | 'trace$'
+>;
+
+/** A call your code made on the fake manager. */
+export interface FakeManagerCall {
+  readonly method: string;
+  readonly args: readonly unknown[];
+}
+
+/** An XcapManager whose streams are scripted and whose methods are recorded. */
+export interface FakeXcapManager extends XcapManager {
+  /** Every method called, in order (operations, load/start/stop, transactions). */
+  readonly calls: readonly FakeManagerCall[];
+}
+
+const METHODS = [
+  'load',
+  'start',
+  'stop',
+  'close',
+  'flush',
+  'startTransaction',
+  'commitTransaction',
+  'addGroup',
+  'updateGroup',
+  'removeGroup',
+  'addContact',
+  'updateContact',
+  'removeContact',
+  'addContactUri',
+  'updateContactUri',
+  'removeContactUri',
+  'addGroupMember',
+  'removeGroupMember',
+  'addPolicy',
+  'updatePolicy',
+  'removePolicy',
+  'setDefaultPresencePolicy',
+  'setDefaultDialogPolicy',
+  'setStatusIcon',
+  'setOfflineStatus',
+] as const;
+
+const ASYNC = new Set<string>(['load', 'start', 'stop', 'close', 'flush']);
+
+/**
+ * A fake manager: streams you do not give never emit; methods record their calls (the async
+ * ones resolve at once); `transaction(fn)` records and runs `fn`; `state` is `options.state`
+ * (default `stopped`).
+ *
+ * @example
+ * ```ts
+ * new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+ *   const manager = fakeXcapManager({ addressbook$: cold('a-b', { a: empty, b: withBob }) });
+ *   expectObservable(contactCount$(manager)).toBe('a-b', { a: 0, b: 1 });
+ * });
+ * ```
+ */
+export function fakeXcapManager(
+  streams: Partial<XcapManagerStreams> = {},
+  options: { readonly state?: XcapState } = {},
+): FakeXcapManager {
+  const calls: FakeManagerCall[] = [];
+  const state: XcapState = options.state ?? 'stopped';
+  const state$ = streams.state$ ?? NEVER;
+  const fake: Record<string, unknown> = {
+    state$,
+    capabilities$: streams.capabilities$ ?? NEVER,
+    addressbook$: streams.addressbook$ ?? NEVER,
+    presenceRules$: streams.presenceRules$ ?? NEVER,
+    dialogRules$: streams.dialogRules$ ?? NEVER,
+    icon$: streams.icon$ ?? NEVER,
+    offlineStatus$: streams.offlineStatus$ ?? NEVER,
+    lifecycle$: streams.lifecycle$ ?? NEVER,
+    error$: streams.error$ ?? NEVER,
+    trace$: streams.trace$ ?? NEVER,
+    calls,
+    transaction: <T>(fn: () => T): T => {
+      calls.push({ method: 'transaction', args: [fn] });
+      return fn();
+    },
+  };
+  Object.defineProperty(fake, 'state', { get: () => state, enumerable: true });
+  for (const m of METHODS) {
+    fake[m] = (...args: unknown[]) => {
+      calls.push({ method: m, args });
+      return ASYNC.has(m) ? Promise.resolve() : undefined;
+    };
+  }
+  return fake as unknown as FakeXcapManager;
+}
+
+/**
+ * Marble values for a run of states: `{ a: { prev: null, state: first }, b: { prev: first,
+ * state: second }, ... }`, so that `cold('a-b-c', stateValues('stopped', 'initializing', 'insync'))`
+ * reads like the manager's `state$`.
+ *
+ * @example const values = stateValues('stopped', 'initializing', 'fetching', 'insync');
+ */
+export function stateValues(...states: readonly XcapState[]): Record<string, StateChange> {
+  const out: Record<string, StateChange> = {};
+  states.forEach((state, i) => {
+    out[String.fromCharCode(97 + i)] = { prev: i === 0 ? null : (states[i - 1] ?? null), state };
+  });
+  return out;
+}
