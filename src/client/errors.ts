@@ -5,7 +5,8 @@
  * are redacted before they are stored, request headers are never stored, and messages are built
  * from the URL and the status only.
  */
-import type { XcapErrorDetails } from '../codecs/xcap-error.js';
+import { XCAP_ERROR_MIME } from '../codecs/applications.js';
+import { parseXcapError, type XcapErrorDetails } from '../codecs/xcap-error.js';
 import { XcapError } from '../errors.js';
 
 /** Bodies kept on an {@link XcapHttpError} are cut to this many characters. */
@@ -68,9 +69,15 @@ export class XcapHttpError extends XcapError {
     headers: Readonly<Record<string, string | string[] | undefined>>;
     body: string;
     xcapError?: XcapErrorDetails | undefined;
+    /** What the status means here, appended to the message (e.g. the credentials were refused). */
+    reason?: string | undefined;
   }) {
     const detail = init.xcapError ? ` (${init.xcapError.type})` : '';
-    super('RXCAP_HTTP', `${init.method} ${init.url} failed with HTTP ${init.status}${detail}`);
+    const reason = init.reason ? `: ${init.reason}` : '';
+    super(
+      'RXCAP_HTTP',
+      `${init.method} ${init.url} failed with HTTP ${init.status}${detail}${reason}`,
+    );
     this.status = init.status;
     this.url = init.url;
     this.method = init.method;
@@ -81,6 +88,36 @@ export class XcapHttpError extends XcapError {
         : init.body;
     this.xcapError = init.xcapError;
   }
+}
+
+/**
+ * The {@link XcapHttpError} for a response that is not a success: the body decoded as UTF-8,
+ * `xcapError` parsed when it is an `application/xcap-error+xml` document (RFC 4825 §11).
+ *
+ * @example throw httpErrorOf(res, url, 'GET');
+ */
+export function httpErrorOf(
+  res: {
+    readonly status: number;
+    readonly headers: Readonly<Record<string, string | string[]>>;
+    readonly body: Uint8Array;
+  },
+  url: string,
+  method: string,
+  reason?: string,
+): XcapHttpError {
+  const body = new TextDecoder('utf-8').decode(res.body);
+  const ct = res.headers['content-type'];
+  const contentType = (Array.isArray(ct) ? ct[0] : ct)?.split(';')[0]?.trim().toLowerCase();
+  return new XcapHttpError({
+    status: res.status,
+    url,
+    method,
+    headers: res.headers,
+    body,
+    xcapError: contentType === XCAP_ERROR_MIME ? parseXcapError(body) : undefined,
+    reason,
+  });
 }
 
 /**

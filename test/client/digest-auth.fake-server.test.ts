@@ -212,15 +212,29 @@ describe('Digest authentication against a fake server', () => {
 });
 
 describe('nonce bookkeeping (fake server)', () => {
-  it('concurrent requests on one cached nonce use distinct nonce counts', async () => {
+  it('concurrent requests on one reusable cached nonce use distinct nonce counts', async () => {
+    const { server: s, stats } = await digestServer();
+    const client = new XcapClient({ root: s.root, xui: XUI, password: PASSWORD });
+    // The second request proves that the server takes a nonce more than once.
+    await lastValueFrom(client.get('resource-lists'));
+    await lastValueFrom(client.get('resource-lists'));
+    await Promise.all([1, 2, 3].map(() => lastValueFrom(client.get('resource-lists'))));
+    const ncs = stats.authorizations.map((h) => parseAuthorization(h).nc);
+    expect(new Set(ncs).size).toBe(5);
+    expect(stats.accepted).toBe(5);
+    expect(stats.challenges).toBe(1);
+    expect(s.requests).toHaveLength(6); // one round trip per request after the first
+  });
+
+  it('while the first reuse of a nonce is unanswered, other requests ask for their own challenge', async () => {
     const { server: s, stats } = await digestServer();
     const client = new XcapClient({ root: s.root, xui: XUI, password: PASSWORD });
     await lastValueFrom(client.get('resource-lists'));
     await Promise.all([1, 2, 3].map(() => lastValueFrom(client.get('resource-lists'))));
-    const ncs = stats.authorizations.map((h) => parseAuthorization(h).nc);
-    expect(new Set(ncs).size).toBe(4);
+    // One probe with nc=2, two requests with a challenge each: nobody pays two extra trips.
     expect(stats.accepted).toBe(4);
-    expect(stats.challenges).toBe(1);
+    expect(stats.challenges).toBe(3);
+    expect(s.requests).toHaveLength(2 + 1 + 2 * 2);
   });
 
   it('switches to the nextnonce of Authentication-Info (RFC 7616 §3.5)', async () => {
