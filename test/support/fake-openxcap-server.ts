@@ -93,7 +93,7 @@ export async function startFakeOpenXcapServer(
   const documents = new Map<string, { body: string; etag: string; contentType: string }>();
   let etagCounter = 0;
 
-  const handle = (raw: IncomingMessage, res: ServerResponse, body: string): void => {
+  const handle = (raw: IncomingMessage, res: ServerResponse, body: string): undefined => {
     const method = raw.method ?? '';
     const url = raw.url ?? '';
     const authorization = raw.headers.authorization;
@@ -102,12 +102,17 @@ export async function startFakeOpenXcapServer(
       headers: Record<string, string>,
       text: string,
       detail?: string,
-    ) => {
+    ): undefined => {
       exchanges.push({ method, url, authorization, status, ...(detail ? { detail } : {}) });
       res.writeHead(status, headers);
       res.end(text);
+      return undefined;
     };
-    const fastApiError = (status: number, detail: string, headers: Record<string, string> = {}) =>
+    const fastApiError = (
+      status: number,
+      detail: string,
+      headers: Record<string, string> = {},
+    ): undefined =>
       answer(
         status,
         { 'content-type': 'application/json', ...headers },
