@@ -257,8 +257,23 @@ export function isTransient(error: unknown): boolean {
 }
 
 /**
+ * The longest delay {@link retryAfterMs} returns: one day. A server may ask for longer (a
+ * 10-year Retry-After, an HTTP-date in year 9999), but such a delay, in ms, overflows a
+ * JavaScript timer (2^31-1 ms, about 24.8 days, fires after 1 ms instead) and nobody waits a
+ * year for a sync; the manager's backoff caps it further to `backoff.maxDelay`.
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+
+// RFC 9110 §5.6.7: every HTTP-date form (IMF-fixdate, rfc850-date, asctime-date) starts with a
+// day name. Anything else is not a date, although `Date.parse` would read "-5" or "10.5" as
+// one (years 2001).
+const HTTP_DATE_RE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /;
+
+/**
  * The delay the server asked for in `Retry-After` (RFC 9110 §10.2.3: delay-seconds or an
- * HTTP-date), in ms, or undefined when absent or unparsable. `now` is injectable for tests.
+ * HTTP-date), in ms, clamped into [0, {@link MAX_RETRY_AFTER_MS}]; undefined when absent or
+ * unparsable (a negative number, a fraction, garbage, two values). `now` is injectable for
+ * tests.
  *
  * @example retryAfterMs(err) ?? backoff(attempt)
  */
@@ -266,10 +281,15 @@ export function retryAfterMs(error: unknown, now: number = Date.now()): number |
   if (!(error instanceof XcapHttpError)) return undefined;
   const value = error.headers['retry-after']?.trim();
   if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  let ms: number;
+  if (/^\d+$/.test(value))
+    ms = Number(value) * 1000; // may be Infinity: clamped below
+  else if (HTTP_DATE_RE.test(value)) {
+    const at = Date.parse(value);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now;
+  } else return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 /** OpenSSL / Node codes of a server certificate the client refused. */
