@@ -11,7 +11,7 @@ import type { XcapError } from '../src/errors.js';
 import { createXcapManager } from '../src/manager.js';
 import type { XcapManager } from '../src/manager-types.js';
 import { Contact } from '../src/model/contact.js';
-import { Icon } from '../src/model/icon.js';
+import { Icon, PORTABLE_ICON_BYTES } from '../src/model/icon.js';
 import { memoryStorage } from '../src/store/memory-storage.js';
 import {
   type FakeOpenXcapServer,
@@ -49,7 +49,7 @@ const insync = (m: XcapManager) =>
   firstValueFrom(
     m.state$.pipe(
       filter((s) => s.state === 'insync'),
-      timeout(15_000),
+      timeout(30_000),
     ),
   );
 
@@ -78,7 +78,7 @@ describe('managers against a fake OpenXCAP', () => {
         firstValueFrom(
           r.manager.addressbook$.pipe(
             filter((a) => a.contacts.length === 2),
-            timeout(15_000),
+            timeout(30_000),
           ),
         ),
       ),
@@ -95,23 +95,36 @@ describe('managers against a fake OpenXCAP', () => {
     expect(challenges).toBe(accepted);
     const authenticated = server.exchanges.filter((x) => !x.url.includes('/xcap-caps/'));
     expect(authenticated.length).toBe(2 * accepted + invalidNonce);
-  });
+  }, 60_000);
 
-  it('an icon above OpenXCAP’s 300 KiB of base64 is refused (409), reported, and the manager stays in sync', async () => {
+  it('an icon of PORTABLE_ICON_BYTES is stored; one above OpenXCAP’s 300 KiB of base64 is refused (409), reported, and the manager stays in sync', async () => {
     server = await startFakeOpenXcapServer({ users: { alice: 'pw-alice' } });
     const { manager, errors } = managerFor(server.root, 'alice');
     await manager.start();
     await insync(manager);
-    const bytes = new Uint8Array(Math.ceil((OPENXCAP_ICON_MAX_BASE64 * 3) / 4) + 3).fill(7);
+    // PORTABLE_ICON_BYTES is exactly what OpenXCAP takes: its base64 fills the 300 KiB.
+    expect(Math.ceil(PORTABLE_ICON_BYTES / 3) * 4).toBe(OPENXCAP_ICON_MAX_BASE64);
+    const fits = new Uint8Array(PORTABLE_ICON_BYTES).fill(5);
+    manager.setStatusIcon(new Icon({ data: fits, mimeType: 'image/png' }));
+    await manager.flush();
+    await firstValueFrom(
+      manager.icon$.pipe(
+        filter((i) => i !== null && i.data.length === PORTABLE_ICON_BYTES),
+        timeout(30_000),
+      ),
+    );
+    await insync(manager);
+    expect(errors).toEqual([]);
+    const bytes = new Uint8Array(PORTABLE_ICON_BYTES + 3).fill(7);
     manager.setStatusIcon(new Icon({ data: bytes, mimeType: 'image/png' }));
     const rejected = await firstValueFrom(
       manager.error$.pipe(
         filter((e) => e.code === 'RXCAP_OPERATION_REJECTED'),
-        timeout(15_000),
+        timeout(30_000),
       ),
     );
     expect(rejected.code).toBe('RXCAP_OPERATION_REJECTED');
     await insync(manager);
     expect(errors.map((e) => e.code)).toEqual(['RXCAP_OPERATION_REJECTED']);
-  });
+  }, 60_000);
 });
