@@ -180,9 +180,12 @@ export class XcapTimeoutError extends XcapError {
 }
 
 /**
- * Authentication could not be attempted: a broken or unsupported challenge (no nonce, unknown
- * algorithm, garbage), or Basic requested over plain http. A 401 after a proper Digest attempt
- * (wrong password) is an {@link XcapHttpError} with status 401, not this.
+ * Authentication could not be attempted: a request sent without credentials got a 401 with a
+ * broken, unsupported or missing challenge (no nonce, unknown algorithm, garbage), or the
+ * server asked for Basic over plain http or for an XCAP root found through DNS. A 401 to the
+ * answer of a fresh challenge (a wrong password) is an {@link XcapHttpError} with status 401
+ * saying the server refused the credentials, not this; a 401 without a challenge to a request
+ * that used a cached nonce is neither (the nonce is dropped and a new challenge asked for).
  *
  * @example if (e instanceof XcapAuthError) showSettings(e.message);
  */

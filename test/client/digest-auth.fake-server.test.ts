@@ -237,6 +237,37 @@ describe('nonce bookkeeping (fake server)', () => {
     expect(s.requests).toHaveLength(2 + 1 + 2 * 2);
   });
 
+  it('a nonce that went stale before its first reuse does not make the client think nonces are single-use', async () => {
+    // Kamailio-like: nonces are reusable, but the first one expires (stale=true) before the
+    // second request. The client must keep reusing nonces afterwards: 1 round trip a request.
+    const issued = new Map<string, number>();
+    let counter = 0;
+    server = await startFakeServer((req, res) => {
+      const a = parseAuthorization(req.headers.authorization);
+      const challenge = (stale: boolean) => {
+        const nonce = `n${++counter}`;
+        issued.set(nonce, 0);
+        res.writeHead(401, {
+          'www-authenticate': `Digest realm="${REALM}", nonce="${nonce}", qop="auth"${stale ? ', stale=true' : ''}`,
+        });
+        res.end();
+      };
+      const used = a.nonce === undefined ? undefined : issued.get(a.nonce);
+      if (used === undefined || a.response !== expectedDigest(a, PASSWORD, req.method))
+        return challenge(false);
+      if (a.nonce === 'n1' && used >= 1) return challenge(true); // n1 expired
+      issued.set(a.nonce!, used + 1);
+      res.writeHead(200, { etag: '"ok"' });
+      res.end();
+    });
+    const client = new XcapClient({ root: server.root, xui: XUI, password: PASSWORD });
+    await lastValueFrom(client.get('resource-lists')); // 2: challenge n1, answer
+    await lastValueFrom(client.get('resource-lists')); // 2: n1 stale -> n2
+    expect(server.requests).toHaveLength(4);
+    for (let i = 0; i < 5; i++) await lastValueFrom(client.get('resource-lists'));
+    expect(server.requests).toHaveLength(9); // n2 reused, one round trip each
+  });
+
   it('switches to the nextnonce of Authentication-Info (RFC 7616 §3.5)', async () => {
     const nonces: string[] = [];
     server = await startFakeServer((req, res) => {
