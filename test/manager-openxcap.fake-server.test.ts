@@ -7,6 +7,7 @@
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { XcapHttpError } from '../src/client/errors.js';
 import type { XcapError } from '../src/errors.js';
 import { createXcapManager } from '../src/manager.js';
 import type { XcapManager } from '../src/manager-types.js';
@@ -95,6 +96,18 @@ describe('managers against a fake OpenXCAP', () => {
     expect(challenges).toBe(accepted);
     const authenticated = server.exchanges.filter((x) => !x.url.includes('/xcap-caps/'));
     expect(authenticated.length).toBe(2 * accepted + invalidNonce);
+  }, 60_000);
+
+  it('a wrong password: error$ gets an XcapHttpError 401 saying the credentials were refused, with the server’s body', async () => {
+    server = await startFakeOpenXcapServer({ users: { alice: 'another-password' } });
+    const { manager } = managerFor(server.root, 'alice');
+    await manager.start();
+    const e = await firstValueFrom(manager.error$.pipe(timeout(30_000)));
+    expect(e).toBeInstanceOf(XcapHttpError);
+    expect((e as XcapHttpError).status).toBe(401);
+    expect(e.message).toContain('the server refused the credentials');
+    expect((e as XcapHttpError).body).toContain('Invalid credentials or response');
+    expect(manager.state).not.toBe('insync');
   }, 60_000);
 
   it('an icon of PORTABLE_ICON_BYTES is stored; one above OpenXCAP’s 300 KiB of base64 is refused (409), reported, and the manager stays in sync', async () => {
