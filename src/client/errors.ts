@@ -244,8 +244,7 @@ export class XcapNodeSelectorError extends XcapError {
 }
 
 /**
- * True for failures worth retrying later: network errors, timeouts, 5xx, 429 and 408
- * (DESIGN §2). 4xx (except 408/429), auth and selector errors are not transient.
+ * True for failures worth retrying later: network errors, timeouts, 5xx, 429 and 408. 4xx (except 408/429), auth and selector errors are not transient.
  *
  * @example retry({ count: 5, delay: (e) => (isTransient(e) ? timer(backoff) : throwError(() => e)) })
  */

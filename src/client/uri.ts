@@ -36,7 +36,7 @@ export interface XcapUri {
 /**
  * Builds and validates an XCAP URI.
  *
- * The XUI keeps `:` and `@` plain (DESIGN §4: the reference implementation sends
+ * The XUI keeps `:` and `@` plain (the reference implementation, python-sipsimple, sends
  * `/resource-lists/users/sip:alice@example.com/index`) and encodes `/`, `?`, `#`, `%` and
  * whatever else is not a path character (RFC 4825 §6.2).
  *

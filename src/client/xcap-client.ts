@@ -1,5 +1,5 @@
 /**
- * The low-level XCAP client (DESIGN §3, the python-xcaplib equivalent): GET, PUT and DELETE of
+ * The low-level XCAP client (the python-xcaplib equivalent): GET, PUT and DELETE of
  * documents, elements and attributes, with conditional requests and Digest authentication,
  * as cold Observables. Unsubscribing aborts the request.
  */

@@ -1,5 +1,5 @@
 /**
- * The rxcap data model (DESIGN §1, §3): immutable values with validation in constructors.
+ * The rxcap data model: immutable values with validation in constructors.
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 /**
- * The capabilities pipeline (initializing, DESIGN §2): find the XCAP root (settings, else the
- * DNS TXT record of `xcap.<domain>` — the seed), GET `xcap-caps/global/index` (RFC 4825 §12)
+ * The capabilities pipeline (initializing): find the XCAP root (settings, else the
+ * DNS TXT record of `xcap.<domain>`), GET `xcap-caps/global/index` (RFC 4825 §12)
  * and check the AUIDs the manager needs.
  */
 import {
@@ -196,7 +196,7 @@ function discover(
         type: 'capabilitiesFailed',
         error: toXcapError(e, 'capabilities'),
       });
-      // No root, or required AUIDs missing: only new settings can help (DESIGN §2).
+      // No root, or required AUIDs missing: only new settings can help.
       if (e instanceof XcapCapabilitiesError) return failed;
       // A broken answer (a truncated or hostile xcap-caps document, an HTTP error that is not
       // transient) may be gone later: report it and discover again after a backoff, instead of

@@ -1,5 +1,5 @@
 /**
- * Account settings as the manager sees them (DESIGN §3) and the pure helpers that derive the
+ * Account settings as the manager sees them and the pure helpers that derive the
  * connection, the xcap-diff settings and the kind of a settings change from them.
  */
 import type { Connection, DiffSettings } from './ports.js';
@@ -17,7 +17,7 @@ export interface AccountSettings {
   /** `alice@example.com` or `sip:alice@example.com`. */
   readonly id: string;
   readonly auth?: { readonly username?: string; readonly password: string };
-  /** `root` null/absent: DNS TXT of `xcap.<domain>` (the seed). */
+  /** `root` null/absent: DNS TXT of `xcap.<domain>`. */
   readonly xcap?: { readonly root?: string | null; readonly xcapDiff?: boolean };
   readonly sip?: {
     /** Expires of the xcap-diff SUBSCRIBE in seconds (default 600). */
@@ -95,7 +95,7 @@ export function diffSettingsOf(
 }
 
 /**
- * What a settings change means for a running manager (the seed, "configuration").
+ * What a settings change means for a running manager (connection settings restart it, subscription settings renew the subscription).
  *
  * @example if (classifySettingsChange(prev, next) === 'connection') restart();
  */
