@@ -20,6 +20,17 @@ export type IconMimeType = 'image/jpeg' | 'image/png' | 'image/gif';
  */
 export const MAX_ICON_BYTES = 1024 * 1024;
 
+/**
+ * Largest icon every known XCAP server stores: 230,400 bytes of image, whose base64 (307,200
+ * characters on one line) is OpenXCAP's limit of 300 KiB of base64 in `<data>`. rxcap does not
+ * refuse a larger icon (up to {@link MAX_ICON_BYTES}), since Kamailio takes it; a server that
+ * refuses one answers 409 and the manager reports `XcapOperationRejectedError` on `error$`,
+ * drops that operation and stays in sync. Scale icons to this size to be stored anywhere.
+ *
+ * @example if (png.length > PORTABLE_ICON_BYTES) png = await downscale(png);
+ */
+export const PORTABLE_ICON_BYTES = (300 * 1024 * 3) / 4;
+
 /** Plain JSON form of an {@link Icon}: the image as base64. */
 export interface IconData {
   readonly data: string;

@@ -27,6 +27,7 @@ export {
   type IconInit,
   type IconMimeType,
   MAX_ICON_BYTES,
+  PORTABLE_ICON_BYTES,
 } from './icon.js';
 export {
   OfflineStatus,

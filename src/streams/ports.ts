@@ -79,6 +79,11 @@ export interface Connection {
   readonly xui: string;
   readonly username?: string;
   readonly password?: string;
+  /**
+   * False: never answer a Basic challenge (the root came from DNS, not from the account's
+   * settings). Absent: Basic over https only, as the client does.
+   */
+  readonly allowBasic?: boolean;
 }
 
 /**

@@ -57,12 +57,15 @@ export function domainOf(settings: Pick<AccountSettings, 'id'>): string {
 export function connectionOf(settings: AccountSettings, root: string): Connection {
   const password = settings.auth?.password;
   if (password === undefined) return { root, xui: xuiOf(settings) };
+  // A root found through DNS (no `xcap.root`) is trusted with Digest only: Basic would hand
+  // the password itself to whoever controls that origin (see `xcapRootOf`).
+  const basic = settings.xcap?.root ? {} : { allowBasic: false };
   // Without a username the client uses the user part of the XUI, which every server accepts
   // (some accept only the user part as the Digest username).
   const username = settings.auth?.username;
   return username === undefined
-    ? { root, xui: xuiOf(settings), password }
-    : { root, xui: xuiOf(settings), username, password };
+    ? { root, xui: xuiOf(settings), password, ...basic }
+    : { root, xui: xuiOf(settings), username, password, ...basic };
 }
 
 /**
