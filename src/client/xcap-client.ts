@@ -25,7 +25,11 @@ import {
 } from './transport.js';
 import { defaultUsername, type XcapUriOptions, xcapUri } from './uri.js';
 
-/** Options of {@link XcapClient}. */
+/**
+ * Options of {@link XcapClient}.
+ *
+ * @example new XcapClient({ root: 'https://xcap.example.com/xcap-root', xui: 'alice@example.com', password, timeoutMs: 10_000 });
+ */
 export interface XcapClientOptions {
   /** XCAP root URI, e.g. `https://xcap.example.com/xcap-root` (a trailing `/` is fine). */
   readonly root: string;
@@ -60,7 +64,11 @@ export interface XcapClientOptions {
   readonly scheduler?: SchedulerLike | undefined;
 }
 
-/** Per-request options. */
+/**
+ * Per-request options: where (node selector, filename, global tree) and the conditions.
+ *
+ * @example client.get('resource-lists', { node: 'resource-lists/list[@name="friends"]', ifNoneMatch: etag });
+ */
 export interface XcapRequestOptions extends XcapUriOptions {
   /** Sent as `If-Match` (`*` allowed). */
   readonly etag?: string | undefined;
@@ -69,13 +77,21 @@ export interface XcapRequestOptions extends XcapUriOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
-/** Options of a PUT. */
+/**
+ * Options of a PUT.
+ *
+ * @example client.put('resource-lists', xml, { ifNoneMatch: '*' }); // create only
+ */
 export interface XcapPutOptions extends XcapRequestOptions {
   /** Overrides the MIME type derived from the AUID and the node kind. */
   readonly contentType?: string | undefined;
 }
 
-/** The answer to a successful PUT or DELETE. */
+/**
+ * The answer to a successful PUT or DELETE.
+ *
+ * @example client.put('resource-lists', xml, { etag }).subscribe((r: XcapResponse) => (etag = r.etag));
+ */
 export interface XcapResponse {
   readonly status: number;
   /** The new ETag: strong tags unquoted, weak ones as `W/"..."`; null when the server sent none. */
@@ -91,6 +107,8 @@ export interface XcapResponse {
  * UTF-8 XML: a server refuses anything else with `not-utf-8`, RFC 4825 §11.2); `bytes` the
  * exact octets received. A 304 answer to a conditional GET is a resource with status 304 and
  * an empty body; its `etag` is the server's, or the tag that was sent when the server omits it.
+ *
+ * @example client.get('resource-lists').subscribe((r: XcapResource) => console.log(r.status, r.etag, r.body));
  */
 export interface XcapResource extends XcapResponse {
   readonly body: string;

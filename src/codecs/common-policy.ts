@@ -43,7 +43,11 @@ export type { PresTransformations, ProvideSet } from './common-policy-transforma
 const CP = NS.commonPolicy;
 const OCP = NS.omaCommonPolicy;
 
-/** RFC 5025 §3.2.1 sub-handling values (dialog-rules uses the same set). */
+/**
+ * RFC 5025 §3.2.1 sub-handling values (dialog-rules uses the same set).
+ *
+ * @example const handling: SubHandling = 'polite-block';
+ */
 export type SubHandling = 'block' | 'confirm' | 'polite-block' | 'allow';
 const SUB_HANDLING: readonly SubHandling[] = ['block', 'confirm', 'polite-block', 'allow'];
 

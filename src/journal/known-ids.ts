@@ -10,7 +10,11 @@
 import { XcapValidationError } from '../errors.js';
 import type { Operation } from './operations.js';
 
-/** An operation names an id the addressbook does not have (or adds one it already has). */
+/**
+ * An operation names an id the addressbook does not have (or adds one it already has).
+ *
+ * @example try { manager.removeContact('id-gone'); } catch (e) { if (e instanceof XcapUnknownIdError) refresh(); }
+ */
 export class XcapUnknownIdError extends XcapValidationError {
   /** What kind of item: 'contact', 'group', 'policy' or 'uri'. */
   readonly kind: string;

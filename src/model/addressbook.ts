@@ -62,6 +62,8 @@ export class Addressbook {
 /**
  * Values of the RFC 5025 §3.2.1 `sub-handling` action that a default (unlisted) presence or
  * dialog rule may have; python-sipsimple writes `confirm` unless told otherwise.
+ *
+ * @example manager.setDefaultPresencePolicy('confirm' satisfies SubHandling);
  */
 export type SubHandling = 'block' | 'confirm' | 'polite-block' | 'allow';
 

@@ -23,7 +23,12 @@ export const RESERVED_PRESENCE_POLICIES: readonly string[] = Object.freeze([
   'wp_prs_allow_own',
 ]);
 
-/** An attribute bag: names to string values, or null (written as `nil="true"`, as python-sipsimple does). */
+/**
+ * An attribute bag: names to string values, or null (written as `nil="true"`, as
+ * python-sipsimple does).
+ *
+ * @example new Contact({ name: 'Bob', attributes: { nickname: 'bobby', avatar: null } });
+ */
 export type Attributes = Readonly<Record<string, string | null>>;
 
 /**

@@ -28,7 +28,11 @@ import type {
   SubscribeResponse,
 } from './dialog-port.js';
 
-/** No usable SIP transport for the settings: the manager falls back to polling only. */
+/**
+ * No usable SIP transport for the settings: the manager falls back to polling only.
+ *
+ * @example manager.error$.subscribe((e) => { if (e.code === 'RXCAP_SIP_UNAVAILABLE') showPollingHint(); });
+ */
 export class SipUnavailableError extends XcapError {
   constructor(message: string) {
     super('RXCAP_SIP_UNAVAILABLE', message);

@@ -8,7 +8,11 @@ import { NEVER } from 'rxjs';
 import type { StateChange, XcapManager } from '../manager-types.js';
 import type { XcapState } from '../streams/events.js';
 
-/** The streams of an XcapManager (all optional in {@link fakeXcapManager}). */
+/**
+ * The streams of an XcapManager (all optional in {@link fakeXcapManager}).
+ *
+ * @example const streams: Partial<XcapManagerStreams> = { addressbook$: cold('a', { a: new Addressbook() }) };
+ */
 export type XcapManagerStreams = Pick<
   XcapManager,
   | 'state$'
@@ -23,13 +27,21 @@ export type XcapManagerStreams = Pick<
   | 'trace$'
 >;
 
-/** A call your code made on the fake manager. */
+/**
+ * A call your code made on the fake manager.
+ *
+ * @example expect(manager.calls).toEqual([{ method: 'addContact', args: [bob] }] satisfies FakeManagerCall[]);
+ */
 export interface FakeManagerCall {
   readonly method: string;
   readonly args: readonly unknown[];
 }
 
-/** An XcapManager whose streams are scripted and whose methods are recorded. */
+/**
+ * An XcapManager whose streams are scripted and whose methods are recorded.
+ *
+ * @example const manager: FakeXcapManager = fakeXcapManager({ state$: cold('a', stateValues('insync')) });
+ */
 export interface FakeXcapManager extends XcapManager {
   /** Every method called, in order (operations, load/start/stop, transactions). */
   readonly calls: readonly FakeManagerCall[];

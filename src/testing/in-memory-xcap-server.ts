@@ -23,14 +23,22 @@ import type {
   XcapHttp,
 } from '../streams/ports.js';
 
-/** A document as the server holds it. ETags are opaque strings, unquoted. */
+/**
+ * A document as the server holds it. ETags are opaque strings, unquoted.
+ *
+ * @example const doc: StoredDocument | undefined = server.document('sip:alice@example.com', 'resource-lists');
+ */
 export interface StoredDocument {
   readonly body: string;
   readonly etag: string;
   readonly contentType: string;
 }
 
-/** One request the server answered, for assertions. */
+/**
+ * One request the server answered, for assertions.
+ *
+ * @example expect(server.requests.filter((r: RecordedXcapRequest) => r.method === 'PUT')).toHaveLength(1);
+ */
 export interface RecordedXcapRequest {
   readonly method: 'GET' | 'PUT' | 'DELETE';
   readonly xui: string;
@@ -42,7 +50,11 @@ export interface RecordedXcapRequest {
   readonly ifNoneMatch?: string | undefined;
 }
 
-/** Options of {@link createInMemoryXcapServer}. */
+/**
+ * Options of {@link createInMemoryXcapServer}.
+ *
+ * @example createInMemoryXcapServer({ users: { 'sip:alice@example.com': 's3cret' }, latency: 20 });
+ */
 export interface InMemoryXcapServerOptions {
   /**
    * Accounts (XUI, e.g. `sip:alice@example.com`) and their passwords. When given, requests
@@ -59,7 +71,11 @@ export interface InMemoryXcapServerOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** What a request to the server asks, whichever way it arrived (port or HTTP). */
+/**
+ * What a request to the server asks, whichever way it arrived (port or HTTP).
+ *
+ * @example server.handle({ method: 'GET', xui: 'sip:alice@example.com', auid: 'resource-lists', filename: 'index', global: false });
+ */
 export interface XcapServerRequest {
   readonly method: 'GET' | 'PUT' | 'DELETE';
   readonly xui: string | null;
@@ -71,7 +87,11 @@ export interface XcapServerRequest {
   readonly body?: string | undefined;
 }
 
-/** The server's answer before it is turned into HTTP or a port value. */
+/**
+ * The server's answer before it is turned into HTTP or a port value.
+ *
+ * @example const { status, etag }: XcapServerAnswer = server.handle(request);
+ */
 export interface XcapServerAnswer {
   readonly status: number;
   readonly etag: string | null;
@@ -79,7 +99,11 @@ export interface XcapServerAnswer {
   readonly contentType: string | null;
 }
 
-/** A listener started by {@link InMemoryXcapServer.listen}. */
+/**
+ * A listener started by {@link InMemoryXcapServer.listen}.
+ *
+ * @example const listener: XcapHttpListener = await server.listen(); new XcapClient({ root: listener.root, xui });
+ */
 export interface XcapHttpListener {
   /** The XCAP root to give an `XcapClient` or the manager's `xcap.root`. */
   readonly root: string;
@@ -87,7 +111,11 @@ export interface XcapHttpListener {
   close(): Promise<void>;
 }
 
-/** The in-memory XCAP server. */
+/**
+ * The in-memory XCAP server.
+ *
+ * @example const server: InMemoryXcapServer = createInMemoryXcapServer(); server.setDocument(xui, 'resource-lists', xml);
+ */
 export interface InMemoryXcapServer {
   /** The XCAP root the ports report. */
   readonly root: string;

@@ -8,7 +8,11 @@ import { XcapValidationError } from '../errors.js';
 import { XcapStoreClosedError } from '../store/errors.js';
 import type { StoragePort } from '../store/storage-port.js';
 
-/** What an adapter's test gives the contract for one test. */
+/**
+ * What an adapter's test gives the contract for one test.
+ *
+ * @example const subject: ContractSubject = { open: () => myStorage(dir), cleanup: () => rm(dir, { recursive: true }) };
+ */
 export interface ContractSubject {
   /** Open the adapter; called again after close() to check persistence when durable. */
   open(): StoragePort;
@@ -16,7 +20,11 @@ export interface ContractSubject {
   cleanup?(): Promise<void>;
 }
 
-/** How to run the contract against one adapter. */
+/**
+ * How to run the contract against one adapter.
+ *
+ * @example runStorageContract({ name: 'myStorage', durable: true, setup: () => ({ open: () => myStorage() }) }, api);
+ */
 export interface ContractOptions {
   name: string;
   /** Whether values survive close() and a new open() (file store: yes; memory: no). */
@@ -25,7 +33,11 @@ export interface ContractOptions {
   setup(): ContractSubject | Promise<ContractSubject>;
 }
 
-/** The matchers the contract uses (vitest's and jest's `expect` have them). */
+/**
+ * The matchers the contract uses (vitest's and jest's `expect` have them).
+ *
+ * @example const matchers: ContractMatchers = expect(await storage.load(['alice', 'journal']));
+ */
 export interface ContractMatchers {
   toBe(expected: unknown): void;
   toBeUndefined(): void;
@@ -35,7 +47,11 @@ export interface ContractMatchers {
   readonly resolves: { toBeUndefined(): Promise<void> | void };
 }
 
-/** The test functions of your framework: `import { describe, it, expect, beforeEach, afterEach } from 'vitest'`. */
+/**
+ * The test functions of your framework: `import { describe, it, expect, beforeEach, afterEach } from 'vitest'`.
+ *
+ * @example const api: ContractTestApi = { describe, it, expect, beforeEach, afterEach }; // from 'vitest'
+ */
 export interface ContractTestApi {
   describe(name: string, body: () => void): void;
   it(name: string, body: () => Promise<void>): void;
