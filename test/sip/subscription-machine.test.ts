@@ -16,6 +16,7 @@ const ctx: MachineContext = {
   random: () => 0,
   notifyTimeout: 32_000,
   terminateTimeout: 4000,
+  stableAfter: 60_000,
 };
 
 /** Runs inputs from the initial state; returns the last state and the last effects. */
