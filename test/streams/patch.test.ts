@@ -9,6 +9,7 @@ import { changedDocuments, parseXcapDiff } from '../../src/codecs/xcap-diff.js';
 import type { MachineContext, MachineEvent, StoredDocument } from '../../src/streams/events.js';
 import { type MachineStep, runMachine } from '../../src/streams/machine.js';
 import {
+  MAX_PATCH_OPERATIONS,
   mergePatches,
   type PatchSet,
   patchedDocument,
@@ -145,6 +146,23 @@ describe('xcap-diff patches in the manager machine (marble, fake diff port)', ()
     expect(r.gets).toEqual(['GET resource-lists e1']);
     expect(last(r).documents['resource-lists']).toMatchObject({ content: 'fetched', etag: 'e2' });
     expect(emitted(r)).toEqual(['fetched']);
+  });
+
+  it('a NOTIFY with more operations than the cap is fetched, not applied', () => {
+    const ops = setV('rl-patched').repeat(MAX_PATCH_OPERATIONS + 1);
+    const r = runNotify(notifyDocs('e1', 'e2', ops));
+    expect(r.gets).toEqual(['GET resource-lists e1']);
+    expect(last(r).documents['resource-lists']).toMatchObject({ content: 'fetched', etag: 'e2' });
+    // At the cap, it is applied.
+    const at = runNotify(notifyDocs('e1', 'e2', setV('rl-patched').repeat(MAX_PATCH_OPERATIONS)));
+    expect(at.gets).toEqual(['GET resource-lists e2']);
+  });
+
+  it('a patch that replaces the root element is refused: the document is fetched', () => {
+    const r = runNotify(notifyDocs('e1', 'e2', '<d:replace sel="doc"><other v="x"/></d:replace>'));
+    expect(r.gets).toEqual(['GET resource-lists e1']);
+    expect(last(r).documents['resource-lists']).toMatchObject({ content: 'fetched', etag: 'e2' });
+    expect(errors(r)).toEqual([]);
   });
 
   it('another previous-etag than the cached one: GET as before', () => {
