@@ -25,7 +25,12 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import { applicationOf, DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import {
+  applicationOf,
+  auidOf,
+  DOCUMENT_NAMES,
+  type DocumentName,
+} from '../codecs/applications.js';
 import { sameElement, type XmlElement } from '../codecs/xml/tree.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
 import { isAuthFailure, statusOf, toXcapError, XcapOperationRejectedError } from './errors.js';
@@ -132,10 +137,12 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
             documents,
           });
         }
+        const refetch = blamedDocuments(e, cmd);
         return of<MachineEvent>({
           type: 'updateFailed',
           error: toXcapError(e, 'update'),
           documents,
+          ...(refetch.length > 0 ? { refetch } : {}),
         });
       }),
     );
@@ -268,7 +275,15 @@ function write(
       }),
     );
   }
-  const body = ports.engine.serialize(next);
+  let body: string;
+  try {
+    body = ports.engine.serialize(next);
+  } catch (e) {
+    // A tree that cannot be written comes from the held document (the operations' data is
+    // validated): blame it, so that it is fetched again.
+    if (e !== null && typeof e === 'object') blamedOn.set(e, name);
+    throw e;
+  }
   const condition =
     old !== null && old.etag !== null
       ? { etag: old.etag }
@@ -295,5 +310,39 @@ function write(
       };
     }),
     map(() => name),
+  );
+}
+
+/** Errors thrown while serializing a document, tagged with that document. */
+const blamedOn = new WeakMap<object, DocumentName>();
+
+/**
+ * The held documents an update failure is blamed on: the document a codec error names (a
+ * foreign root, a wrong shape), the document whose tree could not be serialized, or, for an XML
+ * or codec error that names none, every held document. HTTP failures and bugs blame none. The
+ * machine fetches the blamed documents again instead of replaying the journal on them forever
+ * (regression test "a document rxcap refuses is fetched again until the server serves a good
+ * one").
+ */
+function blamedDocuments(error: unknown, cmd: UpdateCommand): DocumentName[] {
+  const held = cmd.discovery.supported.filter((n) => cmd.documents[n] != null);
+  if (error === null || typeof error !== 'object') return [];
+  const tagged = blamedOn.get(error);
+  if (tagged !== undefined) return held.includes(tagged) ? [tagged] : [];
+  const code = (error as { code?: unknown }).code;
+  if (code === 'RXCAP_CODEC') {
+    const named = documentNamed((error as { document?: unknown }).document, cmd);
+    if (named !== undefined) return held.includes(named) ? [named] : [];
+    return held;
+  }
+  return typeof code === 'string' && code.startsWith('RXCAP_XML_') ? held : [];
+}
+
+/** The document a codec error's `document` names: a document name, an AUID, or `pidf`. */
+function documentNamed(document: unknown, cmd: UpdateCommand): DocumentName | undefined {
+  if (typeof document !== 'string') return undefined;
+  if (document === 'pidf') return 'pidf-manipulation';
+  return DOCUMENT_NAMES.find(
+    (n) => n === document || auidOf(n, cmd.discovery.presRulesAuid) === document,
   );
 }
