@@ -107,6 +107,7 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
     const done: Record<string, StoredDocument | null> = {};
     const current = (): DocumentStore => ({ ...cmd.documents, ...done });
     const ids = cmd.entries.map((e) => e.id);
+    const refused: Refused = new Map();
 
     const all = defer(() => {
       const base = treesOf(cmd.documents, names);
@@ -115,11 +116,13 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
         cmd.entries.map((e) => e.operation),
         ctx,
       );
-      return pushChanged(base, applied.docs, current(), done, cmd, http, ports);
+      return pushChanged(base, applied.docs, current(), { done, refused }, cmd, http, ports);
     }).pipe(
       ignoreElements(),
       catchError((e: unknown) =>
-        statusOf(e) === 409 ? isolate(cmd, current, done, http, ports) : throwError(() => e),
+        statusOf(e) === 409
+          ? isolate(cmd, current, { done, refused }, http, ports)
+          : throwError(() => e),
       ),
     );
 
@@ -156,7 +159,7 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
 function isolate(
   cmd: UpdateCommand,
   current: () => DocumentStore,
-  done: Record<string, StoredDocument | null>,
+  run: RunState,
   http: XcapHttp,
   ports: PipelinePorts,
 ): Observable<MachineEvent> {
@@ -167,7 +170,7 @@ function isolate(
       defer(() => {
         const base = treesOf(current(), names);
         const applied = ports.engine.apply(base, [entry.operation], ctx);
-        return pushChanged(base, applied.docs, current(), done, cmd, http, ports).pipe(
+        return pushChanged(base, applied.docs, current(), run, cmd, http, ports).pipe(
           ignoreElements(),
           catchError((e: unknown) =>
             statusOf(e) === 409
@@ -185,15 +188,29 @@ function isolate(
 }
 
 /**
+ * PUTs refused with a 409 in this run, by document: the condition and body sent, and the
+ * error. Replaying one operation alone often yields the very request the whole batch sent (a
+ * batch of one operation always does); the server's answer to it is known, so it is not sent
+ * again (regression test "a 409 to a batch of one operation sends the PUT once").
+ */
+type Refused = Map<DocumentName, { readonly condition: string; body: string; error: unknown }>;
+
+/** What one update run records: the documents written so far and the PUTs refused. */
+interface RunState {
+  readonly done: Record<string, StoredDocument | null>;
+  readonly refused: Refused;
+}
+
+/**
  * PUTs/DELETEs every document that differs (by reference: the journal keeps unchanged
  * documents' objects) between `before` and `after`, in DOCUMENT_NAMES order, one at a time,
- * recording each success in `done`.
+ * recording each success in `run.done`.
  */
 function pushChanged(
   before: SyncDocuments,
   after: SyncDocuments,
   known: DocumentStore,
-  done: Record<string, StoredDocument | null>,
+  run: RunState,
   cmd: UpdateCommand,
   http: XcapHttp,
   ports: PipelinePorts,
@@ -204,7 +221,7 @@ function pushChanged(
   return from(changed).pipe(
     concatMap((name) =>
       revalidated(name, known[name] ?? null, cmd, http, ports).pipe(
-        concatMap((old) => write(name, old, after[name] ?? null, done, cmd, http, ports)),
+        concatMap((old) => write(name, old, after[name] ?? null, run, cmd, http, ports)),
       ),
     ),
   );
@@ -251,11 +268,12 @@ function write(
   name: DocumentName,
   old: StoredDocument | null,
   next: XmlElement | null,
-  done: Record<string, StoredDocument | null>,
+  run: RunState,
   cmd: UpdateCommand,
   http: XcapHttp,
   ports: PipelinePorts,
 ): Observable<unknown> {
+  const done = run.done;
   const app = applicationOf(name, cmd.discovery.presRulesAuid);
   if (next === null) {
     if (old === null) return EMPTY;
@@ -290,6 +308,10 @@ function write(
       : old === null
         ? { ifNoneMatch: '*' }
         : {};
+  const conditionKey = JSON.stringify(condition);
+  const known409 = run.refused.get(name);
+  if (known409 !== undefined && known409.condition === conditionKey && known409.body === body)
+    return throwError(() => known409.error);
   return request(
     ports,
     { method: 'PUT', auid: app.auid, filename: app.filename, size: body.length },
@@ -300,6 +322,11 @@ function write(
         ...condition,
       }),
   ).pipe(
+    tap({
+      error: (e: unknown) => {
+        if (statusOf(e) === 409) run.refused.set(name, { condition: conditionKey, body, error: e });
+      },
+    }),
     tap((res) => {
       const headers = res.headers?.['x-alternative-location'];
       done[name] = {
