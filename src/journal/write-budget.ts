@@ -18,7 +18,7 @@
 import { encodeContact, encodeGroup, encodePolicy } from '../codecs/addressbook.js';
 import { encodeUriValue } from '../codecs/addressbook-uri.js';
 import type { DocumentName } from '../codecs/applications.js';
-import { DEFAULT_XML_LIMITS } from '../codecs/xml/limits.js';
+import { DEFAULT_XML_LIMITS, utf8Length } from '../codecs/xml/limits.js';
 import { serializeXml } from '../codecs/xml/serialize.js';
 import type { XmlElement } from '../codecs/xml/tree.js';
 import { XcapValidationError } from '../errors.js';
@@ -413,20 +413,6 @@ function escapedLength(s: string): number {
 
 function escapedUtf8Length(s: string): number {
   return utf8Length(s) + (escapedLength(s) - s.length);
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
 
 /** Start tags in an XML text: `<` followed by a name (not `</`, `<!`, `<?`). */

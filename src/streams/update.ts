@@ -31,6 +31,8 @@ import {
   DOCUMENT_NAMES,
   type DocumentName,
 } from '../codecs/applications.js';
+import { XmlLimitError } from '../codecs/xml/errors.js';
+import { writeLimitExceeded } from '../codecs/xml/limits.js';
 import { sameElement, type XmlElement } from '../codecs/xml/tree.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
 import { isAuthFailure, statusOf, toXcapError, XcapOperationRejectedError } from './errors.js';
@@ -120,7 +122,7 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
     }).pipe(
       ignoreElements(),
       catchError((e: unknown) =>
-        statusOf(e) === 409
+        refusedDocument(e)
           ? isolate(cmd, current, { done, refused }, http, ports)
           : throwError(() => e),
       ),
@@ -173,7 +175,7 @@ function isolate(
         return pushChanged(base, applied.docs, current(), run, cmd, http, ports).pipe(
           ignoreElements(),
           catchError((e: unknown) =>
-            statusOf(e) === 409
+            refusedDocument(e)
               ? of<MachineEvent>({
                   type: 'rejected',
                   id: entry.id,
@@ -308,6 +310,16 @@ function write(
       : old === null
         ? { ifNoneMatch: '*' }
         : {};
+  // Never store what no reader can read back (a server may well accept it: Kamailio took a
+  // 20.7 MB document): a document past the read limits is refused here like a 409, so that
+  // the operation that grew it is found and dropped (test "an update that would write a
+  // document past the read limits drops the operation that grew it").
+  const over = writeLimitExceeded(body);
+  if (over !== undefined) {
+    const e = new XmlLimitError(over.limit, over.max);
+    tooLarge.add(e);
+    return throwError(() => e);
+  }
   const conditionKey = JSON.stringify(condition);
   const known409 = run.refused.get(name);
   if (known409 !== undefined && known409.condition === conditionKey && known409.body === body)
@@ -338,6 +350,14 @@ function write(
     }),
     map(() => name),
   );
+}
+
+/** Documents refused before sending because they are past the read limits. */
+const tooLarge = new WeakSet<object>();
+
+/** The server (409) or the write limits refused a document: find the operation that causes it. */
+function refusedDocument(e: unknown): boolean {
+  return statusOf(e) === 409 || (typeof e === 'object' && e !== null && tooLarge.has(e));
 }
 
 /** Errors thrown while serializing a document, tagged with that document. */

@@ -369,6 +369,35 @@ describe('manager machine (marble, fake ports)', () => {
     });
   });
 
+  it('an update that would write a document past the read limits drops the operation that grew it', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const http = fakeHttp(ts);
+      http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
+      http.route('PUT resource-lists', () => ok(ts, '', 'rl1'));
+      http.route('PUT rls-services', () => ok(ts, '', 'rls1'));
+      // 17 MiB: past the 16 MiB every reader (this client after a restart too) refuses.
+      const huge = 'x'.repeat(17 * 1024 * 1024);
+      const journal = [set('j1', 'resource-lists', 'small'), set('j2', 'rls-services', huge)];
+      const out = collect(
+        runMachine(
+          hot('(la)', { l: loaded({}, journal as never), a: started }),
+          fakePorts(ts, http),
+        ),
+        ts,
+        1000,
+      );
+      ts.flush();
+      const puts = http.requests.filter((r) => r.method === 'PUT');
+      expect(puts.map((r) => `${r.auid}=${r.body!.length}`)).toEqual(['resource-lists=5']);
+      const errors = errorsOf(out);
+      expect(errors.map((e) => (e as XcapOperationRejectedError).operationId)).toEqual(['j2']);
+      expect((errors[0]!.cause as { code?: string }).code).toBe('RXCAP_XML_LIMIT');
+      expect(last(out).state).toBe('insync');
+      expect(last(out).journal).toEqual([]);
+    });
+  });
+
   it('polls every 2 minutes while xcap-diff is down, not while it is active', () => {
     const ts = newScheduler();
     ts.run(({ hot, cold }) => {
