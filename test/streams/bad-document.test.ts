@@ -6,6 +6,7 @@
  */
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+import { changedDocuments, parseXcapDiff } from '../../src/codecs/xcap-diff.js';
 import { XcapCodecError } from '../../src/codecs/xml/codec-error.js';
 import { attr } from '../../src/codecs/xml/tree.js';
 import type { MachineEvent } from '../../src/streams/events.js';
@@ -102,6 +103,28 @@ describe('a document rxcap refuses does not wedge the manager', () => {
     expect(r.rl.map((g) => g.frame)).toEqual([1, 101]);
     expect(r.last.state).toBe('insync');
     expect(r.last.documents['resource-lists']?.content).toBe('good');
+  });
+});
+
+describe('a patched document rxcap refuses', () => {
+  it('a NOTIFY patch that leaves a document rxcap refuses is undone by an unconditional GET', () => {
+    // The patch applies to the cached version (e1) and yields content the engine refuses
+    // (as a patch replacing the root element would); the GET that follows must not send the
+    // patch's new ETag, or a 304 would keep the refused content.
+    const xui = 'sip:alice@example.com';
+    const body = `<d:xcap-diff xmlns:d="urn:ietf:params:xml:ns:xcap-diff" xcap-root="http://xcap.test/xcap-root/">
+  <d:document sel="resource-lists/users/${xui}/index" previous-etag="e1" new-etag="e2"><d:replace sel="doc/@v">bad</d:replace></d:document>
+</d:xcap-diff>`;
+    const r = run(
+      (n) => (n === 1 ? 'good' : 'good again'),
+      () => [{ type: 'changed', documents: changedDocuments(parseXcapDiff(body), xui) }],
+    );
+    expect(r.errors).toEqual(['RXCAP_CODEC']);
+    const after = r.rl.slice(1);
+    expect(after).toHaveLength(1);
+    expect(after[0]!.options.ifNoneMatch).toBeUndefined();
+    expect(r.last.state).toBe('insync');
+    expect(r.last.documents['resource-lists']?.content).toBe('good again');
   });
 });
 
