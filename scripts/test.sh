@@ -27,6 +27,9 @@ npx tsc --noEmit -p tsconfig.json
 step "lint"
 npx biome check .
 
+step "API reference (TypeDoc, no warnings; every export documented)"
+bash scripts/api-docs/run.sh
+
 step "unit tests"
 rm -rf .test-results
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.test-results/unit.json

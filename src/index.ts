@@ -1,10 +1,17 @@
 /**
  * rxcap: an offline-first XCAP client (RFC 4825) for TypeScript, built on RxJS.
  *
- * This is the universal entry: the manager, the model, the low-level XcapClient, the codecs,
- * the journal operations, the memory store and the xcap-diff subscription over WebSocket. Node
- * gets `./node.ts` instead (the package's `node` export condition), which adds the file store,
- * DNS, SIP over TCP/TLS and Node defaults for `createXcapManager`.
+ * This is the universal entry, curated to what applications use: the manager and its
+ * options, the data model, the memory store, the low-level `XcapClient` with node selectors,
+ * the xcap-diff subscription over WebSocket, and every error class. Node gets `./node.ts`
+ * instead (the package's `node` export condition), which adds the file store, DNS, SIP over
+ * TCP/TLS and Node defaults for `createXcapManager`. The building blocks are reachable
+ * through subpaths: `rxcap/client` (URIs, Digest, ETags, node selector internals),
+ * `rxcap/codecs` (XML and one codec per XCAP application), `rxcap/journal` (operations,
+ * normalize, extraction), `rxcap/sip` (the subscription machine and sip.js port),
+ * `rxcap/store` (storage port, document cache, journal store), `rxcap/ports` (the manager's
+ * ports, default engine and retry policy), `rxcap/machines` (the pure state machines),
+ * `rxcap/operators` (RxJS operators) and `rxcap/testing`.
  *
  * @example
  * ```ts
@@ -16,13 +23,39 @@
  * await manager.start();
  * manager.addContact(new Contact({ name: 'Bob', uris: [new ContactURI({ uri: 'sip:bob@example.com' })] }));
  * ```
+ *
+ * @packageDocumentation
  */
-export * from './client/index.js';
-export * from './codecs/index.js';
-// Both the codecs and the journal/model name these; the codec's forms are the public ones.
-export { DIALOG_RULES, type SubHandling } from './codecs/index.js';
+
+// Errors: every class the README's error table names.
+export {
+  XcapAuthError,
+  XcapHttpError,
+  XcapNetworkError,
+  XcapNodeSelectorError,
+  XcapResponseTooLargeError,
+  XcapTimeoutError,
+} from './client/errors.js';
+// The low-level client.
+export { NodeSelector, nodeSelector } from './client/node-selector.js';
+export {
+  XcapClient,
+  type XcapClientOptions,
+  type XcapPutOptions,
+  type XcapRequestOptions,
+  type XcapResource,
+  type XcapResponse,
+} from './client/xcap-client.js';
+// The data model.
+export { Pidf } from './codecs/pidf.js';
+export { XcapDiffParseError } from './codecs/xcap-diff.js';
+export { XcapDiffPatchError } from './codecs/xcap-diff-patch.js';
+export { XcapCodecError } from './codecs/xml/codec-error.js';
+export { XmlForbiddenError, XmlLimitError, XmlParseError } from './codecs/xml/errors.js';
 export { XcapError, XcapValidationError } from './errors.js';
-export * from './journal/index.js';
+export { XcapUnknownIdError } from './journal/known-ids.js';
+export { XcapWriteLimitError } from './journal/write-budget.js';
+// The manager.
 export {
   createXcapManager,
   type LifecycleEvent,
@@ -30,35 +63,45 @@ export {
   type XcapManager,
   type XcapManagerOptions,
 } from './manager.js';
+export { DEFAULT_BACKOFF } from './manager-defaults.js';
 export {
-  type ClientOptions,
-  clientFactory,
-  DEFAULT_BACKOFF,
-  DEFAULT_POLL_PERIOD,
-  defaultEngine,
-  noDns,
-} from './manager-defaults.js';
-export * from './model/index.js';
-export * from './operators/poll-while.js';
-export * from './operators/retry-backoff.js';
-export * from './sip/index.js';
-export * from './store/index.js';
-export * from './streams/errors.js';
+  Addressbook,
+  type Attributes,
+  Contact,
+  ContactURI,
+  DialogRules,
+  EventHandling,
+  Group,
+  Icon,
+  OfflineStatus,
+  Policy,
+  PresenceRules,
+  type SubHandling,
+} from './model/index.js';
+// xcap-diff over SIP (WebSocket; Node adds TCP and TLS).
+export { type SipDiffPortOptions, sipDiffPort } from './sip/index.js';
+export { SipUnavailableError } from './sip/sipjs-dialog-port.js';
+export {
+  XcapStoreClosedError,
+  XcapStoreCorruptError,
+  XcapStoreIoError,
+  XcapStoreLockedError,
+} from './store/errors.js';
+// Storage.
+export { memoryStorage } from './store/memory-storage.js';
+export type { StoragePort } from './store/storage-port.js';
+export {
+  XcapCapabilitiesError,
+  XcapOperationRejectedError,
+  XcapSyncError,
+} from './streams/errors.js';
 export type { XcapState } from './streams/events.js';
 export type {
   BackoffPolicy,
   Capabilities,
-  Connection,
-  DiffDocument,
-  DiffEvent,
-  DiffPatchTrust,
   DiffPort,
-  DiffSettings,
-  DiffState,
   DnsPort,
   HttpFactory,
   TraceEntry,
-  XcapHttp,
 } from './streams/ports.js';
-export { unavailableDiffPort } from './streams/ports.js';
 export type { AccountSettings } from './streams/settings.js';

@@ -78,7 +78,11 @@ function checkRoots(docs: SyncDocuments): SyncDocuments {
   return docs;
 }
 
-/** Client options the manager passes to every XcapClient it makes. */
+/**
+ * Client options the manager passes to every XcapClient it makes.
+ *
+ * @example createXcapManager({ account, client: { dispatcher: new Agent({ connections: 8 }), timeoutMs: 20_000 } });
+ */
 export interface ClientOptions {
   readonly dispatcher?: Dispatcher;
   readonly timeoutMs?: number;
@@ -116,7 +120,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
   jitter: 0.5,
 };
 
-/** While xcap-diff is down, all documents are fetched every 2 minutes (as sipsimple does). */
+/**
+ * While xcap-diff is down, all documents are fetched every 2 minutes (as sipsimple does).
+ *
+ * @example createXcapManager({ account, pollPeriod: DEFAULT_POLL_PERIOD / 2 });
+ */
 export const DEFAULT_POLL_PERIOD = 120_000;
 
 /**

@@ -1,31 +1,46 @@
-// Fails (exit 1) when an export of a public entry point has no JSDoc or no @example: reads the
-// JSON TypeDoc wrote (scripts/api-docs/run.sh) and lists every offender.
+// Fails (exit 1) when an export of a public entry point has no JSDoc, or when an export of the
+// curated entries (the main entry, rxcap/testing, rxcap/ports, rxcap/machines, rxcap/operators,
+// rxcap/store) has no @example: reads the JSON TypeDoc wrote (scripts/api-docs/run.sh) and
+// lists every offender. The building-block subpaths (client, codecs, journal, model, sip) still
+// have exports without an example: they are counted, not yet enforced.
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2] ?? 'docs-api/api.json';
 const project = JSON.parse(readFileSync(file, 'utf8'));
 
-/** The comment of a reflection, or of its first signature (functions, methods). */
-function commentOf(r) {
-  if (r.comment) return r.comment;
-  for (const s of r.signatures ?? []) if (s.comment) return s.comment;
-  if (r.type?.declaration?.signatures?.[0]?.comment)
-    return r.type.declaration.signatures[0].comment;
-  return undefined;
+/** The comments of a reflection and of its signatures (functions, methods). */
+function commentsOf(r) {
+  return [
+    r.comment,
+    ...(r.signatures ?? []).map((s) => s.comment),
+    ...(r.type?.declaration?.signatures ?? []).map((s) => s.comment),
+  ].filter((c) => c !== undefined);
 }
 
+const documented = (c) => (c.summary ?? []).some((p) => (p.text ?? '').trim() !== '');
+const hasExample = (c) => (c.blockTags ?? []).some((t) => t.tag === '@example');
+
+// A name exported by several entry points is declared once; the others hold a reference to it.
+const byId = new Map();
+(function index(r) {
+  byId.set(r.id, r);
+  for (const c of r.children ?? []) index(c);
+})(project);
+const REFERENCE = 4194304;
+const resolve = (r) => (r.kind === REFERENCE && byId.has(r.target) ? byId.get(r.target) : r);
+
 const modules = project.children?.some((c) => c.kind === 2) ? project.children : [project];
+const STRICT = new Set(['node', 'testing', 'ports', 'machines', 'operators', 'store/node']);
 const missing = [];
+const lenient = [];
 let checked = 0;
 for (const mod of modules) {
   for (const r of mod.children ?? []) {
     checked++;
-    const c = commentOf(r);
+    const cs = commentsOf(resolve(r));
     const where = `${mod.name === project.name ? '' : `${mod.name}: `}${r.name}`;
-    if (!c || (c.summary ?? []).every((p) => (p.text ?? '').trim() === ''))
-      missing.push(`${where} (no documentation)`);
-    else if (!(c.blockTags ?? []).some((t) => t.tag === '@example'))
-      missing.push(`${where} (no @example)`);
+    if (!cs.some(documented)) missing.push(`${where} (no documentation)`);
+    else if (!cs.some(hasExample)) (STRICT.has(mod.name) ? missing : lenient).push(where);
   }
 }
 if (missing.length > 0) {
@@ -33,4 +48,7 @@ if (missing.length > 0) {
   for (const m of missing) console.error(`  ${m}`);
   process.exit(1);
 }
-console.log(`all ${checked} exports are documented with an example`);
+console.log(
+  `all ${checked} exports are documented; ${checked - lenient.length} with an example` +
+    (lenient.length > 0 ? ` (${lenient.length} building-block exports have none yet)` : ''),
+);

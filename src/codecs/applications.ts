@@ -14,6 +14,11 @@ export type DocumentName =
   | 'pres-content'
   | 'pidf-manipulation';
 
+/**
+ * The logical names of the documents the manager keeps, in sync order.
+ *
+ * @example for (const name of DOCUMENT_NAMES) console.log(name, APPLICATIONS[name]);
+ */
 export const DOCUMENT_NAMES: readonly DocumentName[] = [
   'resource-lists',
   'rls-services',
@@ -70,11 +75,35 @@ export const OPTIONAL_AUIDS: Readonly<Record<string, DocumentName>> = {
   'pidf-manipulation': 'pidf-manipulation',
 };
 
-/** MIME types of partial documents (RFC 4825 §15.2–15.4). */
+/**
+ * MIME type of an element (RFC 4825 §15.2.1).
+ *
+ * @example client.put('resource-lists', entryXml, { node, contentType: XCAP_ELEMENT_MIME })
+ */
 export const XCAP_ELEMENT_MIME = 'application/xcap-el+xml';
+/**
+ * MIME type of an attribute value (RFC 4825 §15.2.2).
+ *
+ * @example client.put('resource-lists', 'friends', { node: '.../@name', contentType: XCAP_ATTRIBUTE_MIME })
+ */
 export const XCAP_ATTRIBUTE_MIME = 'application/xcap-att+xml';
+/**
+ * MIME type of namespace bindings (RFC 4825 §15.2.3).
+ *
+ * @example if (resource.contentType === XCAP_NAMESPACE_MIME) parseBindings(resource.body);
+ */
 export const XCAP_NAMESPACE_MIME = 'application/xcap-ns+xml';
+/**
+ * MIME type of an XCAP error body (RFC 4825 §15.2.4, §11).
+ *
+ * @example if (error.headers['content-type'] === XCAP_ERROR_MIME) show(error.xcapError);
+ */
 export const XCAP_ERROR_MIME = 'application/xcap-error+xml';
+/**
+ * MIME type of an xcap-diff document (RFC 5874 §7).
+ *
+ * @example subscribe({ accept: XCAP_DIFF_MIME })
+ */
 export const XCAP_DIFF_MIME = 'application/xcap-diff+xml';
 
 /**

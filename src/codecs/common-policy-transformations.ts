@@ -38,6 +38,11 @@ export const PROVIDE_FLAGS = [
   'provide-time-offset',
   'provide-note',
 ] as const;
+/**
+ * A boolean `provide-*` transformation of RFC 5025 §3.3 (and OMA's additions).
+ *
+ * @example const flag: ProvideFlag = 'provide-note';
+ */
 export type ProvideFlag = (typeof PROVIDE_FLAGS)[number];
 
 /** RFC 5025 §3.3.12 `provide-user-input` values. */

@@ -61,6 +61,11 @@ export interface RlExternal extends Foreign {
   readonly displayName?: LangText;
 }
 
+/**
+ * An item of an `rl:list` (RFC 4826 §3.2): a nested list, an entry, an entry-ref or an external.
+ *
+ * @example list.items.filter((i: RlItem) => i.kind === 'entry')
+ */
 export type RlItem = RlList | RlEntry | RlEntryRef | RlExternal;
 
 /** A whole resource-lists document. */

@@ -41,7 +41,11 @@ import type { XmlAttribute, XmlElement, XmlNode } from './xml/tree.js';
 
 export type { XcapPatchErrorReason } from './xcap-diff-selector.js';
 
-/** A patch operation could not be applied; the cached document is left as it was. */
+/**
+ * A patch operation could not be applied; the cached document is left as it was (and fetched).
+ *
+ * @example try { applyXcapDiffPatch(root, ops); } catch (e) { if (e instanceof XcapDiffPatchError) refetch(); }
+ */
 export class XcapDiffPatchError extends XcapError {
   /** The RFC 5261 §5.1 error condition. */
   readonly reason: XcapPatchErrorReason;

@@ -19,7 +19,12 @@ export {
   xcapDiffSubscribeBody,
 } from './xcap-diff-subscribe.js';
 
-/** A body could not be decoded as an xcap-diff document (RFC 5874 §4). */
+/**
+ * A body could not be decoded as an xcap-diff document (RFC 5874 §4); the manager fetches
+ * the documents instead.
+ *
+ * @example manager.error$.subscribe((e) => { if (e instanceof XcapDiffParseError) console.warn(e.message); });
+ */
 export class XcapDiffParseError extends XcapError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('RXCAP_XCAP_DIFF_PARSE', message, options);

@@ -48,7 +48,11 @@ export {
   xcapDiffSubscription,
 } from './xcap-diff-subscription.js';
 
-/** Options of {@link sipDiffPort}. */
+/**
+ * Options of {@link sipDiffPort}.
+ *
+ * @example createXcapManager({ account, sip: sipDiffPort({ notifyTimeout: 32_000 } satisfies SipDiffPortOptions) });
+ */
 export interface SipDiffPortOptions extends XcapDiffSubscriptionOptions {
   /** sip.js transport classes by transport name; `tcp`/`tls` have none in browsers. */
   readonly transportConstructors?: Partial<Record<SipTransportName, SipTransportConstructor>>;

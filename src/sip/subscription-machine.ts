@@ -113,7 +113,17 @@ export function boundedExpires(seconds: number): number {
   return Math.min(MAX_SUBSCRIBE_EXPIRES, Math.max(0, Math.floor(seconds)));
 }
 
+/**
+ * The SIP event package of xcap-diff (RFC 5875 §4).
+ *
+ * @example request.event === XCAP_DIFF_EVENT
+ */
 export const XCAP_DIFF_EVENT = 'xcap-diff';
+/**
+ * The Accept header of an xcap-diff SUBSCRIBE (RFC 5875 §4.3).
+ *
+ * @example request.accept === XCAP_DIFF_ACCEPT
+ */
 export const XCAP_DIFF_ACCEPT = 'application/xcap-diff+xml';
 const RESOURCE_LISTS = 'application/resource-lists+xml';
 

@@ -9,7 +9,11 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { EmitterImpl, type Transport, TransportState } from 'sip.js';
 
-/** Options of {@link TcpTransport} (sip.js `transportOptions`). */
+/**
+ * Options of {@link TcpTransport} (sip.js `transportOptions`).
+ *
+ * @example new UserAgent({ transportConstructor: TcpTransport, transportOptions: { server: 'sip:proxy.example.com:5060' } });
+ */
 export interface TcpTransportOptions {
   /** `host:port` (or `[v6]:port`) of the SIP server / outbound proxy. */
   readonly server: string;
@@ -78,6 +82,7 @@ export class TcpTransport implements Transport {
     return 'connect';
   }
 
+  /** Opens the TCP (or TLS) connection to the server; resolves once it is up. */
   connect(): Promise<void> {
     if (this.state === TransportState.Connected) return Promise.resolve();
     const { host, port } = splitHostPort(this.options.server);
@@ -113,6 +118,7 @@ export class TcpTransport implements Transport {
     });
   }
 
+  /** Closes the connection; resolves once it is closed. */
   disconnect(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;

@@ -16,6 +16,8 @@
  * const manager = createXcapManager({ account: { id: 'alice@example.com', xcap: { root: server.root } },
  *   storage: memoryStorage(), http: server.http, sip: server.diff });
  * ```
+ *
+ * @packageDocumentation
  */
 export {
   type FakeManagerCall,

@@ -173,6 +173,36 @@ describe('installed into a fresh project', () => {
     expect(await sh(bin, ['get', '--help'], app)).toMatch(/^Usage: rxcap get/);
   });
 
+  it('resolves every documented subpath, and the main entry is curated', async () => {
+    const subpaths = [
+      'client',
+      'codecs',
+      'journal',
+      'machines',
+      'model',
+      'operators',
+      'ports',
+      'sip',
+      'store',
+      'testing',
+    ];
+    await writeFile(
+      join(app, 'subpaths.mjs'),
+      `const out = {};
+for (const p of ${JSON.stringify(['', ...subpaths])}) {
+  const m = await import(p === '' ? 'rxcap' : 'rxcap/' + p);
+  out[p || 'main'] = Object.keys(m).length;
+}
+console.log(JSON.stringify(out));
+`,
+    );
+    const counts = JSON.parse(await sh('node', ['subpaths.mjs'], app)) as Record<string, number>;
+    for (const p of subpaths) expect(counts[p], p).toBeGreaterThan(0);
+    // Runtime names of the Node main entry (types are not counted): the curated surface.
+    expect(counts.main).toBeGreaterThanOrEqual(35);
+    expect(counts.main).toBeLessThanOrEqual(60);
+  });
+
   it('type-checks under bundler resolution', async () => {
     await writeFile(join(app, 'src', 'main.ts'), USER_ESM);
     await writeFile(

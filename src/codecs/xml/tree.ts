@@ -33,16 +33,31 @@ export interface XmlElement {
   readonly children: readonly XmlNode[];
 }
 
+/**
+ * A text node of the parsed tree.
+ *
+ * @example const t: XmlText = text('Bob');
+ */
 export interface XmlText {
   readonly type: 'text';
   readonly text: string;
 }
 
+/**
+ * A comment of the parsed tree (kept so that documents of other clients keep their shape).
+ *
+ * @example const c: XmlComment = { type: 'comment', text: ' written by Blink ' };
+ */
 export interface XmlComment {
   readonly type: 'comment';
   readonly text: string;
 }
 
+/**
+ * Any node of the parsed tree.
+ *
+ * @example root.children.filter((n: XmlNode) => isElement(n));
+ */
 export type XmlNode = XmlElement | XmlText | XmlComment;
 
 /** Well-known namespace URIs. */
@@ -95,6 +110,11 @@ export function text(value: string): XmlText {
   return { type: 'text', text: value };
 }
 
+/**
+ * Whether a node is an element.
+ *
+ * @example root.children.filter(isElement).map((e) => e.name)
+ */
 export function isElement(node: XmlNode | undefined): node is XmlElement {
   return node !== undefined && node.type === 'element';
 }
