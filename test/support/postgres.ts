@@ -8,7 +8,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
-const SCRIPTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-server', 'postgres');
+const SCRIPTS = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'test-server',
+  'postgres',
+);
 
 /** The test cluster's connection string. */
 export function postgresUrl(): string {
