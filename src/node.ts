@@ -30,6 +30,13 @@ export {
   TlsTransport,
 } from './sip/node.js';
 export { type FileStorageOptions, fileStorage } from './store/file-storage.js';
+export {
+  type OwnershipLost,
+  type PgPool,
+  type PostgresStorage,
+  type PostgresStorageOptions,
+  postgresStorage,
+} from './store/postgres-storage.js';
 
 /**
  * Where the Node default store lives: `$RXCAP_STORE_DIR`, else `~/.rxcap`. One directory can
