@@ -22,6 +22,12 @@ import { nodeSipDiffPort } from './sip/node.js';
 import { fileStorage } from './store/file-storage.js';
 
 export { nodeDns } from './dns-node.js';
+export {
+  createFleet,
+  type Fleet,
+  type FleetAccountStatus,
+  type FleetOptions,
+} from './fleet/fleet.js';
 export * from './index.js';
 export {
   nodeSipDiffPort,

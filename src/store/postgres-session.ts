@@ -31,6 +31,13 @@ export function lockSession(pool: PgPool, options: LockSessionOptions) {
   let held = 0;
   let closed = false;
   let checking = false;
+  /** node-postgres runs one query at a time per client: queue ours (heartbeats included). */
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const result = queue.then(fn);
+    queue = result.catch(() => {});
+    return result;
+  };
 
   const end = (client: PgSession, ending: Promise<PgSession>) => {
     if (current !== ending) return;
@@ -75,19 +82,22 @@ export function lockSession(pool: PgPool, options: LockSessionOptions) {
     const checked = current;
     checking = true;
     void checked
-      .then(async (client) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const late = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('heartbeat timeout')), options.heartbeatMs);
-        });
-        try {
-          await Promise.race([client.query('SELECT 1'), late]);
-        } catch {
-          end(client, checked);
-        } finally {
-          clearTimeout(timer);
-        }
-      })
+      .then((client) =>
+        // Timed from when it runs, not while it waits behind our own queries.
+        serial(async () => {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('heartbeat timeout')), options.heartbeatMs);
+          });
+          try {
+            await Promise.race([client.query('SELECT 1'), late]);
+          } catch {
+            end(client, checked);
+          } finally {
+            clearTimeout(timer);
+          }
+        }),
+      )
       .catch(() => {})
       .finally(() => {
         checking = false;
@@ -102,12 +112,14 @@ export function lockSession(pool: PgPool, options: LockSessionOptions) {
       if (closed) throw new Error('lock session closed');
       // A query error that is not the connection's (a cancelled statement) leaves the session
       // usable; a broken connection also emits 'error', which ends it.
-      return fn(await open());
+      const client = await open();
+      return serial(() => fn(client));
     },
     /** Run `fn` on the session only if one is open (there are no locks to act on otherwise). */
     async runIfOpen(fn: (client: PgSession) => Promise<unknown>): Promise<void> {
       if (current === null) return;
-      await fn(await current);
+      const client = await current;
+      await serial(() => fn(client));
     },
     /** Count locks taken (+1) and given up (-1): only a session holding locks is watched. */
     hold(delta: number): void {

@@ -15,8 +15,9 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { postgresStorage } from '../../src/store/postgres-storage.js';
+import { bundleChild } from '../support/bundle-child.js';
 import { postgresUrl, restartPostgresImmediately, testPool } from '../support/postgres.js';
 
 const WRITER = join(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'postgres-writer.ts');
@@ -24,7 +25,12 @@ const ACCOUNTS = 4;
 const ROUNDS = 3;
 
 const table = `d_${randomBytes(6).toString('hex')}`;
+let command: Awaited<ReturnType<typeof bundleChild>>;
+beforeAll(async () => {
+  command = await bundleChild(WRITER);
+});
 afterAll(async () => {
+  command?.remove();
   const pool = testPool();
   await pool.query(`DROP TABLE IF EXISTS ${table}_values, ${table}_owners`).catch(() => {});
   await pool.end();
@@ -32,13 +38,9 @@ afterAll(async () => {
 
 it(`keeps every acknowledged save across a SIGKILL of the writer and an immediate shutdown of PostgreSQL (${ROUNDS} rounds)`, async () => {
   for (let round = 0; round < ROUNDS; round++) {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', WRITER, postgresUrl(), table, `${ACCOUNTS}`],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, [...command.args, postgresUrl(), table, `${ACCOUNTS}`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const acked = new Map<string, number>();
     let total = 0;
     await new Promise<void>((resolve, reject) => {
