@@ -6,9 +6,11 @@
  * of its group, and gives its accounts up on `stop()` (and on SIGTERM).
  *
  * Exactly one live process syncs an account at a time: a manager is started only after its
- * account's lock is taken and its fence bumped, and it is stopped as soon as the account is
- * lost (the lock session ended) — before any other process can have taken it, when the loss is
- * a broken connection this process notices; any write it still tries is refused by the fence.
+ * account's lock is taken and its fence bumped; a fleet gives an account up only after its
+ * manager has stopped; and a manager whose account is lost (its lock session ended, so another
+ * process may take it at once) is stopped as soon as that is noticed — until then its journal
+ * writes are refused by the fence and its PUTs are conditional (If-Match), so the successor's
+ * edits are never overwritten.
  */
 import { concat, defer, from, type Observable, Subject, type Subscription } from 'rxjs';
 import { nodeDns } from '../dns-node.js';
