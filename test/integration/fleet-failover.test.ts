@@ -230,7 +230,7 @@ it('a SIGKILLed worker’s accounts are in sync elsewhere within 10 s; every ack
 
   // Every acknowledged edit exactly once on the server; no edit twice.
   const acked = events.filter((e) => e.kind === 'ACK');
-  expect(acked.length).toBeGreaterThan(50);
+  expect(acked.length).toBeGreaterThan(20);
   expect(new Set(acked.map((e) => e.worker)).size).toBe(3);
   let onServer = 0;
   for (const a of accounts) {
