@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { createFleet, type Fleet, type FleetAccountStatus } from '../../src/fleet/fleet.js';
 import type { AccountSettings } from '../../src/streams/settings.js';
-import { testPool } from '../support/postgres.js';
+import { restartPostgresImmediately, testPool } from '../support/postgres.js';
 
 const pool = testPool({ max: 20 });
+// The test crashes PostgreSQL: idle connections of the pool then end with an error.
+pool.on('error', () => {});
 const table = `b_${randomBytes(6).toString('hex')}`;
 afterAll(async () => {
   await pool.query(`DROP TABLE IF EXISTS ${table}_values, ${table}_owners`);
@@ -57,3 +59,21 @@ it('shares the accounts between live fleets, and one that stops hands its accoun
   expect([...last.values()].every((s) => !s.owned)).toBe(true);
   await b.stop();
 });
+
+it('after PostgreSQL crashes and restarts, a fleet loses its accounts (managers stopped) and takes them all again', async () => {
+  const a = fleet();
+  const lost: string[] = [];
+  a.storage.lost$.subscribe((l) => lost.push(`${l.account} ${l.reason}`));
+  await a.start();
+  expect(a.owned()).toHaveLength(6);
+  const before = a.manager(accounts[0]!.id);
+  restartPostgresImmediately();
+  await until('every account lost', () => lost.length === 6, 10_000);
+  expect(lost.every((l) => l.endsWith(' session'))).toBe(true);
+  await until('every account owned again', () => a.owned().length === 6, 15_000);
+  // New managers, started on the journal in PostgreSQL; the storage writes again.
+  expect(a.manager(accounts[0]!.id)).not.toBe(before);
+  await a.storage.save([accounts[0]!.id, 'probe'], 1);
+  expect(await a.storage.load([accounts[0]!.id, 'probe'])).toBe(1);
+  await a.stop();
+}, 40_000);
