@@ -5,8 +5,10 @@
  * fencing, and compact storage of documents.
  */
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { XcapStoreLockedError } from '../../src/store/errors.js';
+import { XcapValidationError } from '../../src/errors.js';
+import { XcapStoreIoError, XcapStoreLockedError } from '../../src/store/errors.js';
 import { statements } from '../../src/store/postgres-sql.js';
 import {
   type OwnershipLost,
@@ -122,6 +124,22 @@ describe('postgresStorage ownership', () => {
     const current = await pool.query(sql.save, [ALICE, '2', ['journal'], '"third"']);
     expect(Number(current.rows[0]?.owned)).toBe(1);
     expect(await b.load([ALICE, 'journal'])).toBe('third');
+  });
+
+  it('reports an unreachable PostgreSQL as XcapStoreIoError, and refuses a table name that is not an identifier', async () => {
+    const nowhere = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:9/rxcap' });
+    try {
+      const s = postgresStorage(nowhere, { table: freshTable() });
+      const error = await s.save([ALICE, 'journal'], 1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(XcapStoreIoError);
+      expect((error as XcapStoreIoError).syscallCode).toBe('ECONNREFUSED');
+      await s.close();
+    } finally {
+      await nowhere.end();
+    }
+    for (const table of ['Rxcap', 'a-b', 'x; DROP TABLE y', '', 'a'.repeat(42)]) {
+      expect(() => postgresStorage(pool, { table })).toThrow(XcapValidationError);
+    }
   });
 
   it('stores a large document compactly (TOAST compression)', async () => {
