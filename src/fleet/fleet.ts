@@ -91,7 +91,7 @@ export interface Fleet {
   manager(account: string): XcapManager | undefined;
   /** The accounts this process owns now. */
   owned(): string[];
-  /** Join the group and start scanning; resolves after the first scan. */
+  /** Join the group, wait one scan interval for fleets starting along, scan; resolves after the first scan. */
   start(): Promise<void>;
   /** Stop every manager, give every account up, leave the group. */
   stop(): Promise<void>;
@@ -239,6 +239,9 @@ export function createFleet(options: FleetOptions): Fleet {
     async start() {
       for (const s of signals) process.on(s, onSignal);
       await member.join();
+      // Fleets deployed together join within moments of each other: one scan interval lets
+      // the first scan see them all, instead of taking every account and handing most back.
+      await new Promise((resolve) => setTimeout(resolve, scanIntervalMs));
       loop();
       await scanning;
     },
