@@ -14,8 +14,15 @@
  */
 import { concat, defer, from, type Observable, Subject, type Subscription } from 'rxjs';
 import { nodeDns } from '../dns-node.js';
-import { createXcapManager } from '../manager.js';
-import type { XcapManager, XcapManagerOptions } from '../manager-types.js';
+// Through the universal entry, not the manager's own modules: the fleet uses the manager as
+// an application does.
+import {
+  type AccountSettings,
+  createXcapManager,
+  type XcapManager,
+  type XcapManagerOptions,
+  type XcapState,
+} from '../index.js';
 import { nodeSipDiffPort } from '../sip/node.js';
 import {
   lockKey,
@@ -24,8 +31,6 @@ import {
   type PostgresStorageOptions,
   postgresStorage,
 } from '../store/postgres-storage.js';
-import type { XcapState } from '../streams/events.js';
-import type { AccountSettings } from '../streams/settings.js';
 import { membership } from './membership.js';
 
 /**

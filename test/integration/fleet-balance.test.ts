@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { createFleet, type Fleet, type FleetAccountStatus } from '../../src/fleet/fleet.js';
-import type { AccountSettings } from '../../src/streams/settings.js';
+import type { AccountSettings } from '../../src/index.js';
 import { restartPostgresImmediately, testPool } from '../support/postgres.js';
 
 const pool = testPool({ max: 20 });

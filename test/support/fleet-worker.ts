@@ -15,8 +15,8 @@
 import pg from 'pg';
 import { Agent } from 'undici';
 import { createFleet } from '../../src/fleet/fleet.js';
+import type { AccountSettings } from '../../src/index.js';
 import { Contact } from '../../src/model/contact.js';
-import type { AccountSettings } from '../../src/streams/settings.js';
 
 /** What the parent passes (argv[2], JSON). */
 export interface WorkerConfig {
