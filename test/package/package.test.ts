@@ -120,7 +120,10 @@ describe('installed into a fresh project', () => {
     const installed = JSON.parse(
       await readFile(join(app, 'node_modules', 'rxcap', 'package.json'), 'utf8'),
     ) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
-    expect(Object.keys(installed.peerDependencies).sort()).toEqual(['rxjs', 'sip.js']);
+    expect(installed.peerDependencies).toMatchObject({
+      rxjs: expect.any(String),
+      'sip.js': expect.any(String),
+    });
     expect(installed.dependencies).not.toHaveProperty('rxjs');
     expect(installed.dependencies).not.toHaveProperty('sip.js');
     // undici 8 needs Node 22: the range must stay inside 7.x.
