@@ -3,7 +3,11 @@ import type { Contact, ContactData } from './contact.js';
 import type { Group, GroupData } from './group.js';
 import type { Policy, PolicyData } from './policy.js';
 
-/** Plain JSON form of an {@link Addressbook}. */
+/**
+ * Plain JSON form of an {@link Addressbook}.
+ *
+ * @example const data: AddressbookData = manager.addressbook.toJSON(); // { contacts, groups, policies }
+ */
 export interface AddressbookData {
   readonly contacts: readonly ContactData[];
   readonly groups: readonly GroupData[];
@@ -67,7 +71,11 @@ export class Addressbook {
  */
 export type SubHandling = 'block' | 'confirm' | 'polite-block' | 'allow';
 
-/** The sub-handling values. */
+/**
+ * The sub-handling values.
+ *
+ * @example select.options = SUB_HANDLING_VALUES.map((v) => ({ value: v, label: v }));
+ */
 export const SUB_HANDLING_VALUES: readonly SubHandling[] = Object.freeze([
   'block',
   'confirm',

@@ -8,7 +8,11 @@ import {
   sameAttributes,
 } from './validation.js';
 
-/** Plain JSON form of a {@link ContactURI}. */
+/**
+ * Plain JSON form of a {@link ContactURI}.
+ *
+ * @example const data: ContactURIData = uri.toJSON(); // { id, uri, type, attributes }
+ */
 export interface ContactURIData {
   readonly id: string;
   readonly uri: string;
@@ -16,7 +20,11 @@ export interface ContactURIData {
   readonly attributes: Attributes;
 }
 
-/** Constructor argument of {@link ContactURI}. */
+/**
+ * Constructor argument of {@link ContactURI}.
+ *
+ * @example new ContactURI({ uri: 'tel:+15551234567', type: 'Mobile' } satisfies ContactURIInit);
+ */
 export interface ContactURIInit {
   id?: string;
   uri: string;

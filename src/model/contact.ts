@@ -10,7 +10,11 @@ import {
   sameAttributes,
 } from './validation.js';
 
-/** Plain JSON form of a {@link Contact}. `defaultUri` is the id of one of `uris`, or null. */
+/**
+ * Plain JSON form of a {@link Contact}. `defaultUri` is the id of one of `uris`, or null.
+ *
+ * @example const data: ContactData = contact.toJSON(); new Contact(data); // round trip
+ */
 export interface ContactData {
   readonly id: string;
   readonly name: string;
@@ -21,7 +25,11 @@ export interface ContactData {
   readonly attributes: Attributes;
 }
 
-/** Constructor argument of {@link Contact}. */
+/**
+ * Constructor argument of {@link Contact}.
+ *
+ * @example const init: ContactInit = { name: 'Bob', uris: [{ uri: 'sip:bob@example.com' }] };
+ */
 export interface ContactInit {
   id?: string;
   name: string;

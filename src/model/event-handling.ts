@@ -1,6 +1,10 @@
 import { assertBoolean, assertPolicy, type PolicyValue } from './validation.js';
 
-/** Plain JSON form of an {@link EventHandling}. */
+/**
+ * Plain JSON form of an {@link EventHandling}.
+ *
+ * @example const data: EventHandlingData = { policy: 'allow', subscribe: true };
+ */
 export interface EventHandlingData {
   readonly policy: PolicyValue;
   readonly subscribe: boolean;

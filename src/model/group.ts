@@ -10,7 +10,11 @@ import {
   sameAttributes,
 } from './validation.js';
 
-/** Plain JSON form of a {@link Group}: members as contact ids, in order. */
+/**
+ * Plain JSON form of a {@link Group}: members as contact ids, in order.
+ *
+ * @example const data: GroupData = group.toJSON(); // { id, name, contacts: [ids], attributes }
+ */
 export interface GroupData {
   readonly id: string;
   readonly name: string;
@@ -18,7 +22,11 @@ export interface GroupData {
   readonly attributes: Attributes;
 }
 
-/** Constructor argument of {@link Group}. Members are contacts or contact ids. */
+/**
+ * Constructor argument of {@link Group}. Members are contacts or contact ids.
+ *
+ * @example new Group({ name: 'Friends', contacts: [bob, 'id-of-carol'] } satisfies GroupInit);
+ */
 export interface GroupInit {
   id?: string;
   name: string;

@@ -2,14 +2,22 @@ import { XcapValidationError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import { assertInit, assertString } from './validation.js';
 
-/** The MIME types a status icon may have (OMA pres-content). */
+/**
+ * The MIME types a status icon may have (OMA pres-content).
+ *
+ * @example if (!ICON_MIME_TYPES.includes(file.type as IconMimeType)) refuse(file);
+ */
 export const ICON_MIME_TYPES: readonly IconMimeType[] = Object.freeze([
   'image/jpeg',
   'image/png',
   'image/gif',
 ]);
 
-/** A status icon MIME type. */
+/**
+ * A status icon MIME type.
+ *
+ * @example const type: IconMimeType = 'image/png';
+ */
 export type IconMimeType = 'image/jpeg' | 'image/png' | 'image/gif';
 
 /**
@@ -17,6 +25,8 @@ export type IconMimeType = 'image/jpeg' | 'image/png' | 'image/gif';
  * Kamailio's xcap_server needs raised buffers for requests above 20 KB (test-server/README.md), and OMA
  * servers usually cap pres-content far lower, so this is a sanity limit, not a promise that
  * every server stores such an icon.
+ *
+ * @example if (file.size > MAX_ICON_BYTES) refuse(file);
  */
 export const MAX_ICON_BYTES = 1024 * 1024;
 
@@ -31,7 +41,11 @@ export const MAX_ICON_BYTES = 1024 * 1024;
  */
 export const PORTABLE_ICON_BYTES = (300 * 1024 * 3) / 4;
 
-/** Plain JSON form of an {@link Icon}: the image as base64. */
+/**
+ * Plain JSON form of an {@link Icon}: the image as base64.
+ *
+ * @example const data: IconData = icon.toJSON(); // { data: base64, mimeType, description }
+ */
 export interface IconData {
   readonly data: string;
   readonly mimeType: IconMimeType;
@@ -39,7 +53,11 @@ export interface IconData {
   readonly location: string | null;
 }
 
-/** Constructor argument of {@link Icon}. */
+/**
+ * Constructor argument of {@link Icon}.
+ *
+ * @example new Icon({ data: png, mimeType: 'image/png', description: 'me' } satisfies IconInit);
+ */
 export interface IconInit {
   data: Uint8Array;
   mimeType: string;

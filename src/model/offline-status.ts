@@ -3,6 +3,8 @@ import { XcapValidationError } from '../errors.js';
 /**
  * What {@link OfflineStatus} needs of a PIDF document: its XML. `Pidf` from the PIDF codec
  * (`Pidf.parse(xml)`, `pidf.toXml()`) satisfies it, and so does {@link RawPidf}.
+ *
+ * @example new OfflineStatus(Pidf.parse(xml) satisfies PidfLike);
  */
 export interface PidfLike {
   toXml(): string;
@@ -27,7 +29,11 @@ export class RawPidf implements PidfLike {
   }
 }
 
-/** Plain JSON form of an {@link OfflineStatus}. */
+/**
+ * Plain JSON form of an {@link OfflineStatus}.
+ *
+ * @example const data: OfflineStatusData = status.toJSON();
+ */
 export interface OfflineStatusData {
   readonly pidf: string;
 }

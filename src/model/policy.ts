@@ -9,7 +9,11 @@ import {
   sameAttributes,
 } from './validation.js';
 
-/** Plain JSON form of a {@link Policy}. */
+/**
+ * Plain JSON form of a {@link Policy}.
+ *
+ * @example const data: PolicyData = policy.toJSON(); // { id, name, uri, presence, dialog, attributes }
+ */
 export interface PolicyData {
   readonly id: string;
   readonly name: string;
@@ -19,7 +23,11 @@ export interface PolicyData {
   readonly attributes: Attributes;
 }
 
-/** Constructor argument of {@link Policy}. */
+/**
+ * Constructor argument of {@link Policy}.
+ *
+ * @example new Policy({ name: 'Telemarketer', uri: 'sip:spam@example.com', presence: { policy: 'block', subscribe: false } } satisfies PolicyInit);
+ */
 export interface PolicyInit {
   id?: string;
   name: string;

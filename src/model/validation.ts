@@ -7,14 +7,24 @@
  */
 import { XcapValidationError } from '../errors.js';
 
-/** Policy of an {@link EventHandling}: the values the addressbook schema allows. */
+/**
+ * Policy of an {@link EventHandling}: the values the addressbook schema allows.
+ *
+ * @example new EventHandling('block' satisfies PolicyValue, false);
+ */
 export type PolicyValue = 'allow' | 'block' | 'default';
 
-/** The policy values of an {@link EventHandling}. */
+/**
+ * The policy values of an {@link EventHandling}.
+ *
+ * @example select.options = POLICY_VALUES.map((v) => ({ value: v, label: v }));
+ */
 export const POLICY_VALUES: readonly PolicyValue[] = Object.freeze(['allow', 'block', 'default']);
 
 /**
  * OMA reserved presence rule names (requests that put a contact into one are ignored, as in sipsimple).
+ *
+ * @example RESERVED_PRESENCE_POLICIES.includes('wp_prs_unlisted') // true
  */
 export const RESERVED_PRESENCE_POLICIES: readonly string[] = Object.freeze([
   'wp_prs_unlisted',
@@ -240,7 +250,11 @@ export function freezeAttributes(value: unknown, field: string): Attributes {
   return Object.freeze(out);
 }
 
-/** Shallow equality of two attribute bags (order-insensitive). */
+/**
+ * Shallow equality of two attribute bags (order-insensitive).
+ *
+ * @example sameAttributes({ a: '1', b: null }, { b: null, a: '1' }) // true
+ */
 export function sameAttributes(a: Attributes, b: Attributes): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
