@@ -415,7 +415,7 @@ export function subscriptionTransition(
       // The failure count is forgotten once the subscription has stayed active for a while
       // (the 'stable' timer), not on the first active NOTIFY: a server that accepts and then
       // terminates at once would otherwise be resubscribed at the first backoff step forever.
-      if (n.state === 'active' && st.reported !== 'active:')
+      if (n.state === 'active' && (st.fresh || st.reported !== 'active:'))
         fx.push({ type: 'timer', name: 'stable', delay: ctx.stableAfter });
       next = report({ ...next, dialog: true, phase: 'subscribed' }, n.state);
       // RFC 6665 §4.1.3: the expires parameter is authoritative.
@@ -440,8 +440,12 @@ export function subscriptionTransition(
         // (regression test "a server that terminates every subscription at once with
         // reason=deactivated is backed off"): 51 SUBSCRIBEs in 3 s before.
         if (st.failures > 0) return fail(next, reason);
+        // No state report: the new subscription's first NOTIFY holds the full state (RFC 5875
+        // §4.4.2) and tells what changed in the gap; a "not active" report would make the
+        // manager refetch every document on top of it. If the new SUBSCRIBE fails, `fail`
+        // reports it.
         cancelAll();
-        return send({ ...report(next, 'pending', reason), failures: 1 }, 'initial');
+        return send({ ...next, failures: 1 }, 'initial');
       case 'probation':
       case 'giveup': {
         // Retry after retry-after SECONDS if given (sip.js waits that many ms, DESIGN §5),
