@@ -1,5 +1,5 @@
 /**
- * The xcap-diff subscription as a pure state machine (STYLE: XState-like
+ * The xcap-diff subscription as a pure state machine (XState-like
  * `transition(state, input) -> { state, effects }`): every SIP rule of RFC 6665 and RFC 5875
  * that rxcap follows is decided here, and the driver (./xcap-diff-subscription.ts) only runs
  * the effects. Time enters as `timer` inputs; randomness through `context.random`.
@@ -257,7 +257,7 @@ export function subscriptionTransition(
       return { ...report(next, 'unavailable', reason), phase: 'unavailable' };
     }
     if (r.status === 401 || r.status === 407 || r.status === 403) {
-      // Credentials were refused: do not hammer the server (DESIGN §2), wait the longest delay.
+      // Credentials were refused: do not hammer the server, wait the longest delay.
       return fail(next, reason, { delay: ctx.backoff.maxDelay });
     }
     const transport = r.status === 408 || r.status === 503;
@@ -340,7 +340,7 @@ export function subscriptionTransition(
         return send({ ...next, failures: 1 }, 'initial');
       case 'probation':
       case 'giveup': {
-        // Retry after retry-after SECONDS if given (sip.js waits that many ms, DESIGN §5),
+        // Retry after retry-after SECONDS if given (sip.js 0.21 waits that many ms),
         // bounded by the backoff's longest delay: a 10-year retry-after passes the timer limit
         // and would fire at once (regression test "a retry-after past the timer limit waits
         // the longest backoff delay, not 1 ms").
