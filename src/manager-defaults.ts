@@ -5,6 +5,7 @@
  */
 import { throwError } from 'rxjs';
 import type { Dispatcher } from 'undici';
+import type { HttpTransport } from './client/transport.js';
 import { XcapClient } from './client/xcap-client.js';
 import type { DocumentName } from './codecs/applications.js';
 import { decodeXcapCaps } from './codecs/xcap-caps.js';
@@ -80,6 +81,8 @@ function checkRoots(docs: SyncDocuments): SyncDocuments {
 
 /** Client options the manager passes to every XcapClient it makes. */
 export interface ClientOptions {
+  /** What sends the requests: the entry point's default (undici in Node, fetch elsewhere). */
+  readonly transport?: HttpTransport;
   readonly dispatcher?: Dispatcher;
   readonly timeoutMs?: number;
   readonly headers?: Readonly<Record<string, string>>;

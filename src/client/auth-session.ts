@@ -1,5 +1,5 @@
 /**
- * Authentication around {@link sendRequest}: answers 401 challenges (Digest RFC 7616, Basic
+ * Authentication around the transport (`opts.transport`): answers 401 challenges (Digest RFC 7616, Basic
  * RFC 7617 over https only) and caches the Digest challenge per origin so that later requests
  * authenticate up front with the next nonce count (RFC 7616 §3.4: nc counts uses of a nonce).
  */
@@ -12,12 +12,7 @@ import {
   parseWwwAuthenticate,
 } from './digest.js';
 import { XcapAuthError } from './errors.js';
-import {
-  type RawRequest,
-  type RawResponse,
-  sendRequest,
-  type TransportOptions,
-} from './transport.js';
+import type { RawRequest, RawResponse, TransportOptions } from './transport.js';
 
 /** Credentials; kept in a private field so that they never show up in inspect output. */
 export interface Credentials {
@@ -54,7 +49,7 @@ export class AuthSession {
     for (let attempt = 0; attempt < 4; attempt++) {
       const authorization = this.#authorization(origin, req, target);
       const headers = authorization ? { ...req.headers, authorization } : req.headers;
-      const res = await sendRequest({ ...req, headers }, opts);
+      const res = await opts.transport({ ...req, headers }, opts);
       this.#takeNextNonce(origin, res);
       if (res.status !== 401 || this.#credentials === undefined) return res;
       const choice = chooseChallenge(parseWwwAuthenticate(res.headers['www-authenticate']));

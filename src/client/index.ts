@@ -13,7 +13,9 @@ export {
   parseWwwAuthenticate,
 } from './digest.js';
 export {
+  CORS_REFUSED,
   isCertificateFailure,
+  isCorsRefusal,
   isTransient,
   MAX_ERROR_BODY_CHARS,
   redactHeaders,
@@ -28,6 +30,12 @@ export {
 } from './errors.js';
 export { formatEtag, type ParsedEtag, parseEtag, type StarQuoting } from './etag.js';
 export {
+  CORS_HINT,
+  createFetchTransport,
+  type FetchTransportOptions,
+  fetchTransport,
+} from './fetch-transport.js';
+export {
   type AttributeTest,
   encodeNodeSelector,
   encodePathSegment,
@@ -40,7 +48,15 @@ export {
   quoteAttValue,
   validateNodeSelector,
 } from './node-selector.js';
-export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUTS, type XcapTimeouts } from './transport.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TIMEOUTS,
+  type HttpTransport,
+  type RawRequest,
+  type RawResponse,
+  type TransportOptions,
+  type XcapTimeouts,
+} from './transport.js';
 export { defaultUsername, type XcapUri, type XcapUriOptions, xcapUri } from './uri.js';
 export {
   mimeTypeFor,

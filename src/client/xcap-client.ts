@@ -17,10 +17,12 @@ import { XcapValidationError } from '../errors.js';
 import { AuthSession } from './auth-session.js';
 import { XcapHttpError, XcapTimeoutError } from './errors.js';
 import { formatEtag, parseEtag, type StarQuoting } from './etag.js';
+import { fetchTransport } from './fetch-transport.js';
 import type { NodeKind } from './node-selector.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_TIMEOUTS,
+  type HttpTransport,
   type RawRequest,
   type RawResponse,
   type XcapTimeouts,
@@ -37,7 +39,15 @@ export interface XcapClientOptions {
   readonly username?: string | undefined;
   /** Without a password no request is authenticated (a 401 becomes an XcapHttpError). */
   readonly password?: string | undefined;
-  /** undici dispatcher (custom CAs, proxies, tests); default: a shared keep-alive Agent. */
+  /**
+   * What sends the requests. The Node entry (`rxcap` in Node, `rxcap/node`) defaults to
+   * `undiciTransport`; the browser and universal entries to `fetchTransport`.
+   */
+  readonly transport?: HttpTransport | undefined;
+  /**
+   * undici dispatcher (custom CAs, proxies, tests) of `undiciTransport`; default: a shared
+   * keep-alive Agent. Refused with another transport, which would ignore it.
+   */
   readonly dispatcher?: Dispatcher | undefined;
   /** Overall limit per request (all auth rounds and the body), ms. Default 60 000. */
   readonly timeoutMs?: number | undefined;
@@ -92,7 +102,7 @@ export interface XcapResource extends XcapResponse {
 }
 
 /**
- * XCAP client over undici.
+ * XCAP client over an {@link HttpTransport}: undici in Node, `fetch` in browsers.
  *
  * @example
  * ```ts
@@ -108,6 +118,7 @@ export class XcapClient {
   readonly username: string;
   readonly #session: AuthSession;
   readonly #dispatcher: Dispatcher | undefined;
+  readonly #transport: HttpTransport;
   readonly #timeoutMs: number;
   readonly #timeouts: Required<XcapTimeouts>;
   readonly #maxBodyBytes: number;
@@ -124,6 +135,12 @@ export class XcapClient {
         ? undefined
         : { username: this.username, password: options.password },
     );
+    this.#transport = options.transport ?? fetchTransport;
+    if (options.dispatcher !== undefined && this.#transport === fetchTransport)
+      throw new XcapValidationError(
+        'a dispatcher needs the undici transport: import XcapClient from rxcap/node, or pass transport: undiciTransport',
+        'dispatcher',
+      );
     this.#dispatcher = options.dispatcher;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -229,6 +246,7 @@ export class XcapClient {
             maxBodyBytes: this.#maxBodyBytes,
             signal: ac.signal,
             scheduler: this.#scheduler,
+            transport: this.#transport,
           },
         )
         .then(

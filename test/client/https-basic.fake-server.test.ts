@@ -17,6 +17,7 @@ import {
   XcapClient,
   XcapNetworkError,
 } from '../../src/client/index.js';
+import { undiciTransport } from '../../src/client/undici-transport.js';
 
 let dir: string;
 let cert: string;
@@ -85,6 +86,7 @@ describe('https fake server', () => {
       xui: 'sip:alice@example.com',
       password: 's3cret',
       dispatcher,
+      transport: undiciTransport,
     });
     seen.length = 0;
     const r = await lastValueFrom(client.get('resource-lists'));
