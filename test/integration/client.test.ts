@@ -11,7 +11,7 @@ import {
   XcapClient,
   type XcapClientOptions,
   XcapHttpError,
-} from '../../src/client/index.js';
+} from '../../src/node.js';
 import { poolUser, type TestUser, testServer, wipeUserDocuments } from '../support/test-server.js';
 
 const RL_NS = 'urn:ietf:params:xml:ns:resource-lists';
