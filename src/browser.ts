@@ -22,6 +22,7 @@ import {
 import { indexedDbStorage } from './store/indexeddb-storage.js';
 
 export * from './index.js';
+export { sharedUserAgentPort, userAgentDiffPort } from './sip/user-agent-diff-port.js';
 export {
   type IndexedDbStorageOptions,
   indexedDbStorage,

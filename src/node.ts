@@ -33,6 +33,7 @@ export {
   type TcpTransportOptions,
   TlsTransport,
 } from './sip/node.js';
+export { sharedUserAgentPort, userAgentDiffPort } from './sip/user-agent-diff-port.js';
 export { type FileStorageOptions, fileStorage } from './store/file-storage.js';
 
 /**
