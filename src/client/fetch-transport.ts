@@ -1,7 +1,8 @@
 /**
  * The HTTP transport over `fetch` (browsers, workers, Deno, Bun; Node too): the same phase
- * timeouts, abort, streamed body limit and typed errors as the undici transport. The browser
- * entry makes it the default.
+ * timeouts, abort, streamed body limit and typed errors as the undici transport (fetch has no
+ * separate connect phase: the headers timer, started before the request, covers connecting).
+ * The browser entry makes it the default.
  *
  * Browser specifics: `credentials: 'omit'`, so that a 401 is ours to answer with Digest and the
  * browser neither opens its own login dialog nor sends cookies; `cache: 'no-store'`, so that the
@@ -179,12 +180,15 @@ async function fetchFailure(
   if (origin !== undefined && sameOrigin(req.url, origin) === false) {
     let reachable = false;
     try {
+      // Redirect mode stays "follow": fetch refuses a no-cors request with any other (Fetch
+      // standard §5.3 step 26), which would make every server look unreachable
+      // (browser test "an XCAP server on another origin without CORS is reported as a CORS
+      // refusal").
       await doFetch(req.url, {
         method: 'HEAD',
         mode: 'no-cors',
         credentials: 'omit',
         cache: 'no-store',
-        redirect: 'manual',
         signal,
       });
       reachable = true;

@@ -11,6 +11,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -278,6 +280,28 @@ describe('the web example in Chromium, same origin (reverse proxy)', () => {
 });
 
 describe('the web example in Chromium, cross-origin (CORS of the test server)', () => {
+  it('an XCAP server on another origin without CORS is reported on error$ as a CORS refusal, with the headers to send', async () => {
+    // A server that answers everything without CORS headers, as an unconfigured one does.
+    let hits = 0;
+    const bare = createServer((_req, res) => {
+      hits += 1;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('no CORS here\n');
+    });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const root = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/xcap-root`;
+      await page.goto(pageUrl(poolUser(592), { root, ws: '' }));
+      await waitForText(page, '#error', 'CORS_REFUSED');
+      expect(await page.textContent('#error')).toContain('Access-Control-Expose-Headers');
+      expect(hits).toBeGreaterThan(0); // the server was reached: only the browser said no
+    } finally {
+      await context.close();
+      await new Promise((r) => bare.close(r));
+    }
+  });
+
   const user = poolUser(591);
 
   it('syncs from and to an XCAP server on another origin', async () => {

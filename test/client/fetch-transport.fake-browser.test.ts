@@ -32,6 +32,9 @@ interface Call {
 function fakeBrowserFetch(answer: (init: RequestInit, n: number) => Response | Error) {
   const calls: Call[] = [];
   const fetch = (async (url: string | URL | Request, init: RequestInit = {}) => {
+    // As a browser does: a no-cors request must follow redirects (Fetch standard §5.3).
+    if (init.mode === 'no-cors' && (init.redirect ?? 'follow') !== 'follow')
+      throw new TypeError("no-cors requires redirect mode 'follow'");
     calls.push({ url: String(url), init });
     const a = answer(init, calls.length);
     if (a instanceof Error) throw a;
