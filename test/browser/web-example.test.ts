@@ -7,7 +7,7 @@
  * the server is down surviving a reload (IndexedDB) and syncing when it is back, and a second
  * tab on the account waiting instead of syncing too (Web Locks).
  *
- * Pool users u590–u592 belong to this file.
+ * Pool users u597–u599 belong to this file.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -204,7 +204,7 @@ const carol = () =>
   });
 
 describe('the web example in Chromium, same origin (reverse proxy)', () => {
-  const user = poolUser(590);
+  const user = poolUser(597);
   let context: BrowserContext;
   let page: Page;
 
@@ -292,7 +292,7 @@ describe('the web example in Chromium, cross-origin (CORS of the test server)', 
     try {
       const page = await context.newPage();
       const root = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/xcap-root`;
-      await page.goto(pageUrl(poolUser(592), { root, ws: '' }));
+      await page.goto(pageUrl(poolUser(599), { root, ws: '' }));
       await waitForText(page, '#error', 'CORS_REFUSED');
       expect(await page.textContent('#error')).toContain('Access-Control-Expose-Headers');
       expect(hits).toBeGreaterThan(0); // the server was reached: only the browser said no
@@ -302,7 +302,7 @@ describe('the web example in Chromium, cross-origin (CORS of the test server)', 
     }
   });
 
-  const user = poolUser(591);
+  const user = poolUser(598);
 
   it('syncs from and to an XCAP server on another origin', async () => {
     wipeUserDocuments(user);

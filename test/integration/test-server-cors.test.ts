@@ -11,7 +11,7 @@ import { XcapClient } from '../../src/node.js';
 import { documentUrl, poolUser, testServer, wipeUserDocuments } from '../support/test-server.js';
 
 const ORIGIN = 'http://127.0.0.1:9';
-const USER = poolUser(589);
+const USER = poolUser(587);
 
 describe('test server CORS', () => {
   beforeEach(() => wipeUserDocuments(USER));

@@ -17,7 +17,7 @@ import {
 } from '../../src/node.js';
 import { poolUser, testServer, wipeUserDocuments } from '../support/test-server.js';
 
-const user = poolUser(588);
+const user = poolUser(586);
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
