@@ -18,6 +18,7 @@ export {
   isCorsRefusal,
   isTransient,
   MAX_ERROR_BODY_CHARS,
+  MAX_RETRY_AFTER_MS,
   redactHeaders,
   retryAfterMs,
   XcapAuthError,

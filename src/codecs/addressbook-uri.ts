@@ -2,10 +2,11 @@
  * URI text helpers for values stored inside documents.
  *
  * The reference implementation writes every URI-typed value percent-encoded with Python's
- * `urllib.parse.quote` and reads with `unquote` (fixture README quirk 1), so rxcap reads both
+ * `urllib.parse.quote` and reads with `unquote`, so rxcap reads both
  * forms and compares URIs after decoding. It writes SIP/tel URIs plain, and XCAP URIs inside
  * documents with the RFC 4825 §6 encoding of the node selector (`"`, `[`, `]` and the other
- * non-pchar octets), because a plain `[@name="x"]` is not an `xs:anyURI` (quirk 13).
+ * non-pchar octets), because a plain `[@name="x"]` is not an `xs:anyURI` and python-sipsimple
+ * rejects the whole document.
  */
 
 import { decodeUriValue, encodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
@@ -47,8 +48,8 @@ export function encodePathSegment(s: string, extra = ''): string {
 
 /**
  * The XCAP URI of a document in the users tree: `<root>/<auid>/users/<xui>/<filename>`
- * (RFC 4825 §6). The XUI keeps `:` and `@` plain, the way the reference implementation and
- * the fixture's request lines have it (quirk 2); `/`, `?` and other non-pchar characters of
+ * (RFC 4825 §6). The XUI keeps `:` and `@` plain, the way the reference implementation
+ * (python-sipsimple) sends it in its request lines; `/`, `?` and other non-pchar characters of
  * the XUI are encoded.
  *
  * @example documentUri('http://h/xcap-root', 'resource-lists', 'sip:alice@example.com')
@@ -60,7 +61,7 @@ export function documentUri(root: string, auid: string, xui: string, filename = 
 
 /**
  * The in-document reference to a top-level list of the user's resource-lists document, as
- * written into `rl:external/@anchor`, `ocp:entry/@anc` and rls `resource-list` (quirk 3), with
+ * written into `rl:external/@anchor`, `ocp:entry/@anc` and rls `resource-list`, with
  * the node selector RFC 4825-encoded.
  *
  * @example listAnchor('http://h/xcap-root', 'sip:alice@example.com', 'oma_buddylist')
@@ -70,4 +71,53 @@ export function listAnchor(root: string, xui: string, listName: string): string 
   return encodeXcapUriInDocument(
     `${documentUri(root, 'resource-lists', xui)}/~~/resource-lists/list[@name="${listName}"]`,
   );
+}
+
+/**
+ * True when the stored XCAP URI `stored` (plain or percent-encoded) names the same node as
+ * `ours` (an XCAP URI below `root`): the same text, or the same AUID, XUI, document and node
+ * selector under another spelling of the root — another host name or port for the same
+ * server path (`http://localhost:5080/xcap-root` and `http://127.0.0.1:5080/xcap-root`). Two
+ * clients configured with the two spellings would otherwise rewrite each other's anchors on
+ * every round, forever (test "anchors under another spelling of the XCAP root are kept").
+ *
+ * @example
+ * ```ts
+ * sameAnchor('http%3A//localhost/xcap-root/resource-lists/users/sip%3Aa%40b/index/~~/x',
+ *   'http://127.0.0.1/xcap-root/resource-lists/users/sip:a@b/index/~~/x', 'http://127.0.0.1/xcap-root') // true
+ * ```
+ */
+export function sameAnchor(stored: string, ours: string, root: string): boolean {
+  const a = decodeUriValue(stored.trim());
+  const b = decodeUriValue(ours);
+  if (a === b) return true;
+  const base = decodeUriValue(root).replace(/\/+$/, '');
+  if (!b.startsWith(`${base}/`)) return false;
+  // `rest` starts with the AUID: AUID, XUI, document and node selector must be equal.
+  const rest = b.slice(base.length);
+  if (!a.endsWith(rest)) return false;
+  const theirs = parseHttpUrl(a.slice(0, a.length - rest.length));
+  const mine = parseHttpUrl(base);
+  return (
+    theirs !== undefined &&
+    mine !== undefined &&
+    theirs.search === '' &&
+    theirs.hash === '' &&
+    theirs.username === '' &&
+    theirs.password === '' &&
+    trimSlashes(theirs.pathname) === trimSlashes(mine.pathname)
+  );
+}
+
+function parseHttpUrl(s: string): URL | undefined {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function trimSlashes(p: string): string {
+  return p.replace(/\/+$/, '');
 }

@@ -7,10 +7,10 @@
  * `wp_dlg_`). Their conditions and sub-handling are fixed the way the reference implementation
  * fixes them; unlike it, rxcap keeps every other rule and the transformations of its own rules,
  * and it compares conditions by meaning (decoded URIs), so a document that is already right is
- * never rewritten (fixture README quirk 11).
+ * never rewritten (python-sipsimple re-PUTs identical rules after every fetch; rxcap must not).
  */
 
-import { decodeUriValue, encodeUriValue, listAnchor, sameUri } from '../codecs/addressbook-uri.js';
+import { encodeUriValue, listAnchor, sameAnchor, sameUri } from '../codecs/addressbook-uri.js';
 import {
   declareNamespaces,
   el,
@@ -95,8 +95,12 @@ function onlyChild(e: XmlElement): XmlElement | undefined {
   return kids.length === 1 ? kids[0] : undefined;
 }
 
-function externalListSpec(id: string, anchor: string, valid: SubHandling[]): RuleSpec {
-  const want = decodeUriValue(anchor);
+function externalListSpec(
+  id: string,
+  anchor: string,
+  valid: SubHandling[],
+  root: string,
+): RuleSpec {
   return {
     id,
     valid,
@@ -105,7 +109,7 @@ function externalListSpec(id: string, anchor: string, valid: SubHandling[]): Rul
       if (!x || !is(x, OCP, 'external-list')) return false;
       const entry = onlyChild(x);
       const anc = entry && is(entry, OCP, 'entry') ? attr(entry, 'anc') : undefined;
-      return anc !== undefined && decodeUriValue(anc) === want;
+      return anc !== undefined && sameAnchor(anc, anchor, root);
     },
     build: (p) => [el(OCP, 'external-list', p, {}, [el(OCP, 'entry', p, { anc: anchor })])],
   };
@@ -155,11 +159,13 @@ function specs(
       `${r}_grantedcontacts`,
       listAnchor(ctx.xcapRoot, ctx.xui, f.grantedList),
       ['allow'],
+      ctx.xcapRoot,
     ),
     blocked: externalListSpec(
       `${r}_blockedcontacts`,
       listAnchor(ctx.xcapRoot, ctx.xui, f.blockedList),
       ['polite-block'],
+      ctx.xcapRoot,
     ),
     unlisted: singleSpec(`${r}_unlisted`, 'other-identity', ['confirm', 'block', 'polite-block']),
     allowUnlisted: singleSpec(`${r}_allow_unlisted`, 'other-identity', ['allow']),
@@ -321,7 +327,7 @@ export function normalizeRules(
 }
 
 /**
- * Sets the default policy for unlisted watchers (quirk 9): `allow` becomes
+ * Sets the default policy for unlisted watchers, as python-sipsimple does: `allow` becomes
  * `wp_*_allow_unlisted`, any other value `wp_*_unlisted` with that sub-handling.
  *
  * @example setDefaultPolicy(doc, ctx, PRESENCE_RULES, 'confirm')

@@ -1,6 +1,6 @@
 /**
  * The {@link SipDialogPort} over sip.js 0.21's `UserAgentCore`, bypassing its `Subscriber`,
- * which has known defects (DESIGN §5). Each workaround is marked `Workaround (sip.js N)`:
+ * which has known defects (listed in src/sip/README.md). Each workaround is marked `Workaround (sip.js N)`:
  *
  * 1. `Subscriber`/`SubscriptionDialog.refresh()` drop the body and the Accept header on refresh:
  *    refreshes are built here with `dialog.createOutgoingRequestMessage` and carry both.
@@ -167,10 +167,15 @@ export class SipJsDialogPort implements SipDialogPort {
   private initial: Core.OutgoingSubscribeRequest | undefined;
   private readonly pending = new Set<(r: SubscribeResponse) => void>();
 
+  /** TLS to the first hop: `tls`, or a WebSocket to a `wss://` URL. */
+  readonly secure: boolean;
+
   constructor(
     private readonly ua: UserAgent,
     private readonly options: SipJsPortOptions,
-  ) {}
+  ) {
+    this.secure = options.transport === 'tls' || /^wss:\/\//i.test(options.server);
+  }
 
   subscribe(request: SubscribeRequest): Observable<SubscribeResponse> {
     return new Observable<SubscribeResponse>((subscriber) => {

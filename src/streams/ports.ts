@@ -1,6 +1,5 @@
 /**
- * The ports through which the manager's pipelines reach the outside world (DESIGN §2, STYLE:
- * "I/O lives behind ports"). Every port returns cold Observables so that the pipelines stay
+ * The ports through which the manager's pipelines reach the outside world. Every port returns cold Observables so that the pipelines stay
  * free of Promises and can be driven by a `TestScheduler`; adapters turn Promises into
  * Observables at the edge. Nothing in this file imports a `node:` module.
  */
@@ -80,6 +79,11 @@ export interface Connection {
   readonly xui: string;
   readonly username?: string;
   readonly password?: string;
+  /**
+   * False: never answer a Basic challenge (the root came from DNS, not from the account's
+   * settings). Absent: Basic over https only, as the client does.
+   */
+  readonly allowBasic?: boolean;
 }
 
 /**
@@ -98,8 +102,8 @@ export type HttpFactory = (connection: Connection) => XcapHttp;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * DNS TXT lookups, used to find the XCAP root when the settings give none (the seed:
- * `xcap.<domain>. IN TXT "https://xcap.example.org/xcap-root"`). The Node adapter lives in
+ * DNS TXT lookups, used to find the XCAP root when the settings give none (a record
+ * such as `xcap.<domain>. IN TXT "https://xcap.example.org/xcap-root"`). The Node adapter lives in
  * `src/dns-node.ts`; browsers have no DNS, so their default fails with a clear error.
  *
  * @example
@@ -136,7 +140,19 @@ export interface DiffSettings {
   readonly transports?: readonly ('ws' | 'wss' | 'tcp' | 'tls' | 'udp')[];
   /** XCAP URIs (relative to the root) of the documents to watch, e.g. `resource-lists/users/sip:a@b/index`. */
   readonly documents: readonly string[];
+  /** When NOTIFY patches are applied (default `'secure'`): see {@link DiffPatchTrust}. */
+  readonly patches?: DiffPatchTrust;
 }
+
+/**
+ * When the patches of an xcap-diff NOTIFY (RFC 5874 §4.1) are applied instead of fetching the
+ * whole document: `'secure'` only when the NOTIFY came over TLS to the first SIP hop (wss,
+ * tls), `'always'` also over tcp/ws (an opt-in: a NOTIFY there could be forged), `'never'`.
+ * An applied patch is still confirmed by a conditional GET before its result is used.
+ *
+ * @example const trust: DiffPatchTrust = 'secure';
+ */
+export type DiffPatchTrust = 'secure' | 'always' | 'never';
 
 /**
  * State of the subscription as the port sees it.
@@ -158,23 +174,36 @@ export type DiffDocument = ChangedDocument;
 /**
  * What the diff port reports.
  * - `state`: the subscription changed state. `active`: NOTIFYs will come, no polling needed.
- *   `pending`/`failed`/`unavailable`: the manager polls every 2 minutes (the seed); `failed`
+ *   `pending`/`failed`/`unavailable`: the manager polls every 2 minutes by default; `failed`
  *   means "may work later" (the manager resubscribes with backoff), `unavailable` means "not
  *   supported or not configured" (polling only). `terminated` is the last event after a
  *   graceful termination.
  * - `changed`: a NOTIFY named these documents; only they are fetched.
- * - `resync`: events may have been missed (a full-state NOTIFY, a refresh after a gap): fetch
- *   every document.
+ * - `resync`: events may have been missed (an unreadable full-state NOTIFY, a refresh after a
+ *   gap): fetch every document.
  *
  * @example const e: DiffEvent = { type: 'changed', documents: [{ auid: 'resource-lists', newEtag: 'e2' }] };
  */
 export type DiffEvent =
   | { readonly type: 'state'; readonly state: DiffState; readonly reason?: string }
-  | { readonly type: 'changed'; readonly documents: readonly DiffDocument[] }
+  | {
+      readonly type: 'changed';
+      readonly documents: readonly DiffDocument[];
+      /**
+       * The NOTIFY came over a connection that is TLS to the first SIP hop (wss, tls): its
+       * patches may be applied (see `AccountSettings.xcap.patches`).
+       */
+      readonly secure?: boolean;
+      /**
+       * The initial NOTIFY's full state (RFC 5875 §4.4.2): every document it names is at that
+       * ETag; documents it does not name are fetched.
+       */
+      readonly fullState?: boolean;
+    }
   | { readonly type: 'resync' };
 
 /**
- * The xcap-diff subscription (DESIGN §2 `diff$`). Implemented over SIP by src/sip.
+ * The xcap-diff subscription (RFC 5875) behind `diff$`. Implemented over SIP by src/sip.
  *
  * Contract:
  * - `watch()` is cold: subscribing SUBSCRIBEs (Event: xcap-diff, Expires from
@@ -350,7 +379,7 @@ export interface PipelinePorts {
   readonly isTransient: (error: unknown) => boolean;
   /** Retry-After of an error in ms, if any (the client's `retryAfterMs`). */
   readonly retryAfterMs: (error: unknown) => number | undefined;
-  /** Polling period while xcap-diff is not active (the seed: 2 minutes). */
+  /** Polling period while xcap-diff is not active (default 2 minutes). */
   readonly pollPeriod: number;
   /** Receives one entry per HTTP exchange. */
   readonly trace?: (entry: TraceEntry) => void;

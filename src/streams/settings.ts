@@ -1,8 +1,8 @@
 /**
- * Account settings as the manager sees them (DESIGN §3) and the pure helpers that derive the
+ * Account settings as the manager sees them and the pure helpers that derive the
  * connection, the xcap-diff settings and the kind of a settings change from them.
  */
-import type { Connection, DiffSettings } from './ports.js';
+import type { Connection, DiffPatchTrust, DiffSettings } from './ports.js';
 
 /**
  * The settings of one account.
@@ -17,8 +17,18 @@ export interface AccountSettings {
   /** `alice@example.com` or `sip:alice@example.com`. */
   readonly id: string;
   readonly auth?: { readonly username?: string; readonly password: string };
-  /** `root` null/absent: DNS TXT of `xcap.<domain>` (the seed). */
-  readonly xcap?: { readonly root?: string | null; readonly xcapDiff?: boolean };
+  /** `root` null/absent: DNS TXT of `xcap.<domain>`. */
+  readonly xcap?: {
+    readonly root?: string | null;
+    readonly xcapDiff?: boolean;
+    /**
+     * When the RFC 5261 patches an xcap-diff NOTIFY may carry are applied (each confirmed by a
+     * conditional GET before it is used): `'secure'` (default) only over a TLS connection to
+     * the SIP server (wss, tls), `'always'` also over tcp and ws (opt in: anyone on the path
+     * could forge them), `'never'` (always GET the document).
+     */
+    readonly diffPatches?: DiffPatchTrust;
+  };
   readonly sip?: {
     /** Expires of the xcap-diff SUBSCRIBE in seconds (default 600). */
     readonly subscribeInterval?: number;
@@ -57,12 +67,15 @@ export function domainOf(settings: Pick<AccountSettings, 'id'>): string {
 export function connectionOf(settings: AccountSettings, root: string): Connection {
   const password = settings.auth?.password;
   if (password === undefined) return { root, xui: xuiOf(settings) };
+  // A root found through DNS (no `xcap.root`) is trusted with Digest only: Basic would hand
+  // the password itself to whoever controls that origin (see `xcapRootOf`).
+  const basic = settings.xcap?.root ? {} : { allowBasic: false };
   // Without a username the client uses the user part of the XUI, which every server accepts
-  // (DESIGN §4: some accept only the user part as the Digest username).
+  // (some accept only the user part as the Digest username).
   const username = settings.auth?.username;
   return username === undefined
-    ? { root, xui: xuiOf(settings), password }
-    : { root, xui: xuiOf(settings), username, password };
+    ? { root, xui: xuiOf(settings), password, ...basic }
+    : { root, xui: xuiOf(settings), username, password, ...basic };
 }
 
 /**
@@ -88,11 +101,12 @@ export function diffSettingsOf(
       ? { outboundProxy: settings.sip.outboundProxy }
       : {}),
     ...(settings.sip?.transports !== undefined ? { transports: settings.sip.transports } : {}),
+    ...(settings.xcap?.diffPatches !== undefined ? { patches: settings.xcap.diffPatches } : {}),
   };
 }
 
 /**
- * What a settings change means for a running manager (the seed, "configuration").
+ * What a settings change means for a running manager (connection settings restart it, subscription settings renew the subscription).
  *
  * @example if (classifySettingsChange(prev, next) === 'connection') restart();
  */
@@ -118,6 +132,7 @@ export function classifySettingsChange(
     return 'connection';
   if (
     (prev.xcap?.xcapDiff ?? true) !== (next.xcap?.xcapDiff ?? true) ||
+    (prev.xcap?.diffPatches ?? 'secure') !== (next.xcap?.diffPatches ?? 'secure') ||
     (prev.sip?.subscribeInterval ?? 600) !== (next.sip?.subscribeInterval ?? 600) ||
     prev.sip?.outboundProxy !== next.sip?.outboundProxy ||
     (prev.sip?.transports ?? []).join() !== (next.sip?.transports ?? []).join()

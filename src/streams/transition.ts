@@ -1,8 +1,8 @@
 /**
  * The manager's state machine as one pure function (XState 5 style): `transition(context,
- * event)` returns the next context and the effects to run, as data. It implements the seed's
- * diagram — stopped -> initializing -> fetching -> updating -> insync, stopping -> stopped —
- * and DESIGN §2's error policy (412 refetch and replay, 401/403 wait for new settings, 409
+ * event)` returns the next context and the effects to run, as data. It implements sipsimple's
+ * XCAPManager diagram — stopped -> initializing -> fetching -> updating -> insync, stopping -> stopped —
+ * and this error policy (412 refetch and replay, 401/403 wait for new settings, 409
  * drop the offending operation). Transient failures never reach it: the pipelines retry them.
  */
 import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
@@ -91,7 +91,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (event.kind === 'connection') {
         return initialize(next, [{ type: 'cancel' }, { type: 'unsubscribe' }]);
       }
-      // Subscription settings only: renew the subscription (the seed, "configuration").
+      // Subscription settings only: renew the subscription (like sipsimple's XCAPManager).
       if (c.state === 'initializing' || c.discovery === null) return result(next, []);
       return result(next, [subscribeCommand(next, c.discovery)]);
     }
@@ -123,12 +123,21 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (c.state !== 'fetching') return same(c);
       return failed(c, [report(event.error)]);
 
-    case 'updateFailed':
+    case 'updateFailed': {
       if (c.state !== 'updating') return same(c);
-      return failed({ ...c, documents: { ...c.documents, ...event.documents } }, [
-        { type: 'saveCache', documents: { ...c.documents, ...event.documents } },
-        report(event.error),
-      ]);
+      const documents = { ...c.documents, ...event.documents };
+      const effects: MachineCommand[] = [{ type: 'saveCache', documents }, report(event.error)];
+      // The update failed because of a document it holds: replaying the journal on that same
+      // document fails forever, so forget it (the next GET is unconditional) and fetch again
+      // after the backoff (regression test "a document rxcap refuses is fetched again until
+      // the server serves a good one").
+      if (event.refetch !== undefined && event.refetch.length > 0) {
+        const kept = { ...documents };
+        for (const n of event.refetch) delete kept[n];
+        return failed({ ...c, documents: kept, state: 'fetching' }, effects);
+      }
+      return failed({ ...c, documents }, effects);
+    }
 
     case 'fetched': {
       if (c.state !== 'fetching') return same(c);
@@ -137,7 +146,9 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       const base: MachineContext = {
         ...c,
         documents,
-        failures: 0,
+        // A fetch that leads to another update keeps the count, so that a fetch/update cycle
+        // failing on the same document backs off (reset once in sync or updated).
+        failures: changed || c.journal.length > 0 || c.pendingFetch !== null ? c.failures : 0,
         firstFetch: false,
         changedSinceSync: changed,
         blocked: null,
@@ -148,7 +159,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         return result(next, [...save, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
       }
       if (changed) {
-        // The seed: "it inserts a normalize operation at the beginning of the journal".
+        // A normalize operation goes at the beginning of the journal.
         const id = `${NORMALIZE_ID_PREFIX}${c.normalizeCount + 1}`;
         const journal = [
           { id, operation: { type: 'normalize' } },
@@ -196,7 +207,8 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
     }
 
     case 'conflict': {
-      // 412: somebody else changed a document; refetch and replay every operation (the seed).
+      // 412: somebody else changed a document; refetch and replay every operation
+      // (RFC 4825 §7.11).
       if (c.state !== 'updating') return same(c);
       const documents = { ...c.documents, ...event.documents };
       const next: MachineContext = {
@@ -233,7 +245,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
 
     case 'diffState': {
       const next = { ...c, diff: event.state };
-      // The seed: "If the subscription fails, a fetch of all the documents is tried".
+      // When the subscription fails, all the documents are fetched.
       if (c.diff === 'active' && event.state !== 'active' && event.state !== 'terminated') {
         return remoteChange(next, 'all');
       }
@@ -249,7 +261,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       return failed(c, [report(event.error)]);
 
     case 'retryTimer':
-      // The seed: "if any other error occurs, the update is retried periodically".
+      // Any other update error: the update is retried periodically.
       if (c.blocked !== 'error') return same(c);
       return retry(c, []);
 
