@@ -20,6 +20,9 @@ fi
 step "Kamailio test server packages"
 bash test-server/install.sh
 
+step "PostgreSQL test cluster packages"
+bash test-server/postgres/install.sh
+
 step "Chromium (Debian's package, for the browser tests)"
 bash scripts/install-chromium.sh
 
@@ -36,6 +39,10 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 step "integration tests (Kamailio on loopback)"
 bash test-server/start.sh
 trap 'bash test-server/stop.sh' EXIT
+# A throw-away PostgreSQL cluster for the PostgreSQL storage and ownership tests (port
+# RXCAP_PG_PORT, default 54329), stopped with Kamailio.
+bash test-server/postgres/start.sh
+trap 'bash test-server/postgres/stop.sh; bash test-server/stop.sh' EXIT
 npx vitest run --project integration --reporter=default --reporter=json \
   --outputFile.json=.test-results/integration.json
 

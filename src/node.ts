@@ -26,6 +26,12 @@ import { fileStorage } from './store/file-storage.js';
 
 export { undiciTransport } from './client/undici-transport.js';
 export { nodeDns } from './dns-node.js';
+export {
+  createFleet,
+  type Fleet,
+  type FleetAccountStatus,
+  type FleetOptions,
+} from './fleet/fleet.js';
 export * from './index.js';
 export {
   nodeSipDiffPort,
@@ -35,6 +41,13 @@ export {
 } from './sip/node.js';
 export { sharedUserAgentPort, userAgentDiffPort } from './sip/user-agent-diff-port.js';
 export { type FileStorageOptions, fileStorage } from './store/file-storage.js';
+export {
+  type OwnershipLost,
+  type PgPool,
+  type PostgresStorage,
+  type PostgresStorageOptions,
+  postgresStorage,
+} from './store/postgres-storage.js';
 
 /**
  * The XCAP client with Node's default transport, undici (keep-alive pools, the `dispatcher`
