@@ -7,9 +7,10 @@ const PACKAGE_ALIASES = [
   { find: /^rxcap$/, replacement: src('node.ts') },
 ];
 
-// Three projects: `unit` needs nothing but Node; `integration` talks to the real Kamailio
+// Four projects: `unit` needs nothing but Node; `integration` talks to the real Kamailio
 // test server that scripts/test.sh starts (connection facts come from test-server/run/env.json);
-// `package` packs the tarball and installs it into a fresh project (npm and its cache).
+// `browser` drives Chromium against that server; `package` packs the tarball and installs it
+// into a fresh project (npm and its cache).
 export default defineConfig({
   test: {
     projects: [
@@ -20,7 +21,7 @@ export default defineConfig({
           name: 'unit',
           // examples/*.test.ts show users how to test their code with rxcap/testing.
           include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/package/**'],
+          exclude: ['test/integration/**', 'test/browser/**', 'test/package/**'],
           testTimeout: 20_000,
         },
       },
@@ -32,6 +33,17 @@ export default defineConfig({
           hookTimeout: 60_000,
           // One Kamailio serves every integration file; run files one after another so that
           // accounts and timings do not interfere.
+          fileParallelism: false,
+        },
+      },
+      {
+        // Real Chromium (Debian's package, scripts/install-chromium.sh) against the Kamailio
+        // test server; scripts/test.sh runs it after the integration tests.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           fileParallelism: false,
         },
       },

@@ -5,6 +5,7 @@
  */
 import { throwError } from 'rxjs';
 import type { Dispatcher } from 'undici';
+import type { HttpTransport } from './client/transport.js';
 import { XcapClient } from './client/xcap-client.js';
 import type { DocumentName } from './codecs/applications.js';
 import { decodeXcapCaps } from './codecs/xcap-caps.js';
@@ -84,6 +85,8 @@ function checkRoots(docs: SyncDocuments): SyncDocuments {
  * @example createXcapManager({ account, client: { dispatcher: new Agent({ connections: 8 }), timeoutMs: 20_000 } });
  */
 export interface ClientOptions {
+  /** What sends the requests: the entry point's default (undici in Node, fetch elsewhere). */
+  readonly transport?: HttpTransport;
   readonly dispatcher?: Dispatcher;
   readonly timeoutMs?: number;
   readonly headers?: Readonly<Record<string, string>>;
