@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     "  rxcap's own operations; derived lists and rules documents come from one `normalize`.",
     '  At 10 000 contacts resource-lists is ~7.8 MB, just under what the test server accepts (~8 MB).',
     '- The manager still writes whole documents (the element-write planner,',
-    '  src/journal/element-writes.ts, is not wired into the update pipeline yet), so one new',
+    '  src/element-writes/, is not wired into the update pipeline yet), so one new',
     '  contact costs a full upload of the document: the goal rows are the "before" column.',
     '- Wire bytes are counted on the sockets of the Agent (headers included); body sizes come from',
     '  `trace$` (UTF-16 code units).',
