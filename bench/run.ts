@@ -10,7 +10,8 @@
  *
  * Options (environment): BENCH_SKIP_SERVER=1 runs only the in-process benchmarks;
  * BENCH_MANAGERS (default 500) sets the scale benchmark's size; BENCH_ALL_SCALE=1 adds the scale
- * runs with unlimited connections and with staggered starts (about 30 s more).
+ * runs with unlimited connections and with staggered starts (about 30 s more); BENCH_PARSERS=1
+ * adds the side-by-side parser comparison (bench/parsers.ts, about 60 s of CPU).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -20,6 +21,7 @@ import { runCodecBench } from './codec.js';
 import { runExtractBench } from './extract.js';
 import { runGoalsBench } from './goals.js';
 import { runImportBench } from './import.js';
+import { runParsersBench } from './parsers.js';
 import { runScaleBench } from './scale.js';
 import { ensureTestServer, fmt, type Section, stopTestServer } from './support.js';
 
@@ -106,6 +108,8 @@ async function main(): Promise<void> {
 
   await run('codec (bench/codec.ts)', codecSection);
   await run('parse + extract', () => runExtractBench({ iterations: 3, log }));
+  if (process.env.BENCH_PARSERS === '1')
+    await run('parsers side by side (bench/parsers.ts)', () => runParsersBench({ log }));
 
   let startedServer = false;
   const serverNotes: string[] = [];
