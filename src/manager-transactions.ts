@@ -64,7 +64,7 @@ export function transactionQueue(append: (entries: JournalEntry[]) => void): {
 }
 
 /**
- * The manager's operation methods (DESIGN §3): each builds its operation (validating
+ * The manager's operation methods: each builds its operation (validating
  * synchronously, src/journal/operations.ts) and hands it to `journal`.
  *
  * @example const methods = operationMethods((op) => queue.add(op)); methods.addGroup(new Group({ name: 'Friends' }));

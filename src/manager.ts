@@ -1,5 +1,5 @@
 /**
- * `createXcapManager()`: the public facade (DESIGN §3). It wires the ports into the pipelines
+ * `createXcapManager()`: the public facade. It wires the ports into the pipelines
  * (src/streams), runs the state machine, persists the cache and the journal through the
  * storage port, and exposes everything as hot streams that replay their latest value.
  */
@@ -298,7 +298,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     if (state !== 'stopped' && !stopping) return Promise.resolve();
     starting = (async () => {
       try {
-        // A start during a stop waits for it (the seed: start and stop "as needed").
+        // A start during a stop waits for it (start and stop may be called as needed).
         if (stopping) await stopping;
         await load();
         if (state !== 'stopped' || wanted !== 'running') return;
@@ -350,7 +350,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   };
   const tx = transactionQueue(append);
   const journal = (operation: OperationData): void => {
-    // Unknown ids are refused synchronously and nothing is journaled (DESIGN §3). Before any
+    // Unknown ids are refused synchronously and nothing is journaled. Before any
     // data is known (nothing cached, no sync yet) there is nothing to check against.
     known?.check(operation as Operation);
     known?.apply(operation as Operation);
