@@ -24,6 +24,7 @@ export {
   type PlanElementWritesOptions,
   type PlannedWrite,
   planElementWrites,
+  rxcapSources,
 } from './plan-element-writes.js';
 export { KAMAILIO_XCAP_SERVER, RFC4825_SERVER, type XcapServerProfile } from './server-profile.js';
 export {

@@ -18,7 +18,7 @@
  * equivalent to the new one (sibling-order.ts) is dropped.
  */
 import { quoteAttValue } from '../client/node-selector.js';
-import { attr, sameElement, type XmlElement } from '../codecs/xml/tree.js';
+import { attr, NS, sameElement, type XmlElement } from '../codecs/xml/tree.js';
 import { elementChildren, positionOf, withAttribute } from './child-index.js';
 import {
   applyElementWrite,
@@ -51,7 +51,24 @@ export interface PlanElementWritesOptions {
   readonly requestOverhead?: number;
   /** More writes than this and the document is PUT whole (each write is a round trip). */
   readonly maxWrites?: number;
+  /**
+   * Which children of the root hold the data other children are derived from (default
+   * {@link rxcapSources}: the `sipsimple_addressbook` list). Writes are sent as: deletions of
+   * derived data, then the writes to the sources, then additions of derived data; so a chain
+   * cut after any write leaves a document the next normalize and replay repair (normalize
+   * re-derives the missing entries of present items, but keeps entries nobody refers to as
+   * another client's: they must go while their item still refers to them).
+   */
+  readonly isSource?: (rootChild: XmlElement) => boolean;
 }
+
+/**
+ * The source of rxcap's derived lists: the `sipsimple_addressbook` list of resource-lists.
+ *
+ * @example rxcapSources(list) // true for <rl:list name="sipsimple_addressbook">
+ */
+export const rxcapSources = (e: XmlElement): boolean =>
+  e.ns === NS.resourceLists && e.name === 'list' && attr(e, 'name') === 'sipsimple_addressbook';
 
 /** A planned write with its selector and body, ready for `XcapClient.put`/`delete`. */
 export interface PlannedWrite {
@@ -146,7 +163,8 @@ export function planElementWrites(
   if (!ok) return document(`no element writes express this change on ${ctx.server.name}`);
   if (ctx.writes.length > maxWrites) return document(`${ctx.writes.length} writes`);
   if (ctx.cost >= overhead + docBytes) return document('element writes are not smaller');
-  const writes = ctx.writes.map((write) => ({
+  const ordered = repairableOrder(ctx, before, options.isSource ?? rxcapSources);
+  const writes = ordered.map((write) => ({
     write,
     node: nodeSelectorOf(write).toString(),
     body: bodyOf(write),
@@ -193,6 +211,43 @@ export function approxSize(e: XmlElement, cap: number): number {
   };
   walk(e);
   return n > cap ? cap + 1 : n;
+}
+
+/**
+ * The writes reordered so that a chain cut after any of them is repairable (see
+ * `PlanElementWritesOptions.isSource`). Writes under different root children never depend on each other when
+ * those children are selected by an attribute test; the reordered chain is replayed on the model
+ * and kept only when it gives the same document.
+ */
+function repairableOrder(
+  ctx: Ctx,
+  before: XmlElement,
+  isSource: (e: XmlElement) => boolean,
+): readonly ElementWrite[] {
+  const sourceTests = new Set<string>();
+  for (const c of elementChildren(before))
+    if (isSource(c))
+      for (const a of c.attributes) if (a.ns === '') sourceTests.add(`${a.name}\u0000${a.value}`);
+  const underSource = (w: ElementWrite): boolean => {
+    const t = w.path[1]?.test;
+    return w.path.length > 2 && t !== undefined && sourceTests.has(`${t.name}\u0000${t.value}`);
+  };
+  const source = ctx.writes.filter(underSource);
+  if (source.length === 0 || source.length === ctx.writes.length) return ctx.writes;
+  const isDelete = (w: ElementWrite) =>
+    w.kind === 'delete-element' || w.kind === 'delete-attribute';
+  const rest = ctx.writes.filter((w) => !underSource(w));
+  // Derived data that goes away first (the item still refers to it: normalize puts it back),
+  // then the items, then derived data that comes (the item refers to it: normalize adds it).
+  const ordered = [...rest.filter(isDelete), ...source, ...rest.filter((w) => !isDelete(w))];
+  try {
+    let doc = before;
+    for (const w of ordered) doc = applyElementWrite(doc, w, ctx.server);
+    if (sameElement(doc, ctx.doc)) return ordered;
+  } catch {
+    // A position shifted by the reordering: keep the planned order.
+  }
+  return ctx.writes;
 }
 
 /** The element `path` selects in the current document (resolved like the server model does). */

@@ -3,50 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { DOCUMENT_NAMES } from '../../src/codecs/applications.js';
 import { parseXml } from '../../src/codecs/xml/parse.js';
 import { serializeXml } from '../../src/codecs/xml/serialize.js';
-import { sameElement, type XmlElement, type XmlNode } from '../../src/codecs/xml/tree.js';
+import { sameElement, type XmlElement } from '../../src/codecs/xml/tree.js';
 import {
   applyElementWrite,
   KAMAILIO_XCAP_SERVER,
   planElementWrites,
   RFC4825_SERVER,
-  rxcapSiblingOrder,
   type XcapServerProfile,
 } from '../../src/element-writes/index.js';
-import { applyOperation, type Documents, operations } from '../../src/journal/index.js';
+import {
+  applyOperation,
+  applyOperations,
+  type Documents,
+  operations,
+} from '../../src/journal/index.js';
 import { Contact, ContactURI } from '../../src/model/index.js';
 import { ctx, fixtureDocs } from '../journal/fixture-helpers.js';
 import { operation } from '../journal/operation-arbitrary.js';
-
-/**
- * An independent canonical form for "equivalent up to free sibling order": children of a free
- * class are sorted by their own canonical text, then everything is serialized. It shares only
- * the class table (rxcapSiblingOrder) with the planner, not its equivalence check.
- */
-function canonical(e: XmlElement): string {
-  const kids: string[] = [];
-  let run: { cls: string; items: string[] } | undefined;
-  const flush = () => {
-    if (run) kids.push(...run.items.sort());
-    run = undefined;
-  };
-  for (const c of e.children as XmlNode[]) {
-    if (c.type === 'comment') continue;
-    if (c.type === 'text') {
-      if (c.text.trim() !== '') kids.push(`"${c.text}"`);
-      continue;
-    }
-    const cls = rxcapSiblingOrder(e, c);
-    if (cls === null || cls !== run?.cls) flush();
-    if (cls === null) kids.push(canonical(c));
-    else {
-      run ??= { cls, items: [] };
-      run.items.push(canonical(c));
-    }
-  }
-  flush();
-  const attrs = e.attributes.map((a) => `${a.ns}|${a.name}=${a.value}`).sort();
-  return `<{${e.ns}}${e.name} ${attrs.join(' ')}>${kids.join('')}</>`;
-}
+import { canonical } from './canonical.js';
 
 const SERVERS: readonly XcapServerProfile[] = [RFC4825_SERVER, KAMAILIO_XCAP_SERVER];
 
@@ -232,5 +206,80 @@ describe('planElementWrites: which edits are element-level on which server', () 
       documentBytes: 100,
     });
     expect(small.kind === 'document' && small.reason).toMatch(/not smaller/);
+  });
+});
+
+describe('planElementWrites: a chain cut after any write is repaired by normalize and replay', () => {
+  // What the manager does after a 412 in the middle of a chain: refetch the half-written
+  // document, normalize, replay the operation. Derived entries must go before the item that
+  // refers to them and come after it (normalize keeps entries nobody refers to). Known gap:
+  // with the request overhead counted, a small derived list may be replaced whole (a removal
+  // and an addition in one write); and updateContactUri / updatePolicy with a new URI are not
+  // covered yet (see src/element-writes/README.md).
+  let docs = fixtureDocs();
+  for (let i = 0; i < 30; i++)
+    docs = applyOperation(
+      docs,
+      operations.addContact(
+        new Contact({
+          id: `c${i}`,
+          name: `C ${i}`,
+          uris: [new ContactURI({ id: `c${i}u`, uri: `sip:u${i}@ex.net`, type: null })],
+          defaultUri: null,
+          presence: { policy: 'allow', subscribe: i % 2 === 0 },
+          dialog: { policy: i % 3 === 0 ? 'block' : 'allow', subscribe: false },
+          attributes: {},
+        }),
+      ),
+      ctx,
+    ).docs;
+  const edits = [
+    [
+      'addContact',
+      operations.addContact(
+        new Contact({
+          id: 'cn',
+          name: 'N',
+          uris: [new ContactURI({ id: 'cnu', uri: 'sip:n@ex.net', type: null })],
+          defaultUri: null,
+          presence: { policy: 'allow', subscribe: true },
+          dialog: { policy: 'block', subscribe: false },
+          attributes: {},
+        }),
+      ),
+    ],
+    ['removeContact', operations.removeContact('c3')],
+    [
+      'updateContact presence allow -> block',
+      operations.updateContact('c4', { presence: { policy: 'block' } }),
+    ],
+    [
+      'updateContact dialog block -> allow',
+      operations.updateContact('c6', { dialog: { policy: 'allow', subscribe: true } }),
+    ],
+    ['removeContactUri', operations.removeContactUri('c5', 'c5u')],
+  ] as const;
+  const rows = SERVERS.flatMap((server) =>
+    edits.map(([name, op]) => ({ name: `${name} on ${server.name}`, server, op })),
+  );
+  it.each(rows)('$name', ({ server, op }) => {
+    const before = docs['resource-lists']!;
+    const after = applyOperation(docs, op, ctx).docs['resource-lists']!;
+    const plan = planElementWrites(before, after, { server, documentBytes: 1e9 });
+    expect(plan.kind).toBe('elements');
+    if (plan.kind !== 'elements') return;
+    const want = canonical(
+      applyOperations(docs, [operations.normalize(), op], ctx).docs['resource-lists']!,
+    );
+    let partial = before;
+    for (const w of plan.writes.slice(0, -1)) {
+      partial = applyElementWrite(partial, w.write, server);
+      const replayed = applyOperations(
+        { ...docs, 'resource-lists': partial },
+        [operations.normalize(), op],
+        ctx,
+      );
+      expect(canonical(replayed.docs['resource-lists']!)).toBe(want);
+    }
   });
 });
