@@ -9,9 +9,10 @@
  * (bench/support.ts `benchUsers`: u400–u589, then pool numbers no test uses) are wiped first.
  *
  * Options (environment): BENCH_SKIP_SERVER=1 runs only the in-process benchmarks;
- * BENCH_MANAGERS (default 500) sets the scale benchmark's size; BENCH_ALL_SCALE=1 adds the scale
- * runs with unlimited connections and with staggered starts (about 30 s more); BENCH_PARSERS=1
- * adds the side-by-side parser comparison (bench/parsers.ts, about 60 s of CPU).
+ * BENCH_MANAGERS (default 500) sets the scale benchmark's size, BENCH_STORAGE_MANAGERS (200) the
+ * storage benchmark's (it also needs the PostgreSQL test cluster, which it starts if needed);
+ * BENCH_ALL_SCALE=1 adds the scale run with unlimited connections; BENCH_PARSERS=1 adds the
+ * side-by-side parser comparison (bench/parsers.ts, about 60 s of CPU).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -23,7 +24,9 @@ import { runGoalsBench } from './goals.js';
 import { runImportBench } from './import.js';
 import { runParsersBench } from './parsers.js';
 import { runScaleBench } from './scale.js';
+import { runStorageBench } from './storage.js';
 import { ensureTestServer, fmt, type Section, stopTestServer } from './support.js';
+import { runXcapDiffPatchBench } from './xcap-diff-patch.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const log = (l: string): void => console.log(`  ${l}`);
@@ -54,6 +57,32 @@ function codecSection(): Section {
             note: `${x.mbPerSecond.toFixed(1)} MB/s`,
           }),
     })),
+  };
+}
+
+function xcapDiffPatchSection(): Section {
+  const r = runXcapDiffPatchBench(5000, 30000);
+  return {
+    title: `xcap-diff patch: one NOTIFY of ${r.ops} operations on ${r.contacts} contacts`,
+    rows: [
+      {
+        name: `parse the NOTIFY (${fmt.bytes(r.notifyBytes)})`,
+        value: fmt.ms(r.parseMs),
+        note: 'baseline: what reading the body costs at all',
+      },
+      {
+        name: 'apply its [@uri] operations',
+        value: fmt.ms(r.applyMs),
+        baseline: `${fmt.ms(r.parseMs)} parse`,
+        ratio: fmt.ratio(r.applyMs / r.parseMs),
+        note: 'CPU; the manager applies at most 1,000 operations per NOTIFY (fetches past that)',
+      },
+      {
+        name: `apply ${r.positionalOps} positional operations (entry[n])`,
+        value: fmt.ms(r.positionalApplyMs),
+        note: 'each scans the siblings up to n',
+      },
+    ],
   };
 }
 
@@ -110,6 +139,7 @@ async function main(): Promise<void> {
   await run('parse + extract', () => runExtractBench({ iterations: 3, log }));
   if (process.env.BENCH_PARSERS === '1')
     await run('parsers side by side (bench/parsers.ts)', () => runParsersBench({ log }));
+  await run('xcap-diff patch (bench/xcap-diff-patch.ts)', xcapDiffPatchSection);
 
   let startedServer = false;
   const serverNotes: string[] = [];
@@ -126,12 +156,14 @@ async function main(): Promise<void> {
       await run('bulk import', () => runImportBench({ log }));
       const managers = Number(process.env.BENCH_MANAGERS ?? 500);
       await run('scale, 256 connections', () => runScaleBench({ managers, connections: 256, log }));
-      if (process.env.BENCH_ALL_SCALE === '1') {
+      if (process.env.BENCH_ALL_SCALE === '1')
         await run('scale, unlimited connections', () => runScaleBench({ managers, log }));
-        await run('scale, staggered: at most 50 starting at once', () =>
-          runScaleBench({ managers, concurrency: 50, log }),
-        );
-      }
+      await run('scale, staggered: at most 50 starting at once', () =>
+        runScaleBench({ managers, concurrency: 50, log }),
+      );
+      await run('storage: memory vs file vs PostgreSQL (bench/storage.ts)', () =>
+        runStorageBench({ managers: Number(process.env.BENCH_STORAGE_MANAGERS ?? 200), log }),
+      );
     } finally {
       if (startedServer) stopTestServer();
     }

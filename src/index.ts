@@ -51,6 +51,7 @@ export type {
   Connection,
   DiffDocument,
   DiffEvent,
+  DiffPatchTrust,
   DiffPort,
   DiffSettings,
   DiffState,

@@ -18,6 +18,7 @@ import type { XcapError } from './errors.js';
 import { type ExtractedData, extractData } from './journal/index.js';
 import { KnownIds } from './journal/known-ids.js';
 import type { Operation } from './journal/operations.js';
+import { documentSizes, WriteBudget } from './journal/write-budget.js';
 import { changeGate, extractInput, resettableReplay } from './manager-data.js';
 import {
   clientFactory,
@@ -119,6 +120,8 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   /** The journal as the machine last had it, and the ids the methods may name (null: no data yet). */
   let journalNow: readonly JournalEntry[] = [];
   let known: KnownIds | null = null;
+  /** Estimated document sizes after the journal: no edit may outgrow what readers read. */
+  let budget = WriteBudget.of();
   state$.next({ prev: null, state });
 
   // --- persistence (Promises live here, at the edge, never inside a pipeline) -------------
@@ -156,7 +159,11 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
         if (data === null) return;
         // The ids methods may name: the server's view plus what is journaled since.
         known = KnownIds.of(data.addressbook);
-        for (const e of [...journalNow, ...tx.queued]) known.apply(e.operation as Operation);
+        budget = WriteBudget.of(documentSizes(c.documents));
+        for (const e of [...journalNow, ...tx.queued]) {
+          known.apply(e.operation as Operation);
+          budget.apply(e.operation as Operation);
+        }
         emitIfChanged('addressbook', addressbook$, data.addressbook);
         emitIfChanged('presenceRules', presenceRules$, data.presenceRules);
         emitIfChanged('dialogRules', dialogRules$, data.dialogRules);
@@ -240,6 +247,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     ])
       s.reset();
     known = null;
+    budget = WriteBudget.of();
     input$.next({ type: 'reset' });
     await load();
     if (resume && calls === before) await start();
@@ -353,7 +361,11 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     // Unknown ids are refused synchronously and nothing is journaled. Before any
     // data is known (nothing cached, no sync yet) there is nothing to check against.
     known?.check(operation as Operation);
+    // An edit that would make a document larger than every reader reads is refused too
+    // (XcapWriteLimitError), counting what is journaled and what the open transaction holds.
+    budget.check(operation as Operation);
     known?.apply(operation as Operation);
+    budget.apply(operation as Operation);
     tx.add({ id: generateId(), operation });
   };
 
