@@ -19,13 +19,13 @@ export {
   XcapElementWriteError,
 } from './element-write.js';
 export {
-  approxSize,
   type ElementWritePlan,
   type PlanElementWritesOptions,
   type PlannedWrite,
   planElementWrites,
-  rxcapSources,
 } from './plan-element-writes.js';
+export { approxSize } from './plan-size.js';
+export { repairableOrder, rxcapSources } from './repairable-order.js';
 export { KAMAILIO_XCAP_SERVER, RFC4825_SERVER, type XcapServerProfile } from './server-profile.js';
 export {
   equivalentElements,

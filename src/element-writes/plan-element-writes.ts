@@ -18,7 +18,7 @@
  * equivalent to the new one (sibling-order.ts) is dropped.
  */
 import { quoteAttValue } from '../client/node-selector.js';
-import { attr, NS, sameElement, type XmlElement } from '../codecs/xml/tree.js';
+import { attr, sameElement, type XmlElement } from '../codecs/xml/tree.js';
 import { elementChildren, positionOf, withAttribute } from './child-index.js';
 import {
   applyElementWrite,
@@ -27,6 +27,8 @@ import {
   nodeSelectorOf,
   type SelectorStep,
 } from './element-write.js';
+import { approxSize, utf8Length } from './plan-size.js';
+import { repairableOrder, rxcapSources } from './repairable-order.js';
 import type { XcapServerProfile } from './server-profile.js';
 import {
   equivalentElements,
@@ -53,7 +55,7 @@ export interface PlanElementWritesOptions {
   readonly maxWrites?: number;
   /**
    * Which children of the root hold the data other children are derived from (default
-   * {@link rxcapSources}: the `sipsimple_addressbook` list). Writes are sent as: deletions of
+   * `rxcapSources`: the `sipsimple_addressbook` list). Writes are sent as: deletions of
    * derived data, then the writes to the sources, then additions of derived data; so a chain
    * cut after any write leaves a document the next normalize and replay repair (normalize
    * re-derives the missing entries of present items, but keeps entries nobody refers to as
@@ -61,14 +63,6 @@ export interface PlanElementWritesOptions {
    */
   readonly isSource?: (rootChild: XmlElement) => boolean;
 }
-
-/**
- * The source of rxcap's derived lists: the `sipsimple_addressbook` list of resource-lists.
- *
- * @example rxcapSources(list) // true for <rl:list name="sipsimple_addressbook">
- */
-export const rxcapSources = (e: XmlElement): boolean =>
-  e.ns === NS.resourceLists && e.name === 'list' && attr(e, 'name') === 'sipsimple_addressbook';
 
 /** A planned write with its selector and body, ready for `XcapClient.put`/`delete`. */
 export interface PlannedWrite {
@@ -163,7 +157,13 @@ export function planElementWrites(
   if (!ok) return document(`no element writes express this change on ${ctx.server.name}`);
   if (ctx.writes.length > maxWrites) return document(`${ctx.writes.length} writes`);
   if (ctx.cost >= overhead + docBytes) return document('element writes are not smaller');
-  const ordered = repairableOrder(ctx, before, options.isSource ?? rxcapSources);
+  const ordered = repairableOrder(
+    ctx.writes,
+    before,
+    ctx.doc,
+    ctx.server,
+    options.isSource ?? rxcapSources,
+  );
   const writes = ordered.map((write) => ({
     write,
     node: nodeSelectorOf(write).toString(),
@@ -174,80 +174,6 @@ export function planElementWrites(
     0,
   );
   return { kind: 'elements', writes, expected: ctx.doc, bytes, documentBytes: docBytes };
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-/**
- * Approximate serialized size of `e`, counted only until it passes `cap` (then `cap + 1`):
- * enough to compare a replacement with the writes inside, without serializing megabytes.
- */
-export function approxSize(e: XmlElement, cap: number): number {
-  let n = 0;
-  const walk = (x: XmlElement): void => {
-    const tag =
-      (x.prefix === undefined || x.prefix === '' ? 0 : x.prefix.length + 1) + x.name.length;
-    n += 2 * tag + 5;
-    for (const a of x.attributes) n += a.name.length + a.value.length + 4;
-    if (x.namespaces !== undefined)
-      for (const [p, u] of Object.entries(x.namespaces)) n += p.length + u.length + 9;
-    for (const c of x.children) {
-      if (n > cap) return;
-      if (c.type === 'element') walk(c);
-      else n += c.text.length;
-    }
-  };
-  walk(e);
-  return n > cap ? cap + 1 : n;
-}
-
-/**
- * The writes reordered so that a chain cut after any of them is repairable (see
- * `PlanElementWritesOptions.isSource`). Writes under different root children never depend on each other when
- * those children are selected by an attribute test; the reordered chain is replayed on the model
- * and kept only when it gives the same document.
- */
-function repairableOrder(
-  ctx: Ctx,
-  before: XmlElement,
-  isSource: (e: XmlElement) => boolean,
-): readonly ElementWrite[] {
-  const sourceTests = new Set<string>();
-  for (const c of elementChildren(before))
-    if (isSource(c))
-      for (const a of c.attributes) if (a.ns === '') sourceTests.add(`${a.name}\u0000${a.value}`);
-  const underSource = (w: ElementWrite): boolean => {
-    const t = w.path[1]?.test;
-    return w.path.length > 2 && t !== undefined && sourceTests.has(`${t.name}\u0000${t.value}`);
-  };
-  const source = ctx.writes.filter(underSource);
-  if (source.length === 0 || source.length === ctx.writes.length) return ctx.writes;
-  const isDelete = (w: ElementWrite) =>
-    w.kind === 'delete-element' || w.kind === 'delete-attribute';
-  const rest = ctx.writes.filter((w) => !underSource(w));
-  // Derived data that goes away first (the item still refers to it: normalize puts it back),
-  // then the items, then derived data that comes (the item refers to it: normalize adds it).
-  const ordered = [...rest.filter(isDelete), ...source, ...rest.filter((w) => !isDelete(w))];
-  try {
-    let doc = before;
-    for (const w of ordered) doc = applyElementWrite(doc, w, ctx.server);
-    if (sameElement(doc, ctx.doc)) return ordered;
-  } catch {
-    // A position shifted by the reordering: keep the planned order.
-  }
-  return ctx.writes;
 }
 
 /** The element `path` selects in the current document (resolved like the server model does). */
