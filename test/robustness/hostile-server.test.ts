@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseXml } from '../../src/codecs/xml/parse.js';
 import { attr, children, NS, sameElement, textOf } from '../../src/codecs/xml/tree.js';
 import type { XcapError } from '../../src/errors.js';
+import type { XcapManager } from '../../src/manager.js';
 import { createXcapManager } from '../../src/manager.js';
-import type { XcapManager } from '../../src/manager-types.js';
 import { Contact } from '../../src/model/contact.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
 import {
