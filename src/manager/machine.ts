@@ -161,6 +161,8 @@ function handle(s: Step, event: ManagerEvent): Step {
       if (c.load !== 'loaded' || c.savedSeq >= c.journalSeq || c.switching) return s;
       return persistJournal(s);
     case 'storeReleased':
+      // Only the answer to releaseStore.
+      if (c.phase !== 'releasing') return s;
       return {
         context: { ...c, phase: 'closed' },
         commands: [...s.commands, { type: 'complete' }],
