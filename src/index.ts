@@ -28,7 +28,11 @@ export {
   type LifecycleEvent,
   type StateChange,
   type XcapManager,
+  XcapManagerClosedError,
   type XcapManagerOptions,
+  XcapNotDurableError,
+  XcapSettingsError,
+  type XcapTransaction,
 } from './manager.js';
 export {
   type ClientOptions,
