@@ -324,3 +324,65 @@ describe('manager lifecycle failures', () => {
     await m.close();
   });
 });
+
+describe('manager lifecycle on virtual time', () => {
+  it('close() while a failed journal write waits for its retry: reported, the timer is cancelled, nothing written after', async () => {
+    const inner = memoryStorage();
+    const saves: string[] = [];
+    const storage: StoragePort = {
+      ...inner,
+      save: (k) => {
+        saves.push(k.join('/'));
+        return Promise.reject(
+          new XcapStoreIoError(k, 'write', Object.assign(new Error('fake'), { code: 'ENOSPC' })),
+        );
+      },
+    };
+    const scheduler = new VirtualTimeScheduler();
+    const m = createXcapManager({ account, storage, scheduler });
+    const errors = errorsOf(m);
+    await m.load();
+    m.addGroup(group('lost'));
+    await expect(m.flush()).rejects.toMatchObject({ code: 'RXCAP_NOT_DURABLE' });
+    expect(saves).toHaveLength(1);
+    await m.close();
+    expect(errors).toEqual(['RXCAP_STORE_IO', 'RXCAP_NOT_DURABLE']);
+    scheduler.flush();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(saves).toHaveLength(1);
+  });
+
+  it('the store retry backs off: 1 s, 2 s, 4 s of virtual time between journal writes', async () => {
+    const inner = memoryStorage();
+    const saves: number[] = [];
+    const scheduler = new VirtualTimeScheduler();
+    const storage: StoragePort = {
+      ...inner,
+      save: (k) => {
+        saves.push(scheduler.now());
+        return Promise.reject(new XcapStoreLockedError(k[0]!, 'held', '/fake.lock'));
+      },
+    };
+    const m = createXcapManager({
+      account,
+      storage,
+      scheduler,
+      backoff: { initialDelay: 1_000, factor: 2, maxDelay: 60_000, jitter: 0 },
+    });
+    await m.load();
+    m.addGroup(group('x'));
+    await expect(m.flush()).rejects.toMatchObject({ code: 'RXCAP_NOT_DURABLE' });
+    for (let i = 0; i < 3; i++) {
+      // Advance to the next timer only (flush() would run every timer at once).
+      const next = scheduler.actions[0];
+      if (next) {
+        scheduler.maxFrames = next.delay;
+        scheduler.flush();
+        scheduler.maxFrames = Number.POSITIVE_INFINITY;
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(saves).toEqual([0, 1_000, 3_000, 7_000]);
+    await m.close();
+  });
+});
