@@ -6,7 +6,7 @@ import { defer, from } from 'rxjs';
 import type { DnsPort } from './streams/ports.js';
 
 /**
- * TXT lookups through `node:dns` (the seed: `xcap.<domain>. IN TXT "https://..."`).
+ * TXT lookups through `node:dns` (a record such as `xcap.<domain>. IN TXT "https://..."`, as sipsimple looks it up).
  * Cold: each subscription makes one lookup.
  *
  * @example createXcapManager({ account: { id: 'alice@example.org' }, dns: nodeDns() })

@@ -116,7 +116,7 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
   jitter: 0.5,
 };
 
-/** The seed: "a fetch of all the documents will be tried every 2 minutes". */
+/** While xcap-diff is down, all documents are fetched every 2 minutes (as sipsimple does). */
 export const DEFAULT_POLL_PERIOD = 120_000;
 
 /**

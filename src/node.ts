@@ -42,7 +42,7 @@ export function defaultStoreDirectory(): string {
 }
 
 /**
- * `createXcapManager` with Node defaults (DESIGN §3): `storage` is `fileStorage` in
+ * `createXcapManager` with Node defaults: `storage` is `fileStorage` in
  * {@link defaultStoreDirectory} (cache and journal survive restarts), `dns` is `nodeDns()`
  * (XCAP root from the TXT record of `xcap.<domain>` when the settings give none), and `sip` is
  * `nodeSipDiffPort()` (xcap-diff over WebSocket, TCP or TLS). Every default can be replaced.

@@ -5,7 +5,8 @@
  * are redacted before they are stored, request headers are never stored, and messages are built
  * from the URL and the status only.
  */
-import type { XcapErrorDetails } from '../codecs/xcap-error.js';
+import { XCAP_ERROR_MIME } from '../codecs/applications.js';
+import { parseXcapError, type XcapErrorDetails } from '../codecs/xcap-error.js';
 import { XcapError } from '../errors.js';
 
 /** Bodies kept on an {@link XcapHttpError} are cut to this many characters. */
@@ -68,9 +69,15 @@ export class XcapHttpError extends XcapError {
     headers: Readonly<Record<string, string | string[] | undefined>>;
     body: string;
     xcapError?: XcapErrorDetails | undefined;
+    /** What the status means here, appended to the message (e.g. the credentials were refused). */
+    reason?: string | undefined;
   }) {
     const detail = init.xcapError ? ` (${init.xcapError.type})` : '';
-    super('RXCAP_HTTP', `${init.method} ${init.url} failed with HTTP ${init.status}${detail}`);
+    const reason = init.reason ? `: ${init.reason}` : '';
+    super(
+      'RXCAP_HTTP',
+      `${init.method} ${init.url} failed with HTTP ${init.status}${detail}${reason}`,
+    );
     this.status = init.status;
     this.url = init.url;
     this.method = init.method;
@@ -81,6 +88,36 @@ export class XcapHttpError extends XcapError {
         : init.body;
     this.xcapError = init.xcapError;
   }
+}
+
+/**
+ * The {@link XcapHttpError} for a response that is not a success: the body decoded as UTF-8,
+ * `xcapError` parsed when it is an `application/xcap-error+xml` document (RFC 4825 §11).
+ *
+ * @example throw httpErrorOf(res, url, 'GET');
+ */
+export function httpErrorOf(
+  res: {
+    readonly status: number;
+    readonly headers: Readonly<Record<string, string | string[]>>;
+    readonly body: Uint8Array;
+  },
+  url: string,
+  method: string,
+  reason?: string,
+): XcapHttpError {
+  const body = new TextDecoder('utf-8').decode(res.body);
+  const ct = res.headers['content-type'];
+  const contentType = (Array.isArray(ct) ? ct[0] : ct)?.split(';')[0]?.trim().toLowerCase();
+  return new XcapHttpError({
+    status: res.status,
+    url,
+    method,
+    headers: res.headers,
+    body,
+    xcapError: contentType === XCAP_ERROR_MIME ? parseXcapError(body) : undefined,
+    reason,
+  });
 }
 
 /**
@@ -143,9 +180,12 @@ export class XcapTimeoutError extends XcapError {
 }
 
 /**
- * Authentication could not be attempted: a broken or unsupported challenge (no nonce, unknown
- * algorithm, garbage), or Basic requested over plain http. A 401 after a proper Digest attempt
- * (wrong password) is an {@link XcapHttpError} with status 401, not this.
+ * Authentication could not be attempted: a request sent without credentials got a 401 with a
+ * broken, unsupported or missing challenge (no nonce, unknown algorithm, garbage), or the
+ * server asked for Basic over plain http or for an XCAP root found through DNS. A 401 to the
+ * answer of a fresh challenge (a wrong password) is an {@link XcapHttpError} with status 401
+ * saying the server refused the credentials, not this; a 401 without a challenge to a request
+ * that used a cached nonce is neither (the nonce is dropped and a new challenge asked for).
  *
  * @example if (e instanceof XcapAuthError) showSettings(e.message);
  */
@@ -204,8 +244,7 @@ export class XcapNodeSelectorError extends XcapError {
 }
 
 /**
- * True for failures worth retrying later: network errors, timeouts, 5xx, 429 and 408
- * (DESIGN §2). 4xx (except 408/429), auth and selector errors are not transient.
+ * True for failures worth retrying later: network errors, timeouts, 5xx, 429 and 408. 4xx (except 408/429), auth and selector errors are not transient.
  *
  * @example retry({ count: 5, delay: (e) => (isTransient(e) ? timer(backoff) : throwError(() => e)) })
  */
@@ -220,8 +259,23 @@ export function isTransient(error: unknown): boolean {
 }
 
 /**
+ * The longest delay {@link retryAfterMs} returns: one day. A server may ask for longer (a
+ * 10-year Retry-After, an HTTP-date in year 9999), but such a delay, in ms, overflows a
+ * JavaScript timer (2^31-1 ms, about 24.8 days, fires after 1 ms instead) and nobody waits a
+ * year for a sync; the manager's backoff caps it further to `backoff.maxDelay`.
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+
+// RFC 9110 §5.6.7: every HTTP-date form (IMF-fixdate, rfc850-date, asctime-date) starts with a
+// day name. Anything else is not a date, although `Date.parse` would read "-5" or "10.5" as
+// one (years 2001).
+const HTTP_DATE_RE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /;
+
+/**
  * The delay the server asked for in `Retry-After` (RFC 9110 §10.2.3: delay-seconds or an
- * HTTP-date), in ms, or undefined when absent or unparsable. `now` is injectable for tests.
+ * HTTP-date), in ms, clamped into [0, {@link MAX_RETRY_AFTER_MS}]; undefined when absent or
+ * unparsable (a negative number, a fraction, garbage, two values). `now` is injectable for
+ * tests.
  *
  * @example retryAfterMs(err) ?? backoff(attempt)
  */
@@ -229,10 +283,15 @@ export function retryAfterMs(error: unknown, now: number = Date.now()): number |
   if (!(error instanceof XcapHttpError)) return undefined;
   const value = error.headers['retry-after']?.trim();
   if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  let ms: number;
+  if (/^\d+$/.test(value))
+    ms = Number(value) * 1000; // may be Infinity: clamped below
+  else if (HTTP_DATE_RE.test(value)) {
+    const at = Date.parse(value);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now;
+  } else return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 /** OpenSSL / Node codes of a server certificate the client refused. */

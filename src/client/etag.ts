@@ -5,7 +5,7 @@ import { XcapValidationError } from '../errors.js';
 
 /**
  * How `*` is sent in `If-Match` / `If-None-Match`. RFC 9110 §13.1.1 says `*` bare, but
- * Kamailio's xcap_server only understands it quoted (DESIGN §4), so `'quoted'` is the default.
+ * Kamailio's xcap_server only understands it quoted (test-server/README.md), so `'quoted'` is the default.
  */
 export type StarQuoting = 'quoted' | 'bare';
 
@@ -43,7 +43,7 @@ export interface ParsedEtag {
 
 /**
  * Reads an `ETag` response header. Quoted and unquoted strong tags both give the bare value
- * (servers differ, DESIGN §4); weak tags are kept as `W/"..."` so that sending them back
+ * (servers differ); weak tags are kept as `W/"..."` so that sending them back
  * reproduces them. A missing or empty header gives null.
  *
  * @example parseEtag('"abc"') // { etag: 'abc', weak: false }

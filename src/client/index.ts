@@ -16,6 +16,7 @@ export {
   isCertificateFailure,
   isTransient,
   MAX_ERROR_BODY_CHARS,
+  MAX_RETRY_AFTER_MS,
   redactHeaders,
   retryAfterMs,
   XcapAuthError,

@@ -36,7 +36,7 @@ export interface XcapUri {
 /**
  * Builds and validates an XCAP URI.
  *
- * The XUI keeps `:` and `@` plain (DESIGN §4: the reference implementation sends
+ * The XUI keeps `:` and `@` plain (the reference implementation, python-sipsimple, sends
  * `/resource-lists/users/sip:alice@example.com/index`) and encodes `/`, `?`, `#`, `%` and
  * whatever else is not a path character (RFC 4825 §6.2).
  *
@@ -82,7 +82,12 @@ export function xcapUri(
   const nodeKind = validateNodeSelector(selector, namespaces);
   // RFC 4825 §6: the node selector separator is "~~", never percent-encoded.
   url += `/~~/${encodeNodeSelector(selector)}`;
-  const query = namespaceQuery(namespaces);
+  // Only the prefixes the selector uses (RFC 4825 §6.4 asks for those): OpenXCAP refuses any
+  // xmlns() in the query with 400, so a binding that is not needed must not be sent.
+  const used = usedPrefixes(selector);
+  const query = namespaceQuery(
+    Object.fromEntries(Object.entries(namespaces).filter(([p]) => used.has(p))),
+  );
   if (query !== '') url += `?${query}`;
   return { url, nodeKind };
 }
@@ -96,4 +101,13 @@ export function defaultUsername(xui: string): string {
   const noScheme = xui.replace(/^(sips?|tel):/i, '');
   const at = noScheme.lastIndexOf('@');
   return at < 0 ? noScheme : noScheme.slice(0, at);
+}
+
+/** The namespace prefixes of the QNames in a node selector (quoted attribute values skipped). */
+function usedPrefixes(selector: string): Set<string> {
+  const names = selector.replace(/"[^"]*"|'[^']*'/g, '');
+  const out = new Set<string>();
+  // `prefix:` followed by a name start or `*`; `namespace::*` (an axis, "::") is not a prefix.
+  for (const m of names.matchAll(/([^\s/[\]@=:]+):(?=[^:])/g)) out.add(m[1]!);
+  return out;
 }

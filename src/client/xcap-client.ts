@@ -1,5 +1,5 @@
 /**
- * The low-level XCAP client (DESIGN §3, the python-xcaplib equivalent): GET, PUT and DELETE of
+ * The low-level XCAP client (the python-xcaplib equivalent): GET, PUT and DELETE of
  * documents, elements and attributes, with conditional requests and Digest authentication,
  * as cold Observables. Unsubscribing aborts the request.
  */
@@ -9,13 +9,11 @@ import {
   APPLICATIONS,
   XCAP_ATTRIBUTE_MIME,
   XCAP_ELEMENT_MIME,
-  XCAP_ERROR_MIME,
   XCAP_NAMESPACE_MIME,
 } from '../codecs/applications.js';
-import { parseXcapError } from '../codecs/xcap-error.js';
 import { XcapValidationError } from '../errors.js';
 import { AuthSession } from './auth-session.js';
-import { XcapHttpError, XcapTimeoutError } from './errors.js';
+import { httpErrorOf, XcapTimeoutError } from './errors.js';
 import { formatEtag, parseEtag, type StarQuoting } from './etag.js';
 import type { NodeKind } from './node-selector.js';
 import {
@@ -37,6 +35,12 @@ export interface XcapClientOptions {
   readonly username?: string | undefined;
   /** Without a password no request is authenticated (a 401 becomes an XcapHttpError). */
   readonly password?: string | undefined;
+  /**
+   * Whether to answer a Basic challenge (RFC 7617; only ever over https). Default true; the
+   * manager passes false for an XCAP root found through DNS, so that a password goes in a form
+   * the server can replay only to a root the account itself names.
+   */
+  readonly allowBasic?: boolean | undefined;
   /** undici dispatcher (custom CAs, proxies, tests); default: a shared keep-alive Agent. */
   readonly dispatcher?: Dispatcher | undefined;
   /** Overall limit per request (all auth rounds and the body), ms. Default 60 000. */
@@ -123,6 +127,7 @@ export class XcapClient {
       options.password === undefined
         ? undefined
         : { username: this.username, password: options.password },
+      { allowBasic: options.allowBasic },
     );
     this.#dispatcher = options.dispatcher;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
@@ -234,7 +239,7 @@ export class XcapClient {
         .then(
           (res) => {
             const value = accept(res, url);
-            if (value === undefined) subscriber.error(httpError(res, url, method));
+            if (value === undefined) subscriber.error(httpErrorOf(res, url, method));
             else {
               subscriber.next(value);
               subscriber.complete();
@@ -322,19 +327,6 @@ function checkRoot(root: string): string {
   if (u.search !== '' || u.hash !== '')
     throw new XcapValidationError('XCAP root must not have a query or fragment', 'root');
   return root;
-}
-
-function httpError(res: RawResponse, url: string, method: string): XcapHttpError {
-  const body = new TextDecoder('utf-8').decode(res.body);
-  const contentType = headerValue(res.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
-  return new XcapHttpError({
-    status: res.status,
-    url,
-    method,
-    headers: res.headers,
-    body,
-    xcapError: contentType === XCAP_ERROR_MIME ? parseXcapError(body) : undefined,
-  });
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

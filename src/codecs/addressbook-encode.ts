@@ -25,12 +25,12 @@ const AB = NS.addressbook;
 const SX = NS.sipsimpleAddressbook;
 
 function isNil(a: XmlElement): boolean {
-  // Quirk 14: any nil attribute, even nil="false", means null to the reference implementation.
+  // Any nil attribute, even nil="false", means null to the reference implementation.
   return a.attributes.some((x) => x.name === 'nil');
 }
 
 /**
- * Writes an attribute bag into `<sipsimple:attributes>` (always written, quirk 6); null is
+ * Writes an attribute bag into `<sipsimple:attributes>` (always written, even empty, as python-sipsimple does); null is
  * `nil="true"`. Foreign children of the bag are kept.
  */
 export function encodeAttributes(
@@ -74,7 +74,7 @@ function encodeAttributeValue(e: XmlElement, value: string | null): XmlElement {
   return setText(noNil, value);
 }
 
-/** Writes `<addressbook:presence|dialog>` with `policy` and `subscribe` (`true`/`false`, quirk 13). */
+/** Writes `<addressbook:presence|dialog>` with `policy` and `subscribe` (only `true`/`false`, which python-sipsimple accepts). */
 export function encodeEventHandling(
   name: 'presence' | 'dialog',
   data: EventHandlingData,
@@ -162,7 +162,7 @@ function encodeUris(
 
 /**
  * Writes `<addressbook:contact>`: name, uris, dialog, presence, attributes (the reference
- * implementation's order for new items, quirk 12), patching `existing` when given.
+ * implementation's order for new items), patching `existing` when given.
  *
  * @example encodeContact(contact.toJSON(), ADDRESSBOOK_PREFIXES)
  */

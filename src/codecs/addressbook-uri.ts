@@ -2,10 +2,11 @@
  * URI text helpers for values stored inside documents.
  *
  * The reference implementation writes every URI-typed value percent-encoded with Python's
- * `urllib.parse.quote` and reads with `unquote` (fixture README quirk 1), so rxcap reads both
+ * `urllib.parse.quote` and reads with `unquote`, so rxcap reads both
  * forms and compares URIs after decoding. It writes SIP/tel URIs plain, and XCAP URIs inside
  * documents with the RFC 4825 §6 encoding of the node selector (`"`, `[`, `]` and the other
- * non-pchar octets), because a plain `[@name="x"]` is not an `xs:anyURI` (quirk 13).
+ * non-pchar octets), because a plain `[@name="x"]` is not an `xs:anyURI` and python-sipsimple
+ * rejects the whole document.
  */
 
 import { decodeUriValue, encodeUriValue, encodeXcapUriInDocument } from './uri-encoding.js';
@@ -47,8 +48,8 @@ export function encodePathSegment(s: string, extra = ''): string {
 
 /**
  * The XCAP URI of a document in the users tree: `<root>/<auid>/users/<xui>/<filename>`
- * (RFC 4825 §6). The XUI keeps `:` and `@` plain, the way the reference implementation and
- * the fixture's request lines have it (quirk 2); `/`, `?` and other non-pchar characters of
+ * (RFC 4825 §6). The XUI keeps `:` and `@` plain, the way the reference implementation
+ * (python-sipsimple) sends it in its request lines; `/`, `?` and other non-pchar characters of
  * the XUI are encoded.
  *
  * @example documentUri('http://h/xcap-root', 'resource-lists', 'sip:alice@example.com')
@@ -60,7 +61,7 @@ export function documentUri(root: string, auid: string, xui: string, filename = 
 
 /**
  * The in-document reference to a top-level list of the user's resource-lists document, as
- * written into `rl:external/@anchor`, `ocp:entry/@anc` and rls `resource-list` (quirk 3), with
+ * written into `rl:external/@anchor`, `ocp:entry/@anc` and rls `resource-list`, with
  * the node selector RFC 4825-encoded.
  *
  * @example listAnchor('http://h/xcap-root', 'sip:alice@example.com', 'oma_buddylist')

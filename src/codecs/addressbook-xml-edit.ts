@@ -1,7 +1,7 @@
 /**
  * Small structural-sharing edits on the immutable XML tree: every helper returns the same
  * object when nothing changes, so an operation that changes nothing returns the documents it
- * got (the manager PUTs only changed documents, DESIGN §4).
+ * got (the manager PUTs only changed documents).
  */
 import {
   attr,

@@ -1,10 +1,10 @@
 /**
- * Codec of the AG Projects addressbook extension of resource-lists (DESIGN §4): the items of
+ * Codec of the AG Projects addressbook extension of resource-lists: the items of
  * `<rl:list name="sipsimple_addressbook">` in `urn:ag-projects:xml:ns:addressbook` and their
  * attribute bags in `urn:ag-projects:sipsimple:xml:ns:addressbook`.
  *
- * Decoding is lenient (children are looked up by name, not position, fixture README quirk 12;
- * URIs may be percent-encoded, quirk 1; any `nil` attribute means null, quirk 14). Encoding
+ * Decoding is lenient (python-sipsimple moves an updated child to the end, so children are
+ * looked up by name, not position; URIs may be percent-encoded; any `nil` attribute means null). Encoding
  * patches an existing element in place: foreign children and attributes of every item survive,
  * and an element that already says what the data says is returned as the same object.
  */
@@ -24,7 +24,7 @@ export const ADDRESSBOOK_LIST = 'sipsimple_addressbook';
 const AB = NS.addressbook;
 const SX = NS.sipsimpleAddressbook;
 
-/** Default prefixes the reference implementation uses (quirk 5). */
+/** Default prefixes the reference implementation (python-sipsimple) uses. */
 export const ADDRESSBOOK_PREFIXES: Prefixes = Object.freeze({
   [NS.resourceLists]: 'rl',
   [AB]: 'addressbook',
@@ -64,7 +64,7 @@ export function decodeAttributes(owner: XmlElement): Record<string, string | nul
 }
 
 function isNil(a: XmlElement): boolean {
-  // Quirk 14: any nil attribute, even nil="false", means null to the reference implementation.
+  // Any nil attribute, even nil="false", means null to the reference implementation.
   return a.attributes.some((x) => x.name === 'nil');
 }
 
@@ -112,7 +112,7 @@ export function decodeContactUri(e: XmlElement): ContactURIData | undefined {
 /**
  * Decodes `<addressbook:contact>`; undefined when its id is not valid. A contact missing
  * `<presence>` or `<dialog>` reads with the default handling (default, no subscription):
- * rxcap shows it, where the reference implementation ignores it (quirk 14), and normalize
+ * rxcap shows it, where the reference implementation ignores it, and normalize
  * writes the missing elements so that both agree afterwards.
  *
  * @example decodeContact(element)?.name

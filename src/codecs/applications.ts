@@ -1,7 +1,7 @@
 /**
  * The XCAP applications rxcap manages and the facts about each: AUID, MIME type of a whole
- * document, default namespace and the document path in the users tree (DESIGN §4: the layout
- * the reference implementation uses, so that both can share one account).
+ * document, default namespace and the document path in the users tree (the layout
+ * python-sipsimple uses, so that both can share one account).
  */
 import { NS } from './xml/tree.js';
 
@@ -59,7 +59,7 @@ export const APPLICATIONS: Readonly<Record<string, XcapApplication>> = {
   'xcap-caps': app('xcap-caps', 'application/xcap-caps+xml', NS.xcapCaps),
 };
 
-/** AUIDs a server must offer for the manager to run (DESIGN §2), besides a pres-rules AUID. */
+/** AUIDs a server must offer for the manager to run, besides a pres-rules AUID. */
 export const REQUIRED_AUIDS = ['resource-lists', 'rls-services'] as const;
 /** Pres-rules AUIDs in order of preference. */
 export const PRES_RULES_AUIDS = ['org.openmobilealliance.pres-rules', 'pres-rules'] as const;

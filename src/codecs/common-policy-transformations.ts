@@ -70,7 +70,7 @@ const SETS = {
 
 function bool(doc: string, e: XmlElement): boolean {
   const v = textOf(e).trim();
-  // xs:boolean (XML Schema Part 2 §3.2.2) allows 1/0; we write true/false (quirk 13).
+  // xs:boolean (XML Schema Part 2 §3.2.2) allows 1/0; we write true/false (python-sipsimple rejects 1/0).
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
   throw new XcapCodecError(doc, `invalid boolean "${v.slice(0, 20)}"`, label(e));

@@ -4,7 +4,7 @@
  * pidf-manipulation application), plus the immutable {@link Pidf} value the model exposes.
  *
  * `entity` and tuple `contact` are read with {@link decodeUriValue} (sipsimple writes them
- * percent-encoded, fixture quirk 1) and written plain.
+ * percent-encoded) and written plain.
  */
 
 import type { Cipid, PidfDevice, PidfPerson, RpidFields } from './pidf-rpid.js';
@@ -288,7 +288,7 @@ export const decodePidf: (root: XmlElement) => Presence = decodePresence;
 export const encodePidf: (p: Presence) => XmlElement = encodePresence;
 
 /**
- * An immutable PIDF document: the value behind `OfflineStatus` (DESIGN §3). Parse with
+ * An immutable PIDF document: the value behind `OfflineStatus`. Parse with
  * {@link Pidf.parse}, build with {@link Pidf.fromPresence}, write with {@link Pidf.toXml}.
  *
  * @example

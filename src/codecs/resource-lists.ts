@@ -2,9 +2,9 @@
  * Codec for resource-lists documents (RFC 4826 §3, `application/resource-lists+xml`).
  *
  * Lists keep their items in order and every element or attribute this codec does not know
- * (notably the AG addressbook items inside `sipsimple_addressbook`, DESIGN §4) as foreign
+ * (notably the AG addressbook items inside `sipsimple_addressbook`) as foreign
  * content. Encoding writes the RFC items first and foreign elements after them, which is also
- * the order sipsimple requires (fixture README quirk 13).
+ * the order sipsimple requires (it rejects the whole document otherwise).
  *
  * URI-typed values are read with {@link decodeUriValue} (both plain and sipsimple's
  * percent-encoded form); `entry/@uri` is written as given, `external/@anchor` and

@@ -3,11 +3,10 @@
  *
  * The reference implementation (python3-sipsimple) writes every URI-typed value through
  * Python's `quote(safe='/')`, e.g. `sip%3Abob%40example.com`, and reads them back with
- * `unquote` (fixture README quirks 1 and 14). We read both forms with {@link decodeUriValue},
+ * `unquote`. We read both forms with {@link decodeUriValue},
  * write SIP/tel URIs plain, and write XCAP URIs that carry a node selector (`external/@anchor`,
  * `entry-ref/@ref`, rls `resource-list`, `ocp:entry/@anc`) with {@link encodeXcapUriInDocument}:
- * a plain `[@name="x"]` is not a valid `xs:anyURI` and sipsimple rejects the whole document
- * (quirk 13).
+ * a plain `[@name="x"]` is not a valid `xs:anyURI` and sipsimple rejects the whole document.
  */
 
 const HEX = '0123456789ABCDEF';
@@ -82,11 +81,10 @@ const URI_VALUE_SPECIAL = /[%[\]#]/g;
 /**
  * The stored form of a plain URI (a contact, policy or list entry URI): the URI itself, with
  * `%`, `[`, `]` and `#` percent-encoded.
- * - Readers percent-decode stored values ({@link decodeUriValue}, and sipsimple's `unquote`,
- *   quirk 14), so a URI that holds an escape such as `sip:a%2Bb@h` (RFC 3261 §25.1 allows
+ * - Readers percent-decode stored values ({@link decodeUriValue}, and sipsimple's `unquote`), so a URI that holds an escape such as `sip:a%2Bb@h` (RFC 3261 §25.1 allows
  *   escaped user parts) must be stored as `sip:a%252Bb@h` to read back unchanged.
  * - These attributes are `xs:anyURI` in sipsimple's schemas, and libxml2's check (RFC 3986
- *   syntax) refuses `[`/`]` outside an authority (quirk 13) and a second `#`; a SIP or tel URI
+ *   syntax) refuses `[`/`]` outside an authority and a second `#`; a SIP or tel URI
  *   has no authority, so `sip:bob@[2001:db8::1]` must be stored as `sip:bob@%5B2001:db8::1%5D`.
  * Ordinary URIs stay plain.
  *
@@ -153,8 +151,7 @@ export function encodeXcapUriInDocument(s: string): string {
 }
 
 /**
- * Encodes like Python's `urllib.parse.quote(s, safe='/')`, the form python3-sipsimple writes
- * (quirk 1): everything but alphanumerics and `/-_.~` as UTF-8 `%XX`. Useful to produce
+ * Encodes like Python's `urllib.parse.quote(s, safe='/')`, the form python3-sipsimple writes: everything but alphanumerics and `/-_.~` as UTF-8 `%XX`. Useful to produce
  * byte-identical documents in interoperability tests; rxcap itself writes SIP URIs plain.
  *
  * @example

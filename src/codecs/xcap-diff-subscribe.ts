@@ -17,7 +17,7 @@ export function normalizeXui(xui: string): string {
   return /^(?:sips?|tel):/i.test(x) ? x : `sip:${x}`;
 }
 
-/** The documents rxcap watches by default (DESIGN §4 layout). */
+/** The documents rxcap watches by default (python-sipsimple's document layout). */
 export const DEFAULT_WATCHED_DOCUMENTS: readonly { auid: string; filename: string }[] = [
   { auid: 'resource-lists', filename: 'index' },
   { auid: 'rls-services', filename: 'index' },

@@ -331,7 +331,7 @@ export function changedDocuments(diff: XcapDiff, xui: string): ChangedDocument[]
 
 /**
  * The documents whose new ETag differs from the cached one: only those need a GET.
- * `cachedEtag` returns the cached ETag (quotes are ignored: servers differ, DESIGN §4).
+ * `cachedEtag` returns the cached ETag (quotes are ignored: servers differ, e.g. Kamailio's xcap_server).
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 /**
  * The addressbook operations: contacts, their URIs, groups and policies, edited by id in the
- * `sipsimple_addressbook` list (DESIGN §4). Each returns the documents after normalize, or a
+ * `sipsimple_addressbook` list. Each returns the documents after normalize, or a
  * skip when its target is missing or its data is invalid.
  */
 import {
@@ -184,7 +184,7 @@ export function runAddressbookOperation(
       if (isSkip(g)) return g;
       return editBook(docs, ctx, (list, p, book) => {
         // Members must be contacts of the addressbook (the reference implementation drops
-        // dangling ids when it writes, fixture README quirk 14).
+        // dangling ids when it writes).
         const known = new Set(book.contacts.map((c) => c.id));
         const data = { ...g, contacts: g.contacts.filter((id) => known.has(id)) };
         return putItem(list, 'group', g.id, encodeGroup(data, p, findItem(list, 'group', g.id)));

@@ -1,8 +1,8 @@
 /**
- * Applying operations to documents: pure functions of the documents (DESIGN §1, journal/).
+ * Applying operations to documents: pure functions of the documents, no I/O.
  *
  * Each operation addresses elements by id, so it applies to whatever another client did
- * meanwhile (seed: operations "do not depend on a specific version of the documents"). Every
+ * meanwhile (operations do not depend on a specific version of the documents). Every
  * operation runs normalize after its edit, which recomputes the derived lists, the RLS services
  * and the managed rules. A document that did not change keeps its object identity, and
  * `changed` lists only documents whose content changed; applying an operation twice is the same

@@ -133,7 +133,7 @@ class Window {
     if (edited === undefined) throw new Error(`not an addressbook operation: ${op.type}`);
 
     // What normalize would do to the edited list: its new items in normal form (the others
-    // already are), then schema order (quirk 13).
+    // already are), then schema order (RFC 4826 §3.2).
     const raw = changedChildren(list.children, edited.children);
     let next = edited;
     if (raw.added.length > 0) {

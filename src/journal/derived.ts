@@ -1,6 +1,6 @@
 /**
  * The derived lists of the resource-lists document, computed from contacts and policies with
- * the reference implementation's set algebra (fixture README quirk 7):
+ * the reference implementation's (python-sipsimple) set algebra:
  *
  *   granted = (contact-allow − contact-block) ∪ (policy-allow − policy-block − all contact URIs)
  *   blocked = contact-block ∪ (policy-block − all contact URIs)

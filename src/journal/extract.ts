@@ -1,5 +1,5 @@
 /**
- * Extraction: documents -> the model the manager emits (seed: XCAPManagerDidReloadData).
+ * Extraction: documents -> the model the manager emits (sipsimple's XCAPManagerDidReloadData).
  * Lenient: items the model cannot hold (an id that is not an NCName, a URI rxcap cannot
  * validate) are left out rather than failing the whole extraction; the documents keep them.
  */
@@ -80,7 +80,7 @@ export function extractAddressbook(doc: Documents['resource-lists']): Addressboo
  * The model the documents hold.
  *
  * `meta.iconLocation` is the server's X-Alternative-Location for the icon, when it sent one;
- * otherwise the icon's location is its document's XCAP URI (seed: Icon.location).
+ * otherwise the icon's location is its document's XCAP URI.
  *
  * @example
  * ```ts

@@ -1,13 +1,13 @@
 /**
- * The journal (DESIGN §1): serializable operations and the pure functions that apply them to
+ * The journal: serializable operations and the pure functions that apply them to
  * documents, normalize, and extraction of the model.
  *
  * Decisions (where the reference implementation, python3-sipsimple, differs or is silent):
  * - normalize keeps what it does not own: foreign rules, lists, services, entries, elements and
  *   attributes, and the transformations of its own rules; a document that is already normal is
- *   returned as the same object (never re-PUT, unlike fixture README quirk 11).
+ *   returned as the same object (never re-PUT; python-sipsimple re-PUTs its rules documents after every fetch).
  * - Derived lists: entries for URIs a contact or policy refers to are exactly the computed ones
- *   (quirk 7); entries for URIs nobody refers to are another client's and are kept, except that
+ *   (python-sipsimple's set algebra, see derived.ts); entries for URIs nobody refers to are another client's and are kept, except that
  *   a URI blocked for an event package is never kept as granted for it; when an operation makes
  *   a URI unreferenced (removes its contact, URI or policy), its entries are removed as well.
  * - A contact without `<presence>`/`<dialog>` reads as default/no subscription, and normalize
@@ -17,7 +17,7 @@
  * - The pres-content document is not normalized (sipsimple deletes an icon with an unknown MIME
  *   type; rxcap leaves another client's icon alone and extracts null for it).
  * - Change sets merge attributes (`attributes`) and delete some (`removeAttributes`); a
- *   presence or dialog policy naming an OMA reserved rule is ignored (seed).
+ *   presence or dialog policy naming an OMA reserved rule is ignored (as in sipsimple).
  * - Whether a target id exists is decided when the operation is applied: a missing target is a
  *   no-op reported in `outcome.skipped`, never an exception; so is journal data that fails
  *   validation (e.g. hand-edited storage).

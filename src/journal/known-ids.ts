@@ -1,7 +1,6 @@
 /**
  * The ids an operation may name, so that the manager's methods can refuse an unknown id
- * synchronously (DESIGN §3: "Operation methods validate synchronously (... unknown id): they
- * throw a typed error and journal nothing").
+ * synchronously: they throw a typed error and journal nothing.
  *
  * The view is the last addressbook extracted from the server's documents plus every operation
  * journaled since (an edit may name a contact added a moment ago, still in the journal). It is

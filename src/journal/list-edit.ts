@@ -33,7 +33,7 @@ const RL_ITEMS = new Set(['list', 'external', 'entry', 'entry-ref']);
 /**
  * Puts the children of an `rl:list` into schema order, recursively: `display-name`, then
  * `entry`/`list`/`external`/`entry-ref`, then foreign elements (RFC 4826 §3.2; the reference
- * implementation rejects a whole document otherwise, fixture README quirk 13). Stable; returns
+ * implementation, python-sipsimple, rejects a whole document otherwise). Stable; returns
  * the same list when it is already ordered.
  */
 export function orderList(list: XmlElement): XmlElement {

@@ -1,5 +1,5 @@
 /**
- * Normalize of the resource-lists document (DESIGN §4): the managed lists exist, the
+ * Normalize of the resource-lists document: the managed lists exist, the
  * addressbook items are well-formed, the derived lists match the addressbook, and every
  * `rl:list` is in schema order. Unlike the reference implementation, it keeps what it does not
  * own: unknown lists, entries in `oma_buddylist`, foreign elements anywhere, and entries other
@@ -7,7 +7,7 @@
  *
  * Foreign entries in derived lists: an entry whose URI no contact or policy refers to is kept
  * (another client's grant or block), except that a URI blocked in the same event package is
- * never also kept as granted (block wins, as in quirk 7). Entries for URIs the addressbook does
+ * never also kept as granted (block wins, as in python-sipsimple's set algebra). Entries for URIs the addressbook does
  * refer to are exactly the computed ones. When an operation makes a URI unreferenced (removes
  * the contact, URI or policy), the operation passes it as `dropped`, and its entries go too.
  */
@@ -99,7 +99,7 @@ export function normalizeResourceLists(
     root = setChildren(root, [...root.children, ...added]);
   }
 
-  // oma_allcontacts refers to the three OMA lists (quirk 8); missing references are added,
+  // oma_allcontacts refers to the three OMA lists (as python-sipsimple writes it); missing references are added,
   // anything else in it is kept.
   root = editTopList(root, 'oma_allcontacts', (list) => {
     const have = list.children.flatMap((c) => {
@@ -128,7 +128,7 @@ export function normalizeResourceLists(
   const referenced = referencedUris(book.contacts, book.policies);
   root = updateDerived(root, derived, referenced, dropped, prefixes, appendOrder);
 
-  // 4. Schema order inside every list (quirk 13).
+  // 4. Schema order inside every list (RFC 4826 §3.2; python-sipsimple rejects others).
   root = mapChildren(root, (c) => (is(c, RL, 'list') ? orderList(c) : c));
 
   if (root === start) return doc === start ? doc : start;

@@ -7,7 +7,7 @@
  * `wp_dlg_`). Their conditions and sub-handling are fixed the way the reference implementation
  * fixes them; unlike it, rxcap keeps every other rule and the transformations of its own rules,
  * and it compares conditions by meaning (decoded URIs), so a document that is already right is
- * never rewritten (fixture README quirk 11).
+ * never rewritten (python-sipsimple re-PUTs identical rules after every fetch; rxcap must not).
  */
 
 import { decodeUriValue, encodeUriValue, listAnchor, sameUri } from '../codecs/addressbook-uri.js';
@@ -321,7 +321,7 @@ export function normalizeRules(
 }
 
 /**
- * Sets the default policy for unlisted watchers (quirk 9): `allow` becomes
+ * Sets the default policy for unlisted watchers, as python-sipsimple does: `allow` becomes
  * `wp_*_allow_unlisted`, any other value `wp_*_unlisted` with that sub-handling.
  *
  * @example setDefaultPolicy(doc, ctx, PRESENCE_RULES, 'confirm')

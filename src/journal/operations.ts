@@ -1,7 +1,7 @@
 /**
  * Journal operations: plain, JSON-serializable data with a `type` discriminator, one per
- * manager method (seed: "The following methods result in XCAP operations being queued on the
- * journal"). The journal persists only data, never closures (STYLE: TanStack offline mutations).
+ * manager method that queues an XCAP operation on the journal. The journal persists only
+ * data, never closures, so it survives restarts.
  * The builders in {@link operations} validate synchronously and throw a typed error, so that
  * nothing invalid is ever journaled.
  */
@@ -65,7 +65,7 @@ export interface PolicyChanges extends AttributeChanges {
   readonly dialog?: EventHandlingChange;
 }
 
-/** The icon as journal data (base64 image; the location is not stored, seed). */
+/** The icon as journal data (base64 image; the location is not stored). */
 export type IconOperationData = Omit<IconData, 'location'>;
 
 /** A journal operation. */
@@ -104,7 +104,7 @@ function idOf(x: { id: string } | string, field: string): string {
 
 /**
  * Checks an event-handling change. A policy naming an OMA reserved presence rule
- * (`wp_prs_unlisted`...) is ignored, as the seed says; any other unknown policy is an error.
+ * (`wp_prs_unlisted`...) is ignored, as sipsimple's XCAP API specifies; any other unknown policy is an error.
  */
 function handlingChange(v: unknown, field: string): EventHandlingChange | undefined {
   if (v === undefined) return undefined;
@@ -315,8 +315,8 @@ export const operations = {
     if (!(status instanceof OfflineStatus))
       throw new XcapValidationError('status must be an OfflineStatus or null', 'status');
     const pidf = status.pidf.toXml();
-    // Refuse a PIDF that could never be applied (DESIGN §3: validate synchronously, journal
-    // nothing); apply would only skip it later, unseen by the caller.
+    // Refuse a PIDF that could never be applied (operation methods validate
+    // synchronously and journal nothing); apply would only skip it later, unseen by the caller.
     try {
       Pidf.parse(pidf);
     } catch (cause) {

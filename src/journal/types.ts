@@ -19,7 +19,7 @@ export type Documents = Partial<Record<DocumentName, XmlElement | null>>;
  * ```
  */
 export interface JournalContext {
-  /** XCAP root, written into anchors (fixture README quirk 3). */
+  /** XCAP root, written into the anchors of `oma_allcontacts`, rules and rls-services. */
   readonly xcapRoot: string;
   /** The user's XUI, e.g. `sip:alice@example.com`. */
   readonly xui: string;

@@ -34,7 +34,11 @@ import type { XcapTransaction } from './transactions.js';
 export interface XcapManagerOptions {
   /** The account, or an Observable of it for live settings changes. */
   readonly account: AccountSettings | Observable<AccountSettings>;
-  /** Where the cache and the journal live. Default: `memoryStorage()` (Node: pass `fileStorage(dir)`). */
+  /**
+   * Where the cache and the journal live. Default in Node (`rxcap`'s `node` condition):
+   * `fileStorage(defaultStoreDirectory())`, i.e. `$RXCAP_STORE_DIR` or `~/.rxcap`; elsewhere
+   * `memoryStorage()` (nothing survives a reload).
+   */
   readonly storage?: StoragePort;
   /** All time (retries, polling, timeouts) goes through it. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -42,13 +46,16 @@ export interface XcapManagerOptions {
   readonly http?: HttpFactory;
   /** Options for the default XcapClient (ignored with `http`). */
   readonly client?: ClientOptions;
-  /** The xcap-diff subscription. Default: unavailable (polling every 2 minutes). */
+  /**
+   * The xcap-diff subscription. Default in Node: `nodeSipDiffPort()` (SIP over WebSocket, TCP or
+   * TLS); elsewhere none (documents are polled every `pollPeriod`).
+   */
   readonly sip?: DiffPort;
-  /** TXT lookups when `xcap.root` is not set. Default: none (Node: `nodeDns()`). */
+  /** TXT lookups when `xcap.root` is not set. Default in Node: `nodeDns()`; elsewhere none. */
   readonly dns?: DnsPort;
   /** Backoff of transient failures. Default 1 s doubling to 5 min, half jitter. */
   readonly backoff?: Partial<BackoffPolicy>;
-  /** Polling period while xcap-diff is down, ms. Default 120000 (two minutes). */
+  /** Polling period while xcap-diff is down, ms. Default 120000 (2 minutes, like sipsimple). */
   readonly pollPeriod?: number;
   /** Randomness for the jitter, in [0, 1). */
   readonly random?: () => number;
@@ -57,7 +64,7 @@ export interface XcapManagerOptions {
 }
 
 /**
- * A state change of the manager.
+ * A state change (sipsimple's XCAPManagerDidChangeState notification).
  *
  * @example manager.state$.subscribe(({ prev, state }: StateChange) => console.log(`${prev} -> ${state}`));
  */
@@ -67,14 +74,14 @@ export interface StateChange {
 }
 
 /**
- * The lifecycle notifications: a start begins and ends, a stop begins and ends.
+ * The lifecycle notifications, like sipsimple's XCAPManagerWillStart / DidStart / WillEnd / DidEnd.
  *
  * @example manager.lifecycle$.subscribe((e: LifecycleEvent) => e === 'didEnd' && cleanUp());
  */
 export type LifecycleEvent = 'willStart' | 'didStart' | 'willEnd' | 'didEnd';
 
 /**
- * The XCAP manager.
+ * The XCAP manager: the TypeScript counterpart of sipsimple's XCAPManager.
  *
  * @example
  * ```ts

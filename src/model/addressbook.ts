@@ -11,7 +11,7 @@ export interface AddressbookData {
 }
 
 /**
- * Contacts, groups and policies, in document order (seed: Addressbook).
+ * Contacts, groups and policies, in document order (sipsimple's Addressbook).
  *
  * @example
  * ```ts
@@ -61,7 +61,7 @@ export class Addressbook {
 
 /**
  * Values of the RFC 5025 §3.2.1 `sub-handling` action that a default (unlisted) presence or
- * dialog rule may have (fixture README quirk 9).
+ * dialog rule may have; python-sipsimple writes `confirm` unless told otherwise.
  */
 export type SubHandling = 'block' | 'confirm' | 'polite-block' | 'allow';
 
@@ -107,15 +107,15 @@ export abstract class DefaultPolicyRules {
 }
 
 /**
- * The presence rules rxcap manages: only the default policy for unlisted watchers (seed:
- * PresenceRules). null when the document has no default rule.
+ * The presence rules rxcap manages: only the default policy for unlisted watchers
+ * (sipsimple's PresenceRules). null when the document has no default rule.
  *
  * @example new PresenceRules('confirm').defaultPolicy // 'confirm'
  */
 export class PresenceRules extends DefaultPolicyRules {}
 
 /**
- * The dialog rules rxcap manages: only the default policy (seed: DialogRules). null when the
+ * The dialog rules rxcap manages: only the default policy (sipsimple's DialogRules). null when the
  * server has no dialog-rules application or the document has no default rule.
  *
  * @example new DialogRules('block').defaultPolicy // 'block'

@@ -34,8 +34,9 @@ export interface ContactInit {
 }
 
 /**
- * A person with URIs, presence and dialog handling, and an attribute bag (seed: Contact).
- * Stored in `<rl:list name="sipsimple_addressbook">` (DESIGN §4).
+ * A person with URIs, presence and dialog handling, and an attribute bag (sipsimple's Contact).
+ * Stored in `<rl:list name="sipsimple_addressbook">` of the resource-lists document, in
+ * python-sipsimple's layout.
  *
  * @example
  * ```ts

@@ -8,7 +8,7 @@ export interface EventHandlingData {
 
 /**
  * How one event package (presence or dialog) is handled for a contact or policy: the
- * authorization policy and whether rxcap subscribes through the RLS (seed: EventHandling).
+ * authorization policy and whether rxcap subscribes through the RLS (sipsimple's EventHandling).
  *
  * @example
  * ```ts
@@ -25,7 +25,7 @@ export class EventHandling {
     Object.freeze(this);
   }
 
-  /** The default handling of the seed: policy `default`, no subscription. */
+  /** The default handling (as in sipsimple's XCAP API): policy `default`, no subscription. */
   static readonly DEFAULT: EventHandling = new EventHandling('default', false);
 
   /**

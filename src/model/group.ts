@@ -27,7 +27,7 @@ export interface GroupInit {
 }
 
 /**
- * A named set of contacts (seed: Group). `contacts` holds the member Contact objects that are
+ * A named set of contacts (sipsimple's Group). `contacts` holds the member Contact objects that are
  * known; `contactIds` always holds every member id in order (a group built from ids alone has
  * ids only; groups in an extracted {@link Addressbook} have both).
  *

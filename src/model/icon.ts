@@ -2,7 +2,7 @@ import { XcapValidationError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import { assertInit, assertString } from './validation.js';
 
-/** The MIME types a status icon may have (seed: Icon; OMA pres-content). */
+/** The MIME types a status icon may have (OMA pres-content). */
 export const ICON_MIME_TYPES: readonly IconMimeType[] = Object.freeze([
   'image/jpeg',
   'image/png',
@@ -14,11 +14,22 @@ export type IconMimeType = 'image/jpeg' | 'image/png' | 'image/gif';
 
 /**
  * Largest icon rxcap accepts: 1 MiB of image bytes (about 1.4 MB base64 in the document).
- * Kamailio's xcap_server needs raised buffers for requests above 20 KB (DESIGN §4), and OMA
+ * Kamailio's xcap_server needs raised buffers for requests above 20 KB (test-server/README.md), and OMA
  * servers usually cap pres-content far lower, so this is a sanity limit, not a promise that
  * every server stores such an icon.
  */
 export const MAX_ICON_BYTES = 1024 * 1024;
+
+/**
+ * Largest icon every known XCAP server stores: 230,400 bytes of image, whose base64 (307,200
+ * characters on one line) is OpenXCAP's limit of 300 KiB of base64 in `<data>`. rxcap does not
+ * refuse a larger icon (up to {@link MAX_ICON_BYTES}), since Kamailio takes it; a server that
+ * refuses one answers 409 and the manager reports `XcapOperationRejectedError` on `error$`,
+ * drops that operation and stays in sync. Scale icons to this size to be stored anywhere.
+ *
+ * @example if (png.length > PORTABLE_ICON_BYTES) png = await downscale(png);
+ */
+export const PORTABLE_ICON_BYTES = (300 * 1024 * 3) / 4;
 
 /** Plain JSON form of an {@link Icon}: the image as base64. */
 export interface IconData {
@@ -37,7 +48,7 @@ export interface IconInit {
 }
 
 /**
- * A status icon stored with the `org.openmobilealliance.pres-content` application (seed: Icon).
+ * A status icon stored with the `org.openmobilealliance.pres-content` application (sipsimple's Icon).
  * `location` is the URL other users can fetch it from: the server's X-Alternative-Location
  * when it sent one, else the icon document's XCAP URI. It is ignored when setting the icon.
  *

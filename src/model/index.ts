@@ -1,5 +1,5 @@
 /**
- * The rxcap data model (DESIGN §1, §3): immutable values with validation in constructors.
+ * The rxcap data model: immutable values with validation in constructors.
  *
  * @example
  * ```ts
@@ -27,6 +27,7 @@ export {
   type IconInit,
   type IconMimeType,
   MAX_ICON_BYTES,
+  PORTABLE_ICON_BYTES,
 } from './icon.js';
 export {
   OfflineStatus,

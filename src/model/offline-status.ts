@@ -33,7 +33,7 @@ export interface OfflineStatusData {
 }
 
 /**
- * The offline status stored with the `pidf-manipulation` application (seed: OfflineStatus).
+ * The offline status stored with the `pidf-manipulation` application (sipsimple's OfflineStatus).
  *
  * @example
  * ```ts

@@ -30,8 +30,9 @@ export interface PolicyInit {
 }
 
 /**
- * A policy for one URI that is not a contact (seed: Policy), e.g. a blocked telemarketer.
- * A contact's handling overrides a policy for the same URI (fixture README quirk 7).
+ * A policy for one URI that is not a contact (sipsimple's Policy), e.g. a blocked telemarketer.
+ * A contact's handling overrides a policy for the same URI, as python-sipsimple computes its
+ * derived lists (test/journal/fixture.test.ts).
  *
  * @example
  * ```ts

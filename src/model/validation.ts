@@ -2,7 +2,7 @@
  * Validation rules shared by the model constructors and the journal operations.
  *
  * The rules are what the reference implementation (python3-sipsimple) accepts when it reads a
- * document back (fixture README quirk 13): one violation there rejects the whole document, so
+ * document back against its XSDs and value types: one violation there rejects the whole document, so
  * rxcap refuses such values before they are journaled.
  */
 import { XcapValidationError } from '../errors.js';
@@ -14,7 +14,7 @@ export type PolicyValue = 'allow' | 'block' | 'default';
 export const POLICY_VALUES: readonly PolicyValue[] = Object.freeze(['allow', 'block', 'default']);
 
 /**
- * OMA reserved presence rule names (seed: requests that put a contact into one are ignored).
+ * OMA reserved presence rule names (requests that put a contact into one are ignored, as in sipsimple).
  */
 export const RESERVED_PRESENCE_POLICIES: readonly string[] = Object.freeze([
   'wp_prs_unlisted',
@@ -23,12 +23,12 @@ export const RESERVED_PRESENCE_POLICIES: readonly string[] = Object.freeze([
   'wp_prs_allow_own',
 ]);
 
-/** An attribute bag: names to string values, or null (written as `nil="true"`, quirk 6). */
+/** An attribute bag: names to string values, or null (written as `nil="true"`, as python-sipsimple does). */
 export type Attributes = Readonly<Record<string, string | null>>;
 
 /**
- * Ids are XML NCNames that start with a letter or `_` (quirk 13:
- * `^[a-z_][a-z0-9_.-]*$`, case-insensitive); sipsimple rejects a document with any other id.
+ * Ids are XML NCNames that start with a letter or `_`
+ * (`^[a-z_][a-z0-9_.-]*$`, case-insensitive); sipsimple rejects a document with any other id.
  */
 const ID_RE = /^[a-z_][a-z0-9_.-]*$/i;
 
@@ -58,7 +58,8 @@ export function assertId(id: unknown, field: string): string {
 
 /**
  * A fresh random id: `id` followed by 32 hex digits (128 bits from `crypto.getRandomValues`,
- * browser-safe). It starts with a letter, so it is an NCName (quirk 13).
+ * browser-safe). It starts with a letter, so it is an NCName (python-sipsimple rejects a
+ * document with an id such as a bare UUID that starts with a digit).
  *
  * @example generateId() // 'id3f2c...'
  */
@@ -91,7 +92,8 @@ export function idOrGenerated(id: unknown, field: string): string {
 }
 
 /**
- * Throws unless `policy` is `allow`, `block` or `default` (quirk 13).
+ * Throws unless `policy` is `allow`, `block` or `default` (python-sipsimple rejects a
+ * document with any other value).
  *
  * @example assertPolicy('allow', 'presence.policy')
  */

@@ -1,6 +1,6 @@
 /**
- * `pollWhile`: the polling fallback of the seed ("If subscription for xcap-diff event fails, a
- * fetch of all the documents will be tried every 2 minutes").
+ * `pollWhile`: the polling fallback while the xcap-diff subscription is down (every
+ * 2 minutes by default, like sipsimple's XCAPManager).
  */
 import {
   asyncScheduler,

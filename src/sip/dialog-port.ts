@@ -14,7 +14,7 @@ export interface SubscribeRequest {
    * §4.1.2.3).
    */
   readonly kind: 'initial' | 'refresh' | 'unsubscribe';
-  /** Event type without parameters (sip.js matches NOTIFYs on the raw header, DESIGN §5). */
+  /** Event type without parameters (sip.js matches NOTIFYs on the raw header). */
   readonly event: string;
   readonly accept: string;
   /** Seconds; 0 for `unsubscribe`. */
@@ -44,7 +44,7 @@ export interface NotifyRequest {
   readonly reason?: string;
   /** Subscription-State `expires`, seconds. */
   readonly expires?: number;
-  /** Subscription-State `retry-after`, SECONDS (sip.js reads it as ms, DESIGN §5). */
+  /** Subscription-State `retry-after`, SECONDS (sip.js 0.21 reads it as ms). */
   readonly retryAfter?: number;
   readonly contentType?: string;
   readonly body: string;

@@ -57,7 +57,7 @@ export interface SipDiffPortOptions extends XcapDiffSubscriptionOptions {
   /**
    * A WebSocket class for runtimes without a global one (Node 20: undici's `WebSocket`).
    * sip.js's WebSocket transport uses the global, so this one is installed as
-   * `globalThis.WebSocket` when none exists (DESIGN §5).
+   * `globalThis.WebSocket` when none exists (sip.js 0.21 reads the global).
    */
   readonly webSocket?: unknown;
   /** Replaces how a SIP port is opened (tests, special deployments). */

@@ -1,6 +1,6 @@
 /**
  * Where to send the xcap-diff SUBSCRIBE: the transports to try, in order, and the server of
- * each, from `AccountSettings.sip` (DESIGN §3: `outboundProxy` URI and `transports` list).
+ * each, from `AccountSettings.sip` (its `outboundProxy` URI and `transports` list).
  * Pure; no DNS (RFC 3263 NAPTR/SRV lookups are not done: without an outbound proxy the AOR's
  * domain is used with the default port of each transport).
  */

@@ -1,6 +1,6 @@
 /**
  * The {@link SipDialogPort} over sip.js 0.21's `UserAgentCore`, bypassing its `Subscriber`,
- * which has known defects (DESIGN §5). Each workaround is marked `Workaround (sip.js N)`:
+ * which has known defects (listed in src/sip/README.md). Each workaround is marked `Workaround (sip.js N)`:
  *
  * 1. `Subscriber`/`SubscriptionDialog.refresh()` drop the body and the Accept header on refresh:
  *    refreshes are built here with `dialog.createOutgoingRequestMessage` and carry both.

@@ -1,5 +1,5 @@
 /**
- * The xcap-diff subscription as a pure state machine (STYLE: XState-like
+ * The xcap-diff subscription as a pure state machine (XState-like
  * `transition(state, input) -> { state, effects }`): every SIP rule of RFC 6665 and RFC 5875
  * that rxcap follows is decided here, and the driver (./xcap-diff-subscription.ts) only runs
  * the effects. Time enters as `timer` inputs; randomness through `context.random`.
@@ -315,7 +315,7 @@ export function subscriptionTransition(
       return { ...report(next, 'unavailable', reason), phase: 'unavailable' };
     }
     if (r.status === 401 || r.status === 407 || r.status === 403) {
-      // Credentials were refused: do not hammer the server (DESIGN §2), wait the longest delay.
+      // Credentials were refused: do not hammer the server, wait the longest delay.
       return fail(next, reason, { delay: ctx.backoff.maxDelay });
     }
     const transport = r.status === 408 || r.status === 503;
@@ -376,7 +376,7 @@ export function subscriptionTransition(
         return send(report(next, 'pending', reason), 'initial');
       case 'probation':
       case 'giveup':
-        // Retry after retry-after SECONDS if given (sip.js waits that many ms, DESIGN §5).
+        // Retry after retry-after SECONDS if given (sip.js 0.21 waits that many ms; RFC 6665 §4.1.3).
         return fail(next, reason, n.retryAfter !== undefined ? { delay: n.retryAfter * 1000 } : {});
       default:
         // rejected, noresource, invariant and unknown reasons: report and retry with backoff.

@@ -1,6 +1,6 @@
 /**
  * The driver of the subscription machine: runs its effects against a {@link SipDialogPort},
- * with time only through the injected scheduler (DESIGN §2), and implements the DiffPort
+ * with time only through the injected scheduler, and implements the DiffPort
  * contract of src/streams/ports.ts (graceful termination on `terminate$`, best-effort
  * un-SUBSCRIBE on unsubscribe).
  */

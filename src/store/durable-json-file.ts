@@ -2,7 +2,7 @@
  * A durable lowdb adapter for one JSON file. Node-only.
  *
  * lowdb 7's own `JSONFile` (through steno) renames a temp file without fsync and uses one temp
- * name per target, shared by every instance of that file (DESIGN §5). This adapter instead:
+ * name per target, shared by every instance of that file. This adapter instead:
  * 1. writes to a temp file with a unique name (pid + random), created exclusively, mode 0600;
  * 2. fsyncs it, so the bytes are on disk before the rename makes them visible;
  * 3. renames it over the target (atomic on POSIX: readers see the old or the new file);

@@ -67,7 +67,7 @@ export interface RefusedRecord {
  * The journal of one account, on top of a storage port.
  *
  * `applied` is not persisted: after a reload nothing is known to be applied to fresh documents
- * (DESIGN §2: applied operations are dropped only after a successful PUT), so `load()` returns
+ * (applied operations are dropped only after a successful PUT), so `load()` returns
  * every record with `applied: false`.
  *
  * @example

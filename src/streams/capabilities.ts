@@ -1,6 +1,6 @@
 /**
- * The capabilities pipeline (initializing, DESIGN §2): find the XCAP root (settings, else the
- * DNS TXT record of `xcap.<domain>` — the seed), GET `xcap-caps/global/index` (RFC 4825 §12)
+ * The capabilities pipeline (initializing): find the XCAP root (settings, else the
+ * DNS TXT record of `xcap.<domain>`), GET `xcap-caps/global/index` (RFC 4825 §12)
  * and check the AUIDs the manager needs.
  */
 import {
@@ -62,14 +62,23 @@ export function discoveryOf(
 
 /**
  * The XCAP root of an account: the setting, else the first `http(s)://` TXT string of
- * `xcap.<domain>`. Transient DNS failures are retried; no record is an XcapCapabilitiesError.
+ * `xcap.<domain>` whose host is the account's domain or a subdomain of it. Transient DNS
+ * failures are retried; no record, or only records naming other hosts, is an
+ * XcapCapabilitiesError.
+ *
+ * A TXT answer is not authenticated (no DNSSEC check here), and the root decides where the
+ * password goes: a record naming a foreign host would send the Digest exchange (and, if the
+ * server asked for it, Basic credentials) to whoever wrote it. So a root from DNS must stay on
+ * the account's domain, and the client never answers Basic for it (see `connectionOf`). An
+ * account that really uses a server elsewhere names it in `xcap.root`.
  *
  * @example xcapRootOf({ id: 'a@example.org' }, ports).subscribe((root) => ...)
  */
 export function xcapRootOf(settings: AccountSettings, ports: PipelinePorts): Observable<string> {
   const configured = settings.xcap?.root;
   if (configured) return of(configured.replace(/\/+$/, ''));
-  const name = `xcap.${domainOf(settings)}`;
+  const domain = domainOf(settings);
+  const name = `xcap.${domain}`;
   return defer(() => ports.dns.resolveTxt(name)).pipe(
     retryBackoff({
       ...ports.backoff,
@@ -84,17 +93,58 @@ export function xcapRootOf(settings: AccountSettings, ports: PipelinePorts): Obs
       ),
     ),
     switchMap((records) => {
-      const root = records.map((r) => r.join('')).find((t) => /^https?:\/\//i.test(t.trim()));
-      return root === undefined
-        ? throwError(
-            () =>
-              new XcapCapabilitiesError(
-                `no XCAP root: ${name} has no TXT record with an http(s) URI`,
-              ),
-          )
-        : of(root.trim().replace(/\/+$/, ''));
+      const uris = records
+        .map((r) => r.join('').trim())
+        .filter((t) => /^https?:\/\//i.test(t))
+        .map((t) => t.replace(/\/+$/, ''));
+      if (uris.length === 0)
+        return throwError(
+          () =>
+            new XcapCapabilitiesError(
+              `no XCAP root: ${name} has no TXT record with an http(s) URI`,
+            ),
+        );
+      const root = uris.find((u) => onDomain(u, domain));
+      if (root === undefined) {
+        const hosts = [...new Set(uris.map(hostOf))].join(', ').slice(0, 200);
+        return throwError(
+          () =>
+            new XcapCapabilitiesError(
+              `refusing the XCAP root from DNS: ${name} names ${hosts}, which is not ${domain} or a subdomain of it, and the credentials of ${domain} go only there; set xcap.root to use another server`,
+            ),
+        );
+      }
+      return of(root);
     }),
   );
+}
+
+/**
+ * True when `uri`'s host is `domain` or a subdomain of it (case-insensitive, IDNs compared in
+ * their ASCII form, a trailing dot ignored).
+ *
+ * @example onDomain('https://xcap.example.org/xcap-root', 'example.org') // true
+ */
+export function onDomain(uri: string, domain: string): boolean {
+  const host = hostOf(uri);
+  let want: string;
+  try {
+    want = new URL(`http://${domain}/`).hostname.replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  if (host === '' || want === '') return false;
+  // An address has no subdomains.
+  if (want.startsWith('[') || /^[\d.]+$/.test(want)) return host === want;
+  return host === want || host.endsWith(`.${want}`);
+}
+
+function hostOf(uri: string): string {
+  try {
+    return new URL(uri).hostname.replace(/\.$/, '');
+  } catch {
+    return '';
+  }
 }
 
 function isTransientDns(e: unknown): boolean {
@@ -146,7 +196,7 @@ function discover(
         type: 'capabilitiesFailed',
         error: toXcapError(e, 'capabilities'),
       });
-      // No root, or required AUIDs missing: only new settings can help (DESIGN §2).
+      // No root, or required AUIDs missing: only new settings can help.
       if (e instanceof XcapCapabilitiesError) return failed;
       // A broken answer (a truncated or hostile xcap-caps document, an HTTP error that is not
       // transient) may be gone later: report it and discover again after a backoff, instead of

@@ -1,8 +1,7 @@
 /**
- * The diff pipeline (DESIGN §2 `diff$`): runs the xcap-diff subscription through the
+ * The diff pipeline (`diff$`): runs the xcap-diff subscription through the
  * {@link DiffPort}, turns NOTIFYs into `remoteChanged` events, resubscribes with backoff after
- * a failure, and — the seed — "if subscription for xcap-diff event fails, a fetch of all the
- * documents will be tried every 2 minutes": a `pollTick` every `ports.pollPeriod` while the
+ * a failure, and, while the subscription is down, fetches all the documents periodically: a `pollTick` every `ports.pollPeriod` while the
  * subscription is not active.
  */
 import { BehaviorSubject, defer, Observable, Subject, type Subscription, timer } from 'rxjs';
@@ -61,7 +60,7 @@ export function diffPipeline(
 
     const commandSub = commands$.subscribe((cmd) => {
       if (cmd.type === 'subscribe') {
-        // The seed: "termination of any previous SUBSCRIBE dialog and creation of a new one";
+        // Subscription settings changed: the previous SUBSCRIBE dialog ends and a new one is made;
         // tracked, so that a stop() right after waits for it too.
         if (current !== null) end(current);
         polling$.next(true);
@@ -87,8 +86,8 @@ export function diffPipeline(
         const w = current;
         current = null;
         // `stopped` means no subscription is left, including one still terminating after an
-        // earlier unsubscribe (a connection change): the seed's stop() "waits until the
-        // xcap-diff subscription, if any, is terminated".
+        // earlier unsubscribe (a connection change): stop() waits until the
+        // xcap-diff subscription, if any, is terminated.
         waiting = true;
         if (w !== null) {
           // The machine learns at once that the subscription is gone: its own later reports

@@ -5,7 +5,7 @@ import { XcapError } from '../errors.js';
 
 /**
  * The XCAP server could not be used: no XCAP root (setting absent and no DNS TXT record), or
- * its xcap-caps lack a required AUID (DESIGN §2). The manager waits for new settings.
+ * its xcap-caps lack a required AUID. The manager waits for new settings.
  *
  * @example if (e.code === 'RXCAP_CAPABILITIES') console.warn(e.missing);
  */
@@ -31,7 +31,7 @@ export class XcapCapabilitiesError extends XcapError {
 
 /**
  * The server rejected a document (409, RFC 4825 §11) and this journaled operation was found
- * to be the cause; it was dropped so that the rest could sync (DESIGN §2).
+ * to be the cause; it was dropped so that the rest could sync.
  *
  * @example manager.error$.subscribe((e) => { if (e instanceof XcapOperationRejectedError) undo(e.operation); });
  */

@@ -10,7 +10,7 @@ import type { Capabilities, Connection, DiffSettings, DiffState, OperationData }
 import type { AccountSettings, SettingsChangeKind } from './settings.js';
 
 /**
- * The manager's states (the seed's state diagram).
+ * The manager's states, as in sipsimple's XCAPManager state diagram.
  *
  * @example manager.state$.subscribe(({ state }: { state: XcapState }) => state === 'insync' && hideSpinner());
  */
@@ -84,7 +84,7 @@ export interface MachineContext {
   readonly discovery: Discovery | null;
   readonly documents: DocumentStore;
   readonly journal: readonly JournalEntry[];
-  /** True from start until the first fetch completed (the seed: "not the first fetch"). */
+  /** True from start until the first fetch completed (an unchanged first fetch still goes through updating). */
   readonly firstFetch: boolean;
   /** Documents changed remotely since the last successful update. */
   readonly changedSinceSync: boolean;

@@ -1,5 +1,5 @@
 /**
- * The fetch pipeline (fetching, DESIGN §2): a conditional GET (`If-None-Match` with the cached
+ * The fetch pipeline (fetching): a conditional GET (`If-None-Match` with the cached
  * ETag, RFC 4825 §7.11) of each requested document. 304 keeps the cache, 404 means absent.
  * A complete xcap-diff patch of the cached version (RFC 5874 §4.1) is applied instead of the GET.
  */
@@ -124,7 +124,7 @@ function checkUtf8(res: { readonly body: string }, auid: string): void {
   }
 }
 
-/** Only headers the manager uses later (the seed: X-Alternative-Location of the icon). */
+/** Only headers the manager uses later (X-Alternative-Location of the icon). */
 function keptHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   const alt = headers['x-alternative-location'];

@@ -35,7 +35,7 @@ export type Pipeline = (
 ) => Observable<MachineEvent>;
 
 /**
- * The manager's pipelines: capabilities$, fetch$, journal/update$ and diff$ (DESIGN §2).
+ * The manager's pipelines: capabilities$, fetch$, journal/update$ and diff$.
  *
  * @example runMachine(input$, ports, { pipelines: [...PIPELINES, myPipeline] });
  */

@@ -143,7 +143,7 @@ export function patchedDocument(
 }
 
 /**
- * An ETag without weakness marker and quotes (servers differ in quoting, DESIGN §4).
+ * An ETag without weakness marker and quotes (servers differ in quoting).
  *
  * @example bareEtag('W/"abc"') // 'abc'
  */

@@ -1,6 +1,5 @@
 /**
- * The ports through which the manager's pipelines reach the outside world (DESIGN §2, STYLE:
- * "I/O lives behind ports"). Every port returns cold Observables so that the pipelines stay
+ * The ports through which the manager's pipelines reach the outside world. Every port returns cold Observables so that the pipelines stay
  * free of Promises and can be driven by a `TestScheduler`; adapters turn Promises into
  * Observables at the edge. Nothing in this file imports a `node:` module.
  */
@@ -80,6 +79,11 @@ export interface Connection {
   readonly xui: string;
   readonly username?: string;
   readonly password?: string;
+  /**
+   * False: never answer a Basic challenge (the root came from DNS, not from the account's
+   * settings). Absent: Basic over https only, as the client does.
+   */
+  readonly allowBasic?: boolean;
 }
 
 /**
@@ -98,8 +102,8 @@ export type HttpFactory = (connection: Connection) => XcapHttp;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * DNS TXT lookups, used to find the XCAP root when the settings give none (the seed:
- * `xcap.<domain>. IN TXT "https://xcap.example.org/xcap-root"`). The Node adapter lives in
+ * DNS TXT lookups, used to find the XCAP root when the settings give none (a record
+ * such as `xcap.<domain>. IN TXT "https://xcap.example.org/xcap-root"`). The Node adapter lives in
  * `src/dns-node.ts`; browsers have no DNS, so their default fails with a clear error.
  *
  * @example
@@ -158,7 +162,7 @@ export type DiffDocument = ChangedDocument;
 /**
  * What the diff port reports.
  * - `state`: the subscription changed state. `active`: NOTIFYs will come, no polling needed.
- *   `pending`/`failed`/`unavailable`: the manager polls every 2 minutes (the seed); `failed`
+ *   `pending`/`failed`/`unavailable`: the manager polls every 2 minutes by default; `failed`
  *   means "may work later" (the manager resubscribes with backoff), `unavailable` means "not
  *   supported or not configured" (polling only). `terminated` is the last event after a
  *   graceful termination.
@@ -174,7 +178,7 @@ export type DiffEvent =
   | { readonly type: 'resync' };
 
 /**
- * The xcap-diff subscription (DESIGN §2 `diff$`). Implemented over SIP by src/sip.
+ * The xcap-diff subscription (RFC 5875) behind `diff$`. Implemented over SIP by src/sip.
  *
  * Contract:
  * - `watch()` is cold: subscribing SUBSCRIBEs (Event: xcap-diff, Expires from
@@ -350,7 +354,7 @@ export interface PipelinePorts {
   readonly isTransient: (error: unknown) => boolean;
   /** Retry-After of an error in ms, if any (the client's `retryAfterMs`). */
   readonly retryAfterMs: (error: unknown) => number | undefined;
-  /** Polling period while xcap-diff is not active (the seed: 2 minutes). */
+  /** Polling period while xcap-diff is not active (default 2 minutes). */
   readonly pollPeriod: number;
   /** Receives one entry per HTTP exchange. */
   readonly trace?: (entry: TraceEntry) => void;

@@ -2,7 +2,7 @@
  * One traced, retried XCAP request: every attempt is reported to `ports.trace` (method, AUID,
  * status, ETag, size — never credentials or bodies) and transient failures (network, timeout,
  * 5xx, 429) are retried with capped exponential backoff and jitter, honouring Retry-After
- * (DESIGN §2).
+ * (RFC 9110 §10.2.3).
  */
 import { defer, type Observable, tap } from 'rxjs';
 import { retryBackoff } from '../operators/retry-backoff.js';

@@ -1,7 +1,7 @@
 /**
  * The retry timer: after a non-transient failure (a document that does not parse, a server
  * error that is not retried in place) the machine asks to be woken after a growing delay — the
- * seed: "if any other error occurs, the update is retried periodically". A new schedule or a
+ * an update that fails for any other reason is retried periodically. A new schedule or a
  * `cancel` replaces the pending one.
  */
 import { EMPTY, filter, map, type Observable, switchMap, timer } from 'rxjs';

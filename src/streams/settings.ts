@@ -1,5 +1,5 @@
 /**
- * Account settings as the manager sees them (DESIGN §3) and the pure helpers that derive the
+ * Account settings as the manager sees them and the pure helpers that derive the
  * connection, the xcap-diff settings and the kind of a settings change from them.
  */
 import type { Connection, DiffSettings } from './ports.js';
@@ -17,7 +17,7 @@ export interface AccountSettings {
   /** `alice@example.com` or `sip:alice@example.com`. */
   readonly id: string;
   readonly auth?: { readonly username?: string; readonly password: string };
-  /** `root` null/absent: DNS TXT of `xcap.<domain>` (the seed). */
+  /** `root` null/absent: DNS TXT of `xcap.<domain>`. */
   readonly xcap?: { readonly root?: string | null; readonly xcapDiff?: boolean };
   readonly sip?: {
     /** Expires of the xcap-diff SUBSCRIBE in seconds (default 600). */
@@ -57,12 +57,15 @@ export function domainOf(settings: Pick<AccountSettings, 'id'>): string {
 export function connectionOf(settings: AccountSettings, root: string): Connection {
   const password = settings.auth?.password;
   if (password === undefined) return { root, xui: xuiOf(settings) };
+  // A root found through DNS (no `xcap.root`) is trusted with Digest only: Basic would hand
+  // the password itself to whoever controls that origin (see `xcapRootOf`).
+  const basic = settings.xcap?.root ? {} : { allowBasic: false };
   // Without a username the client uses the user part of the XUI, which every server accepts
-  // (DESIGN §4: some accept only the user part as the Digest username).
+  // (some accept only the user part as the Digest username).
   const username = settings.auth?.username;
   return username === undefined
-    ? { root, xui: xuiOf(settings), password }
-    : { root, xui: xuiOf(settings), username, password };
+    ? { root, xui: xuiOf(settings), password, ...basic }
+    : { root, xui: xuiOf(settings), username, password, ...basic };
 }
 
 /**
@@ -92,7 +95,7 @@ export function diffSettingsOf(
 }
 
 /**
- * What a settings change means for a running manager (the seed, "configuration").
+ * What a settings change means for a running manager (connection settings restart it, subscription settings renew the subscription).
  *
  * @example if (classifySettingsChange(prev, next) === 'connection') restart();
  */

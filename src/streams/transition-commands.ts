@@ -1,6 +1,6 @@
 /**
  * The commands and results the pure `transition()` (transition.ts) builds, split from it so that
- * the state handlers read as the seed's diagram and these builders as the effects' data shapes.
+ * the state handlers read as the state diagram and these builders as the effects' data shapes.
  * Everything here is pure, like the transition itself.
  */
 import { applicationOf } from '../codecs/applications.js';

@@ -1,8 +1,8 @@
 /**
  * The manager's state machine as one pure function (XState 5 style): `transition(context,
- * event)` returns the next context and the effects to run, as data. It implements the seed's
- * diagram — stopped -> initializing -> fetching -> updating -> insync, stopping -> stopped —
- * and DESIGN §2's error policy (412 refetch and replay, 401/403 wait for new settings, 409
+ * event)` returns the next context and the effects to run, as data. It implements sipsimple's
+ * XCAPManager diagram — stopped -> initializing -> fetching -> updating -> insync, stopping -> stopped —
+ * and this error policy (412 refetch and replay, 401/403 wait for new settings, 409
  * drop the offending operation). Transient failures never reach it: the pipelines retry them.
  */
 import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
@@ -91,7 +91,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (event.kind === 'connection') {
         return initialize(next, [{ type: 'cancel' }, { type: 'unsubscribe' }]);
       }
-      // Subscription settings only: renew the subscription (the seed, "configuration").
+      // Subscription settings only: renew the subscription (like sipsimple's XCAPManager).
       if (c.state === 'initializing' || c.discovery === null) return result(next, []);
       return result(next, [subscribeCommand(next, c.discovery)]);
     }
@@ -148,7 +148,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         return result(next, [...save, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
       }
       if (changed) {
-        // The seed: "it inserts a normalize operation at the beginning of the journal".
+        // A normalize operation goes at the beginning of the journal.
         const id = `${NORMALIZE_ID_PREFIX}${c.normalizeCount + 1}`;
         const journal = [
           { id, operation: { type: 'normalize' } },
@@ -196,7 +196,8 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
     }
 
     case 'conflict': {
-      // 412: somebody else changed a document; refetch and replay every operation (the seed).
+      // 412: somebody else changed a document; refetch and replay every operation
+      // (RFC 4825 §7.11).
       if (c.state !== 'updating') return same(c);
       const documents = { ...c.documents, ...event.documents };
       const next: MachineContext = {
@@ -233,7 +234,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
 
     case 'diffState': {
       const next = { ...c, diff: event.state };
-      // The seed: "If the subscription fails, a fetch of all the documents is tried".
+      // When the subscription fails, all the documents are fetched.
       if (c.diff === 'active' && event.state !== 'active' && event.state !== 'terminated') {
         return remoteChange(next, 'all');
       }
@@ -249,7 +250,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       return failed(c, [report(event.error)]);
 
     case 'retryTimer':
-      // The seed: "if any other error occurs, the update is retried periodically".
+      // Any other update error: the update is retried periodically.
       if (c.blocked !== 'error') return same(c);
       return retry(c, []);
 

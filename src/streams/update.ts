@@ -1,12 +1,12 @@
 /**
- * The update pipeline (updating, DESIGN §2): apply the journal to the known documents and PUT
+ * The update pipeline (updating): apply the journal to the known documents and PUT
  * each changed document with `If-Match` (or `If-None-Match: *` for a new one), DELETE a
  * document that became null (RFC 4825 §7.4, §7.5, §7.11). An unchanged document is never PUT.
  *
  * 412: `conflict` (the machine refetches and replays). 409: the server rejects a document;
  * the operations are replayed one at a time, each one PUT on its own, so that every rejected
- * operation is found, dropped with an error naming it, and the rest syncs (DESIGN §2: "a
- * rejected operation must never wedge the manager").
+ * operation is found, dropped with an error naming it, and the rest syncs: a
+ * rejected operation never wedges the manager.
  */
 import {
   catchError,
@@ -51,7 +51,7 @@ export function updatePipeline(
   ports: PipelinePorts,
 ): Observable<MachineEvent> {
   return defer(() => {
-    // Consecutive 412s: the first refetch is immediate (RFC 4825 §7.11, the seed), later ones
+    // Consecutive 412s: the first refetch is immediate (RFC 4825 §7.11), later ones
     // back off, so that a server answering 412 to every PUT (e.g. a proxy that weakens ETags)
     // is not hammered with GET/PUT rounds (robustness test "a server that answers 412 to every
     // PUT is not hammered").

@@ -212,15 +212,60 @@ describe('Digest authentication against a fake server', () => {
 });
 
 describe('nonce bookkeeping (fake server)', () => {
-  it('concurrent requests on one cached nonce use distinct nonce counts', async () => {
+  it('concurrent requests on one reusable cached nonce use distinct nonce counts', async () => {
+    const { server: s, stats } = await digestServer();
+    const client = new XcapClient({ root: s.root, xui: XUI, password: PASSWORD });
+    // The second request proves that the server takes a nonce more than once.
+    await lastValueFrom(client.get('resource-lists'));
+    await lastValueFrom(client.get('resource-lists'));
+    await Promise.all([1, 2, 3].map(() => lastValueFrom(client.get('resource-lists'))));
+    const ncs = stats.authorizations.map((h) => parseAuthorization(h).nc);
+    expect(new Set(ncs).size).toBe(5);
+    expect(stats.accepted).toBe(5);
+    expect(stats.challenges).toBe(1);
+    expect(s.requests).toHaveLength(6); // one round trip per request after the first
+  });
+
+  it('while the first reuse of a nonce is unanswered, other requests ask for their own challenge', async () => {
     const { server: s, stats } = await digestServer();
     const client = new XcapClient({ root: s.root, xui: XUI, password: PASSWORD });
     await lastValueFrom(client.get('resource-lists'));
     await Promise.all([1, 2, 3].map(() => lastValueFrom(client.get('resource-lists'))));
-    const ncs = stats.authorizations.map((h) => parseAuthorization(h).nc);
-    expect(new Set(ncs).size).toBe(4);
+    // One probe with nc=2, two requests with a challenge each: nobody pays two extra trips.
     expect(stats.accepted).toBe(4);
-    expect(stats.challenges).toBe(1);
+    expect(stats.challenges).toBe(3);
+    expect(s.requests).toHaveLength(2 + 1 + 2 * 2);
+  });
+
+  it('a nonce that went stale before its first reuse does not make the client think nonces are single-use', async () => {
+    // Kamailio-like: nonces are reusable, but the first one expires (stale=true) before the
+    // second request. The client must keep reusing nonces afterwards: 1 round trip a request.
+    const issued = new Map<string, number>();
+    let counter = 0;
+    server = await startFakeServer((req, res) => {
+      const a = parseAuthorization(req.headers.authorization);
+      const challenge = (stale: boolean) => {
+        const nonce = `n${++counter}`;
+        issued.set(nonce, 0);
+        res.writeHead(401, {
+          'www-authenticate': `Digest realm="${REALM}", nonce="${nonce}", qop="auth"${stale ? ', stale=true' : ''}`,
+        });
+        res.end();
+      };
+      const used = a.nonce === undefined ? undefined : issued.get(a.nonce);
+      if (used === undefined || a.response !== expectedDigest(a, PASSWORD, req.method))
+        return challenge(false);
+      if (a.nonce === 'n1' && used >= 1) return challenge(true); // n1 expired
+      issued.set(a.nonce!, used + 1);
+      res.writeHead(200, { etag: '"ok"' });
+      res.end();
+    });
+    const client = new XcapClient({ root: server.root, xui: XUI, password: PASSWORD });
+    await lastValueFrom(client.get('resource-lists')); // 2: challenge n1, answer
+    await lastValueFrom(client.get('resource-lists')); // 2: n1 stale -> n2
+    expect(server.requests).toHaveLength(4);
+    for (let i = 0; i < 5; i++) await lastValueFrom(client.get('resource-lists'));
+    expect(server.requests).toHaveLength(9); // n2 reused, one round trip each
   });
 
   it('switches to the nextnonce of Authentication-Info (RFC 7616 §3.5)', async () => {

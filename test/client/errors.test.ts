@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   isTransient,
   MAX_ERROR_BODY_CHARS,
+  MAX_RETRY_AFTER_MS,
   retryAfterMs,
   XcapAuthError,
   XcapHttpError,
@@ -57,6 +58,26 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(http(503))).toBeUndefined();
     expect(retryAfterMs(http(503, { 'retry-after': 'soon' }))).toBeUndefined();
     expect(retryAfterMs(new Error('x'))).toBeUndefined();
+  });
+  // Regression: a 10-year Retry-After came back as 3.15e11 ms, past a JavaScript timer's
+  // limit (2^31-1 ms), where a timer fires after 1 ms.
+  it.each([
+    ['10 years of delay-seconds', '315360000'],
+    ['a 400-digit number', '9'.repeat(400)],
+    ['an HTTP-date in year 9999', 'Fri, 31 Dec 9999 23:59:59 GMT'],
+  ])('clamps %s to MAX_RETRY_AFTER_MS (one day)', (_name, value) => {
+    const ms = retryAfterMs(http(503, { 'retry-after': value }), Date.UTC(2026, 0, 1));
+    expect(ms).toBe(MAX_RETRY_AFTER_MS);
+    expect(MAX_RETRY_AFTER_MS).toBeLessThan(2 ** 31 - 1);
+  });
+  it.each([
+    ['a negative number', '-5'],
+    ['a fraction', '10.5'],
+    ['a sign', '+10'],
+    ['two values', '120, 120'],
+    ['garbage', 'soon'],
+  ])('is undefined for %s (Date.parse would take some for a date in 2001)', (_name, value) => {
+    expect(retryAfterMs(http(503, { 'retry-after': value }), Date.UTC(2026, 0, 1))).toBeUndefined();
   });
 });
 

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   isCertificateFailure,
   isTransient,
+  XcapAuthError,
   XcapClient,
   XcapNetworkError,
 } from '../../src/client/index.js';
@@ -92,6 +93,23 @@ describe('https fake server', () => {
     // second request: Basic is sent up front, no second 401
     await lastValueFrom(client.get('resource-lists'));
     expect(seen.map((h) => h?.split(' ')[0])).toEqual([undefined, 'Basic', 'Basic']);
+    await dispatcher.close();
+  });
+
+  it('never sends Basic when told not to (a root found through DNS), even over https', async () => {
+    const dispatcher = new Agent({ connect: { ca: cert } });
+    const client = new XcapClient({
+      root,
+      xui: 'sip:alice@example.com',
+      password: 's3cret',
+      dispatcher,
+      allowBasic: false,
+    });
+    seen.length = 0;
+    const error = await lastValueFrom(client.get('resource-lists')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XcapAuthError);
+    expect((error as XcapAuthError).message).toContain('xcap.root');
+    expect(seen).toEqual([undefined]);
     await dispatcher.close();
   });
 });

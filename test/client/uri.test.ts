@@ -93,6 +93,21 @@ describe('XCAP document URIs (RFC 4825 §6.2)', () => {
     expect(r.nodeKind).toBe('attribute');
   });
 
+  // OpenXCAP answers 400 to any xmlns() in the query: send only the bindings a selector uses.
+  it('sends no xmlns() for bindings the selector does not use', () => {
+    const namespaces = { rl: 'urn:ietf:params:xml:ns:resource-lists', p: 'urn:x' };
+    const plain = xcapUri('http://x', 'resource-lists', 'sip:a@b', {
+      node: 'resource-lists/list[@name="a:b"]/namespace::*',
+      namespaces,
+    });
+    expect(plain.url).not.toContain('?');
+    const prefixed = xcapUri('http://x', 'resource-lists', 'sip:a@b', {
+      node: 'rl:resource-lists/rl:list',
+      namespaces,
+    });
+    expect(prefixed.url).toMatch(/\?xmlns\(rl=urn:ietf:params:xml:ns:resource-lists\)$/);
+  });
+
   it('rejects an unbound prefix, bindings without a selector, bad AUIDs and filenames', () => {
     expect(() => xcapUri('http://x', 'test', 'sip:a@b', { node: 'p:a' })).toThrow(
       XcapNodeSelectorError,

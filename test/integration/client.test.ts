@@ -241,6 +241,7 @@ describe('Digest against Kamailio', () => {
     const e = (await failure(lastValueFrom(c.get('resource-lists')))) as XcapHttpError;
     expect(e).toBeInstanceOf(XcapHttpError);
     expect(e.status).toBe(401);
+    expect(e.message).toContain('the server refused the credentials');
     expect(JSON.stringify(e)).not.toContain('not-the-password');
     expect(e.message).not.toContain('not-the-password');
   });
@@ -276,6 +277,29 @@ describe('Digest against Kamailio', () => {
     const r = await lastValueFrom(c.get('resource-lists'));
     expect(r.body).toBe(FRIENDS);
     expect(sent).toBe(5); // refused nonce -> fresh challenge -> success
+    await dispatcher.close();
+  });
+
+  it('reusable nonces: one round trip per request once a nonce is known, also 20 in parallel', async () => {
+    const user = poolUser(6);
+    wipeUserDocuments(user);
+    let sent = 0;
+    const dispatcher = new Agent().compose(
+      (dispatch: Dispatcher['dispatch']) => (opts, handler) => {
+        sent++;
+        return dispatch(opts, handler);
+      },
+    );
+    const c = clientFor(user, { dispatcher });
+    await lastValueFrom(c.put('resource-lists', FRIENDS));
+    expect(sent).toBe(2); // the challenge, then the answer
+    for (let i = 0; i < 10; i++) await lastValueFrom(c.get('resource-lists'));
+    expect(sent).toBe(12);
+    const all = await Promise.all(
+      Array.from({ length: 20 }, () => lastValueFrom(c.get('resource-lists'))),
+    );
+    expect(all.every((r) => r.status === 200)).toBe(true);
+    expect(sent).toBe(32);
     await dispatcher.close();
   });
 });

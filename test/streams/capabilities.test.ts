@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { discoveryOf } from '../../src/streams/capabilities.js';
 import type { MachineEvent } from '../../src/streams/events.js';
 import { runMachine } from '../../src/streams/machine.js';
+import type { Connection } from '../../src/streams/ports.js';
+import { connectionOf } from '../../src/streams/settings.js';
 import { FakeHttpError, fakeHttp, fakePorts, ok } from './fakes.js';
 
 const CAPS =
@@ -140,5 +142,76 @@ describe('capabilities pipeline: the XCAP root from DNS TXT', () => {
         0, 30_001,
       ]);
     });
+  });
+});
+
+describe('a root from DNS stays on the account’s domain', () => {
+  /** Runs discovery with the given TXT records; returns the roots the HTTP port was built for. */
+  function discoverWith(records: string[][]) {
+    const ts = newScheduler();
+    let result: { out: MachineEvent[]; roots: string[]; connections: Connection[] } | undefined;
+    ts.run(() => {
+      const http = fakeHttp(ts);
+      http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
+      const connections: Connection[] = [];
+      const ports = fakePorts(ts, http, { dns: { resolveTxt: () => of(records) } });
+      const base = ports.http;
+      const out = events(
+        ts,
+        { type: 'started', settings: noRoot },
+        {
+          ...ports,
+          http: (c) => {
+            connections.push(c);
+            return base(c);
+          },
+        },
+      );
+      ts.flush();
+      result = { out, roots: connections.map((c) => c.root), connections };
+    });
+    return result!;
+  }
+
+  it.each([
+    ['another domain', 'https://xcap.attacker.net/xcap-root'],
+    ['a look-alike suffix', 'https://xcap.example.org.attacker.net/xcap-root'],
+    ['a name merely ending in the domain', 'https://notexample.org/xcap-root'],
+    ['an address', 'https://192.0.2.7/xcap-root'],
+  ])('refuses a TXT root on %s with RXCAP_CAPABILITIES, sending nothing', (_name, uri) => {
+    const { out, roots } = discoverWith([[uri]]);
+    const failed = out.filter((e) => e.type === 'capabilitiesFailed');
+    expect(failed).toHaveLength(1);
+    const error = failed[0]!.type === 'capabilitiesFailed' ? failed[0]!.error : undefined;
+    expect(error?.code).toBe('RXCAP_CAPABILITIES');
+    expect(error?.message).toContain('not example.org or a subdomain of it');
+    expect(error?.message).toContain('xcap.root');
+    expect(roots).toEqual([]);
+  });
+
+  it.each([
+    ['the domain itself', 'https://example.org/xcap-root'],
+    ['a subdomain, any case, with a trailing dot', 'https://XCAP.Example.ORG./xcap-root'],
+  ])('accepts %s', (_name, uri) => {
+    const { out, roots } = discoverWith([[uri]]);
+    expect(out.map((e) => e.type)).toContain('capabilitiesDiscovered');
+    expect(new Set(roots)).toEqual(new Set([uri]));
+  });
+
+  it('skips a foreign record for one on the domain', () => {
+    const { roots } = discoverWith([
+      ['https://xcap.attacker.net/xcap-root'],
+      ['https://xcap.example.org/xcap-root'],
+    ]);
+    expect(new Set(roots)).toEqual(new Set(['https://xcap.example.org/xcap-root']));
+  });
+
+  it('a DNS-derived root never gets Basic; a configured root keeps the client default', () => {
+    const { connections } = discoverWith([['https://xcap.example.org/xcap-root']]);
+    expect(connections.length).toBeGreaterThan(0);
+    expect(connections.every((c) => c.allowBasic === false)).toBe(true);
+    expect(
+      connectionOf({ ...noRoot, xcap: { root: 'https://xcap.example.org' } }, 'x').allowBasic,
+    ).toBeUndefined();
   });
 });

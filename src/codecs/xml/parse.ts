@@ -1,7 +1,7 @@
 /**
  * `parseXml`: untrusted bytes or text to the namespace-aware {@link XmlElement} tree.
  *
- * DESIGN §5: fast-xml-parser tokenises (preserveOrder tree) but is not namespace-aware and does
+ * fast-xml-parser tokenises (preserveOrder tree) but is not namespace-aware and does
  * not decode character references, so this module
  * 1. decodes bytes as strict UTF-8 and validates the XML declaration (UTF-8 only),
  * 2. runs {@link prescan} (limits, DOCTYPE, invalid characters) before any tree exists,

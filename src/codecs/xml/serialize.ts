@@ -1,7 +1,7 @@
 /**
  * `serializeXml`: the {@link XmlElement} tree to a UTF-8 XML 1.0 document on one line.
  *
- * Hand-written string building rather than xmlbuilder2 (DESIGN §5 allows either): we must keep
+ * Hand-written string building rather than an XML builder library: we must keep
  * the exact prefixes and declaration placement seen on parse (`prefix` / `namespaces` hints) so
  * that documents written by other clients keep their shape, and only add a declaration where a
  * namespace has none in scope. xmlbuilder2 applies its own namespace fix-ups and builds a DOM
