@@ -112,6 +112,13 @@ export type ManagerCommand =
       readonly journal: readonly JournalEntry[];
       readonly seq: number;
     }
+  /** Appends operations to an account's stored journal (held ones, when the account changed). */
+  | {
+      readonly type: 'appendJournal';
+      readonly account: string;
+      readonly entries: readonly JournalEntry[];
+      readonly seq: number;
+    }
   | { readonly type: 'scheduleStoreRetry'; readonly attempt: number }
   | { readonly type: 'releaseStore' }
   | { readonly type: 'emitLifecycle'; readonly event: LifecycleEvent }

@@ -199,8 +199,18 @@ function settingsArrived(s: Step, settings: ManagerContext['settings'] & object)
     });
   }
   // Another account: its own cache and journal, never this one's documents. Stop first; the
-  // switch itself happens in settle() once the sync machine is stopped.
-  const next = { ...s, context: { ...c, settings, switching: true } };
+  // switch itself happens in settle() once the sync machine is stopped. Operations still held
+  // for this account's load are this account's: appended to its stored journal.
+  let next: Step = { ...s, context: { ...c, settings, switching: true } };
+  if (c.held.length > 0 && c.account !== null) {
+    next = {
+      context: { ...next.context, held: [], writing: c.writing + 1 },
+      commands: [
+        ...next.commands,
+        { type: 'appendJournal', account: c.account, entries: c.held, seq: c.journalSeq },
+      ],
+    };
+  }
   return stopSync(next);
 }
 

@@ -43,12 +43,13 @@ export interface StoreDeps {
 
 type StoreCommand = Extract<
   ManagerCommand,
-  { type: 'loadStore' | 'persistCache' | 'persistJournal' | 'releaseStore' }
+  { type: 'loadStore' | 'persistCache' | 'persistJournal' | 'appendJournal' | 'releaseStore' }
 >;
 const STORE_COMMANDS: ReadonlySet<string> = new Set([
   'loadStore',
   'persistCache',
   'persistJournal',
+  'appendJournal',
   'releaseStore',
 ]);
 
@@ -87,6 +88,21 @@ async function run(deps: StoreDeps, c: StoreCommand): Promise<ManagerEvent> {
       try {
         const records = c.journal.map((e) => ({ id: e.id, operation: e.operation }));
         await journalStore<OperationData>(storage, c.account).save(records);
+        return { type: 'journalSaved', seq: c.seq };
+      } catch (e) {
+        return { type: 'journalSaveFailed', seq: c.seq, error: toXcapError(e, 'storage') };
+      }
+    case 'appendJournal':
+      try {
+        // Read, append what is not there yet, write: the account is not loaded any more.
+        const journal = journalStore<OperationData>(storage, c.account);
+        const stored = await journal.load();
+        const ids = new Set(stored.map((r) => r.id));
+        const added = c.entries.filter((e) => !ids.has(e.id));
+        await journal.save([
+          ...stored.map((r) => ({ id: r.id, operation: r.operation })),
+          ...added.map((e) => ({ id: e.id, operation: e.operation })),
+        ]);
         return { type: 'journalSaved', seq: c.seq };
       } catch (e) {
         return { type: 'journalSaveFailed', seq: c.seq, error: toXcapError(e, 'storage') };

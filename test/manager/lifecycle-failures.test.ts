@@ -302,6 +302,29 @@ describe('manager lifecycle failures', () => {
     await m.close();
   });
 
+  it('an operation made while its account was loading stays in that account’s journal after an account change', async () => {
+    const inner = memoryStorage();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const storage: StoragePort = { ...inner, load: (k) => gate.then(() => inner.load(k)) };
+    const settings$ = new BehaviorSubject<AccountSettings>(account);
+    const m = createXcapManager({ account: settings$, storage });
+    m.addGroup(group('alice, before her store loaded'));
+    settings$.next({ ...account, id: 'sip:bob@example.com' });
+    m.addGroup(group('bob'));
+    release();
+    await m.flush();
+    expect(await types(inner, ID)).toEqual(['addGroup']);
+    expect(await types(inner, 'sip:bob@example.com')).toEqual(['addGroup']);
+    const aliceGroups = (await journalStore<{ group: { name: string } }>(inner, ID).load()).map(
+      (r) => r.operation.group.name,
+    );
+    expect(aliceGroups).toEqual(['alice, before her store loaded']);
+    await m.close();
+  });
+
   it('transaction(fn) is all-or-nothing: edits made before fn throws are not journaled', async () => {
     const storage = memoryStorage();
     const m = createXcapManager({ account, storage });

@@ -443,6 +443,18 @@ describe('managerTransition: lifecycle fixes of the former facade', () => {
     expect(context.sync.state).toBe('initializing');
   });
 
+  it('operations held for an account whose load had not ended stay that account’s when the account changes', () => {
+    const { context, commands } = run(
+      STATES.loading!,
+      { type: 'operationsMade', entries: [entry('alice1')] },
+      { type: 'settingsArrived', settings: B },
+      { type: 'operationsMade', entries: [entry('bob1')] },
+      { type: 'storeLoaded', account: BOB, documents: {}, journal: [], problems: [] },
+    );
+    expect(commands.slice(0, 3)).toEqual(['appendJournal', 'forgetData', 'loadStore']);
+    expect(context.sync.journal).toEqual([entry('bob1')]);
+  });
+
   it('operations made before the load go after the stored journal and are saved (d174a8d)', () => {
     const r = managerTransition(
       { ...STATES.loading!, held: [entry('late')], journalSeq: 1 },
