@@ -3,6 +3,7 @@
  * manager's pure transition (./machine.ts), and puts the facade (./facade.ts) over it.
  */
 import { asyncScheduler, type Observable, Subject } from 'rxjs';
+import { runActor } from '../actor/run-actor.js';
 import { isTransient, retryAfterMs } from '../client/errors.js';
 import {
   clientFactory,
@@ -12,7 +13,6 @@ import {
   noDns,
 } from '../manager-defaults.js';
 import { memoryStorage } from '../store/memory-storage.js';
-import { runActor } from '../streams/actor.js';
 import { XcapSyncError } from '../streams/errors.js';
 import type { MachineCommand } from '../streams/events.js';
 import { PIPELINES } from '../streams/machine.js';

@@ -4,9 +4,9 @@
  * and the store's counters are in the actor's context (./machine.ts).
  */
 import { isObservable, type Observable, of, Subject, type Subscription } from 'rxjs';
+import type { ActorStep } from '../actor/run-actor.js';
 import type { XcapError } from '../errors.js';
 import { generateId } from '../model/validation.js';
-import type { ActorStep } from '../streams/actor.js';
 import type { AccountSettings } from '../streams/settings.js';
 import { checkAccountSettings } from './account.js';
 import { XcapManagerClosedError, XcapNotDurableError, XcapSettingsError } from './errors.js';

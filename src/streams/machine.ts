@@ -2,7 +2,7 @@
  * The sync machine: its pipelines run by the actor loop (./actor.ts) around {@link transition}.
  */
 import type { Observable } from 'rxjs';
-import { runActor } from './actor.js';
+import { runActor } from '../actor/run-actor.js';
 import { capabilitiesPipeline } from './capabilities.js';
 import { diffPipeline } from './diff.js';
 import { XcapSyncError } from './errors.js';

@@ -2,9 +2,11 @@
  * The event loop of a pure state machine (XState's actor, redux-observable's epics): events are
  * folded through `transition`, each step is emitted, and its commands are fed to the effects,
  * whose events come back in. Events are queued, so an effect or a step observer that answers
- * synchronously never re-enters the transition. Used by the sync machine and the manager.
+ * synchronously never re-enters the transition (./serial-dispatch.ts). Used by the sync machine
+ * and the manager.
  */
 import { catchError, concat, merge, Observable, of, Subject } from 'rxjs';
+import { serialDispatch } from './serial-dispatch.js';
 
 /**
  * One step: the event, the context after it and the commands it produced.
@@ -51,24 +53,15 @@ export function runActor<C, E, Cmd>(
   return new Observable<ActorStep<C, E, Cmd>>((subscriber) => {
     let context = options.initial;
     const commands$ = new Subject<Cmd>();
-    const queue: E[] = [];
-    let draining = false;
-    const dispatch = (event: E): void => {
-      queue.push(event);
-      if (draining) return;
-      draining = true;
-      try {
-        while (queue.length > 0 && !subscriber.closed) {
-          const e = queue.shift()!;
-          const r = options.transition(context, e);
-          context = r.context;
-          subscriber.next({ event: e, context, commands: r.commands });
-          for (const c of r.commands) commands$.next(c);
-        }
-      } finally {
-        draining = false;
-      }
-    };
+    const dispatch = serialDispatch<E>(
+      (e) => {
+        const r = options.transition(context, e);
+        context = r.context;
+        subscriber.next({ event: e, context, commands: r.commands });
+        for (const c of r.commands) commands$.next(c);
+      },
+      () => subscriber.closed,
+    );
     const guarded = options.effects.map((effect) => {
       const run = (): Observable<E> =>
         effect(commands$).pipe(
