@@ -21,6 +21,7 @@ import { runImportBench } from './import.js';
 import { runScaleBench } from './scale.js';
 import { ensureTestServer, fmt, type Section, stopTestServer } from './support.js';
 import { runSyncBench } from './sync.js';
+import { runXcapDiffPatchBench } from './xcap-diff-patch.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const log = (l: string): void => console.log(`  ${l}`);
@@ -51,6 +52,32 @@ function codecSection(): Section {
             note: `${x.mbPerSecond.toFixed(1)} MB/s`,
           }),
     })),
+  };
+}
+
+function xcapDiffPatchSection(): Section {
+  const r = runXcapDiffPatchBench(5000, 30000);
+  return {
+    title: `xcap-diff patch: one NOTIFY of ${r.ops} operations on ${r.contacts} contacts`,
+    rows: [
+      {
+        name: `parse the NOTIFY (${fmt.bytes(r.notifyBytes)})`,
+        value: fmt.ms(r.parseMs),
+        note: 'baseline: what reading the body costs at all',
+      },
+      {
+        name: 'apply its [@uri] operations',
+        value: fmt.ms(r.applyMs),
+        baseline: `${fmt.ms(r.parseMs)} parse`,
+        ratio: fmt.ratio(r.applyMs / r.parseMs),
+        note: 'CPU; the manager applies at most 1,000 operations per NOTIFY (fetches past that)',
+      },
+      {
+        name: `apply ${r.positionalOps} positional operations (entry[n])`,
+        value: fmt.ms(r.positionalApplyMs),
+        note: 'each scans the siblings up to n',
+      },
+    ],
   };
 }
 
@@ -105,6 +132,7 @@ async function main(): Promise<void> {
 
   await run('codec (bench/codec.ts)', codecSection);
   await run('parse + extract', () => runExtractBench({ iterations: 3, log }));
+  await run('xcap-diff patch (bench/xcap-diff-patch.ts)', xcapDiffPatchSection);
 
   let startedServer = false;
   const serverNotes: string[] = [];

@@ -55,6 +55,7 @@ export type {
   Connection,
   DiffDocument,
   DiffEvent,
+  DiffPatchTrust,
   DiffPort,
   DiffSettings,
   DiffState,

@@ -9,6 +9,7 @@ import type { ContactURIData } from '../model/contact-uri.js';
 import type { EventHandlingData } from '../model/event-handling.js';
 import type { GroupData } from '../model/group.js';
 import type { PolicyData } from '../model/policy.js';
+import { isValidId } from '../model/validation.js';
 import { encodeUriValue, sameUri } from './addressbook-uri.js';
 import {
   el,
@@ -133,7 +134,17 @@ function encodeUris(
   existing?: XmlElement,
 ): XmlElement {
   let e = existing ?? el(AB, 'uris', prefixes);
-  e = setAttr(e, 'default', defaultUri ?? undefined);
+  // A `default` naming no URI rxcap can show (python3-sipsimple leaves it so when it removes
+  // the default URI) reads as no default; it is kept as written rather than rewritten to
+  // nothing, so that reading such a contact never makes rxcap write the document (test
+  // "a dangling uris/@default is kept and nothing is PUT"). A default naming a URI the edit
+  // removes goes with it.
+  const current = attr(e, 'default');
+  const dangling =
+    defaultUri === null &&
+    current !== undefined &&
+    !e.children.some((c) => is(c, AB, 'uri') && attr(c, 'id') === current && representable(c));
+  if (!dangling) e = setAttr(e, 'default', defaultUri ?? undefined);
   const byId = new Map(uris.map((u) => [u.id, u]));
   const seen = new Set<string>();
   const kids: XmlNode[] = [];
@@ -142,6 +153,12 @@ function encodeUris(
     if (is(c, AB, 'uri')) {
       const id = attr(c, 'id');
       const d = id === undefined ? undefined : byId.get(id);
+      if (!d && !representable(c)) {
+        // Another client's URI rxcap cannot show (python3-sipsimple writes and reads
+        // `uri=""`): kept as written, like the derived-list entries that go with it.
+        kids.push(c);
+        continue;
+      }
       if (!d || seen.has(d.id)) {
         changed = true;
         continue;
@@ -158,6 +175,12 @@ function encodeUris(
     kids.push(encodeContactUri(u, prefixes));
   }
   return changed ? withChildren(e, kids) : e;
+}
+
+/** The contact-URI decoder's test: a valid id and a non-empty `uri` (see `decodeContactUri`). */
+function representable(u: XmlElement): boolean {
+  const uri = attr(u, 'uri');
+  return isValidId(attr(u, 'id')) && uri !== undefined && uri !== '';
 }
 
 /**

@@ -72,3 +72,52 @@ export function listAnchor(root: string, xui: string, listName: string): string 
     `${documentUri(root, 'resource-lists', xui)}/~~/resource-lists/list[@name="${listName}"]`,
   );
 }
+
+/**
+ * True when the stored XCAP URI `stored` (plain or percent-encoded) names the same node as
+ * `ours` (an XCAP URI below `root`): the same text, or the same AUID, XUI, document and node
+ * selector under another spelling of the root — another host name or port for the same
+ * server path (`http://localhost:5080/xcap-root` and `http://127.0.0.1:5080/xcap-root`). Two
+ * clients configured with the two spellings would otherwise rewrite each other's anchors on
+ * every round, forever (test "anchors under another spelling of the XCAP root are kept").
+ *
+ * @example
+ * ```ts
+ * sameAnchor('http%3A//localhost/xcap-root/resource-lists/users/sip%3Aa%40b/index/~~/x',
+ *   'http://127.0.0.1/xcap-root/resource-lists/users/sip:a@b/index/~~/x', 'http://127.0.0.1/xcap-root') // true
+ * ```
+ */
+export function sameAnchor(stored: string, ours: string, root: string): boolean {
+  const a = decodeUriValue(stored.trim());
+  const b = decodeUriValue(ours);
+  if (a === b) return true;
+  const base = decodeUriValue(root).replace(/\/+$/, '');
+  if (!b.startsWith(`${base}/`)) return false;
+  // `rest` starts with the AUID: AUID, XUI, document and node selector must be equal.
+  const rest = b.slice(base.length);
+  if (!a.endsWith(rest)) return false;
+  const theirs = parseHttpUrl(a.slice(0, a.length - rest.length));
+  const mine = parseHttpUrl(base);
+  return (
+    theirs !== undefined &&
+    mine !== undefined &&
+    theirs.search === '' &&
+    theirs.hash === '' &&
+    theirs.username === '' &&
+    theirs.password === '' &&
+    trimSlashes(theirs.pathname) === trimSlashes(mine.pathname)
+  );
+}
+
+function parseHttpUrl(s: string): URL | undefined {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function trimSlashes(p: string): string {
+  return p.replace(/\/+$/, '');
+}

@@ -301,6 +301,9 @@ export interface ChangedDocument {
 export function changedDocuments(diff: XcapDiff, xui: string): ChangedDocument[] {
   const want = normalizeXui(xui);
   const out = new Map<string, ChangedDocument>();
+  // The chained patch of each document, appended to in place: copying it for every chained
+  // `<document>` cost O(documents²) for a NOTIFY of many small patches.
+  const chains = new Map<string, XcapPatchOp[]>();
   for (const d of diff.documents) {
     if (d.ref === null || d.ref.scope !== 'users' || normalizeXui(d.ref.xui ?? '') !== want)
       continue;
@@ -310,14 +313,22 @@ export function changedDocuments(diff: XcapDiff, xui: string): ChangedDocument[]
       d.ops.length > 0 && !d.bodyNotChanged && d.previousEtag !== null && d.newEtag !== null;
     // Two complete patches in a row describe one complete change (RFC 5874 §4.1).
     const chained = complete && prev?.patchComplete === true && prev.newEtag === d.previousEtag;
+    let patch: readonly XcapPatchOp[] = d.ops;
+    if (chained) {
+      let chain = chains.get(key);
+      if (chain === undefined) {
+        chain = [...(prev.patch ?? [])];
+        chains.set(key, chain);
+      }
+      for (const op of d.ops) chain.push(op);
+      patch = chain;
+    } else chains.delete(key);
     out.set(key, {
       auid: d.ref.auid,
       filename: d.ref.filename,
       newEtag: d.newEtag,
       previousEtag: chained ? prev.previousEtag : d.previousEtag,
-      ...(d.ops.length > 0
-        ? { patch: chained ? [...(prev.patch ?? []), ...d.ops] : d.ops, patchComplete: complete }
-        : {}),
+      ...(d.ops.length > 0 ? { patch, patchComplete: complete } : {}),
     });
   }
   for (const n of diff.nodes) {

@@ -61,3 +61,12 @@ export {
   type PolicyChanges,
 } from './operations.js';
 export type { Documents, JournalContext, OperationOutcome } from './types.js';
+export {
+  type DocumentSize,
+  documentSize,
+  documentSizes,
+  WRITE_LIMITS,
+  WriteBudget,
+  type WriteLimitName,
+  XcapWriteLimitError,
+} from './write-budget.js';

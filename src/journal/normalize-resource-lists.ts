@@ -21,7 +21,12 @@ import {
   encodeGroup,
   encodePolicy,
 } from '../codecs/addressbook.js';
-import { decodeUriValue, encodeUriValue, listAnchor } from '../codecs/addressbook-uri.js';
+import {
+  decodeUriValue,
+  encodeUriValue,
+  listAnchor,
+  sameAnchor,
+} from '../codecs/addressbook-uri.js';
 import {
   declareNamespaces,
   el,
@@ -104,10 +109,10 @@ export function normalizeResourceLists(
   root = editTopList(root, 'oma_allcontacts', (list) => {
     const have = list.children.flatMap((c) => {
       const a = is(c, RL, 'external') ? attr(c, 'anchor') : undefined;
-      return a === undefined ? [] : [decodeUriValue(a)];
+      return a === undefined ? [] : [a];
     });
     const add = OMA_LISTS.map((l) => listAnchor(ctx.xcapRoot, ctx.xui, l)).filter(
-      (a) => !have.includes(decodeUriValue(a)),
+      (a) => !have.some((h) => sameAnchor(h, a, ctx.xcapRoot)),
     );
     if (add.length === 0) return list;
     return setChildren(list, [

@@ -4,7 +4,7 @@
  * `sipsimple_presence_rls` / `sipsimple_dialog_rls` lists with one package each. Other services,
  * and foreign children of ours, are kept.
  */
-import { decodeUriValue, encodeUriValue, listAnchor, sameUri } from '../codecs/addressbook-uri.js';
+import { encodeUriValue, listAnchor, sameAnchor, sameUri } from '../codecs/addressbook-uri.js';
 import {
   declareNamespaces,
   el,
@@ -42,20 +42,26 @@ function emptyServices(): XmlElement {
   return element(RLS, 'rls-services', [], [], { prefix: '', namespaces: { '': RLS } });
 }
 
-function serviceOk(s: XmlElement, anchor: string, pkg: string): boolean {
+function serviceOk(s: XmlElement, anchor: string, pkg: string, root: string): boolean {
   const lists = children(s).filter(
     (c) => c.ns === RLS && (c.name === 'resource-list' || c.name === 'list'),
   );
   if (lists.length !== 1 || lists[0]!.name !== 'resource-list') return false;
-  if (decodeUriValue(textContent(lists[0]!).trim()) !== decodeUriValue(anchor)) return false;
+  if (!sameAnchor(textContent(lists[0]!), anchor, root)) return false;
   const packages = children(s, RLS, 'packages');
   if (packages.length !== 1) return false;
   const pk = children(packages[0]!);
   return pk.length === 1 && is(pk[0], RLS, 'package') && textContent(pk[0]!).trim() === pkg;
 }
 
-function fixService(s: XmlElement, anchor: string, pkg: string, p: Prefixes): XmlElement {
-  if (serviceOk(s, anchor, pkg)) return s;
+function fixService(
+  s: XmlElement,
+  anchor: string,
+  pkg: string,
+  p: Prefixes,
+  root: string,
+): XmlElement {
+  if (serviceOk(s, anchor, pkg, root)) return s;
   const kids: XmlNode[] = [
     el(RLS, 'resource-list', p, {}, [{ type: 'text', text: anchor }]),
     el(RLS, 'packages', p, {}, [el(RLS, 'package', p, {}, [{ type: 'text', text: pkg }])]),
@@ -97,12 +103,18 @@ export function normalizeRlsServices(
       return u !== undefined && sameUri(u, uri);
     });
     if (i < 0) {
-      const svc = fixService(el(RLS, 'service', p, { uri: encodeUriValue(uri) }), anchor, pkg, p);
+      const svc = fixService(
+        el(RLS, 'service', p, { uri: encodeUriValue(uri) }),
+        anchor,
+        pkg,
+        p,
+        ctx.xcapRoot,
+      );
       root = setChildren(root, [...root.children, svc]);
       continue;
     }
     const cur = root.children[i] as XmlElement;
-    const next = fixService(cur, anchor, pkg, p);
+    const next = fixService(cur, anchor, pkg, p, ctx.xcapRoot);
     if (next !== cur) {
       const kids = root.children.slice();
       kids[i] = next;

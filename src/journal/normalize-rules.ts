@@ -10,7 +10,7 @@
  * never rewritten (python-sipsimple re-PUTs identical rules after every fetch; rxcap must not).
  */
 
-import { decodeUriValue, encodeUriValue, listAnchor, sameUri } from '../codecs/addressbook-uri.js';
+import { encodeUriValue, listAnchor, sameAnchor, sameUri } from '../codecs/addressbook-uri.js';
 import {
   declareNamespaces,
   el,
@@ -95,8 +95,12 @@ function onlyChild(e: XmlElement): XmlElement | undefined {
   return kids.length === 1 ? kids[0] : undefined;
 }
 
-function externalListSpec(id: string, anchor: string, valid: SubHandling[]): RuleSpec {
-  const want = decodeUriValue(anchor);
+function externalListSpec(
+  id: string,
+  anchor: string,
+  valid: SubHandling[],
+  root: string,
+): RuleSpec {
   return {
     id,
     valid,
@@ -105,7 +109,7 @@ function externalListSpec(id: string, anchor: string, valid: SubHandling[]): Rul
       if (!x || !is(x, OCP, 'external-list')) return false;
       const entry = onlyChild(x);
       const anc = entry && is(entry, OCP, 'entry') ? attr(entry, 'anc') : undefined;
-      return anc !== undefined && decodeUriValue(anc) === want;
+      return anc !== undefined && sameAnchor(anc, anchor, root);
     },
     build: (p) => [el(OCP, 'external-list', p, {}, [el(OCP, 'entry', p, { anc: anchor })])],
   };
@@ -155,11 +159,13 @@ function specs(
       `${r}_grantedcontacts`,
       listAnchor(ctx.xcapRoot, ctx.xui, f.grantedList),
       ['allow'],
+      ctx.xcapRoot,
     ),
     blocked: externalListSpec(
       `${r}_blockedcontacts`,
       listAnchor(ctx.xcapRoot, ctx.xui, f.blockedList),
       ['polite-block'],
+      ctx.xcapRoot,
     ),
     unlisted: singleSpec(`${r}_unlisted`, 'other-identity', ['confirm', 'block', 'polite-block']),
     allowUnlisted: singleSpec(`${r}_allow_unlisted`, 'other-identity', ['allow']),

@@ -55,6 +55,14 @@ export function checkAccountSettings(value: unknown): AccountSettings {
     }
     if (xcap.xcapDiff !== undefined && typeof xcap.xcapDiff !== 'boolean')
       fail('account.xcap.xcapDiff must be a boolean', 'account.xcap.xcapDiff');
+    if (
+      xcap.diffPatches !== undefined &&
+      !(['secure', 'always', 'never'] as unknown[]).includes(xcap.diffPatches)
+    )
+      fail(
+        "account.xcap.diffPatches must be 'secure', 'always' or 'never'",
+        'account.xcap.diffPatches',
+      );
   }
   if (sip !== undefined) {
     if (!isObject(sip)) fail('account.sip must be an object', 'account.sip');

@@ -1,18 +1,20 @@
 /**
  * The emission effect: the manager's hot streams and the commands that feed them (errors,
- * lifecycle, capabilities, extracted data, forgetting an account's data, completion), plus the
- * known-ids view the operation methods check synchronously, rebuilt from each extraction.
+ * lifecycle, capabilities, extracted data, forgetting an account's data, completion), plus what
+ * the operation methods check synchronously, rebuilt from each extraction: the known ids and
+ * the write budget (estimated document sizes after the journal).
  */
 import { ReplaySubject, Subject } from 'rxjs';
 import type { XcapError } from '../errors.js';
 import { extractData } from '../journal/index.js';
 import { KnownIds } from '../journal/known-ids.js';
 import type { Operation } from '../journal/operations.js';
+import { documentSizes, WriteBudget } from '../journal/write-budget.js';
 import type { Addressbook, DialogRules, PresenceRules } from '../model/addressbook.js';
 import type { Icon } from '../model/icon.js';
 import type { OfflineStatus } from '../model/offline-status.js';
 import { toXcapError } from '../streams/errors.js';
-import type { JournalEntry } from '../streams/events.js';
+import type { DocumentStore, JournalEntry } from '../streams/events.js';
 import type { Capabilities, OperationData, TraceEntry } from '../streams/ports.js';
 import { changeGate, extractInput, resettableReplay } from './data.js';
 import { journaledEntries } from './machine.js';
@@ -50,13 +52,19 @@ export function outputs() {
   /** The ids the operation methods may name (null: no data yet, nothing to check against). */
   let known: KnownIds | null = null;
   let lastBook: Addressbook | null = null;
+  /** Estimated document sizes after the journal: no edit may outgrow what readers read. */
+  let budget = WriteBudget.of();
+  let lastDocuments: DocumentStore = {};
 
   /** The server's view plus what is journaled since (and held by open transactions). */
   const rebuildKnown = (context: ManagerContext, held: readonly JournalEntry[]): void => {
+    const entries = [...journaledEntries(context), ...held];
+    budget = WriteBudget.of(documentSizes(lastDocuments));
+    for (const e of entries) budget.apply(e.operation as Operation);
     if (lastBook === null) return;
     try {
       const ids = KnownIds.of(lastBook);
-      for (const e of [...journaledEntries(context), ...held]) ids.apply(e.operation as Operation);
+      for (const e of entries) ids.apply(e.operation as Operation);
       known = ids;
     } catch (e) {
       known = null;
@@ -92,6 +100,7 @@ export function outputs() {
           return;
         }
         lastBook = data.addressbook;
+        lastDocuments = c.documents;
         rebuildKnown(context, held);
         gate.emitIfChanged('addressbook', addressbook$, data.addressbook);
         gate.emitIfChanged('presenceRules', presenceRules$, data.presenceRules);
@@ -105,6 +114,8 @@ export function outputs() {
         for (const s of perAccount) s.reset();
         known = null;
         lastBook = null;
+        lastDocuments = {};
+        budget = WriteBudget.of();
         return;
       case 'complete':
         for (const s of [state$, lifecycle$, error$, trace$]) s.complete();
@@ -128,10 +139,16 @@ export function outputs() {
     trace$,
     run,
     rebuildKnown,
-    /** Refuses an operation naming an unknown id (throws), then counts its new ids as known. */
+    /**
+     * Refuses an operation naming an unknown id, or one that would make a document larger than
+     * every reader reads (`XcapWriteLimitError`, counting what is journaled and what open
+     * transactions hold); then counts it.
+     */
     check(operation: OperationData): void {
       known?.check(operation as Operation);
+      budget.check(operation as Operation);
       known?.apply(operation as Operation);
+      budget.apply(operation as Operation);
     },
   };
 }

@@ -69,6 +69,11 @@ export interface SipDialogPort {
    * subscription must be considered failed at once rather than at the next refresh.
    */
   readonly disconnected$?: Observable<string>;
+  /**
+   * The connection to the first SIP hop is TLS (`wss`, `tls`). NOTIFYs over any other are
+   * only hints: their xcap-diff patches are not applied unless the account opts in.
+   */
+  readonly secure?: boolean;
 }
 
 /**

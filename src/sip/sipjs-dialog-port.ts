@@ -167,10 +167,15 @@ class SipJsDialogPort implements SipDialogPort {
   private initial: Core.OutgoingSubscribeRequest | undefined;
   private readonly pending = new Set<(r: SubscribeResponse) => void>();
 
+  /** TLS to the first hop: `tls`, or a WebSocket to a `wss://` URL. */
+  readonly secure: boolean;
+
   constructor(
     private readonly ua: UserAgent,
     private readonly options: SipJsPortOptions,
-  ) {}
+  ) {
+    this.secure = options.transport === 'tls' || /^wss:\/\//i.test(options.server);
+  }
 
   subscribe(request: SubscribeRequest): Observable<SubscribeResponse> {
     return new Observable<SubscribeResponse>((subscriber) => {

@@ -10,12 +10,13 @@ import type { BackoffPolicy, DiffEvent, DiffState } from '../streams/ports.js';
 import type { NotifyRequest, SubscribeRequest, SubscribeResponse } from './dialog-port.js';
 
 /** The timers the machine uses. */
-export type TimerName = 'refresh' | 'retry' | 'notify-wait' | 'expiry' | 'terminate';
+export type TimerName = 'refresh' | 'retry' | 'notify-wait' | 'expiry' | 'terminate' | 'stable';
 
 /** What happens to the machine. */
 export type MachineInput =
   | { readonly type: 'start' }
-  | { readonly type: 'connected' }
+  /** `secure`: the connection to the first hop is TLS (wss, tls); see {@link SipDialogPort}. */
+  | { readonly type: 'connected'; readonly secure?: boolean }
   | { readonly type: 'connect-failed'; readonly reason: string }
   /** The connection of the current port was lost. */
   | { readonly type: 'disconnected'; readonly reason: string }
@@ -68,6 +69,8 @@ export interface MachineState {
    * when that NOTIFY creates the dialog (sip.js creates it on the NOTIFY, not on the 2xx).
    */
   readonly unsubscribeOwed: boolean;
+  /** The current connection is TLS to the first hop (wss, tls): reported with each change. */
+  readonly secure: boolean;
 }
 
 /** Fixed facts the machine decides with. */
@@ -80,6 +83,34 @@ export interface MachineContext {
   readonly notifyTimeout: number;
   /** How long a graceful termination waits for the final response or NOTIFY. */
   readonly terminateTimeout: number;
+  /**
+   * How long a subscription must stay active before its failure count is forgotten (ms). A
+   * server that terminates every subscription sooner is backed off (regression test "a server
+   * that terminates every subscription at once with reason=deactivated is backed off").
+   */
+  readonly stableAfter: number;
+}
+
+/**
+ * The longest Expires rxcap asks for or schedules by, in seconds (one day). A 423 whose
+ * Min-Expires is larger is refused like a failure: no sane xcap-diff server needs more, and
+ * the refresh timer of a larger value would pass the 2^31−1 ms every JavaScript timer is
+ * limited to (Node fires such a timer after 1 ms: a refresh storm).
+ */
+export const MAX_SUBSCRIBE_EXPIRES = 86_400;
+
+/** The longest delay a JavaScript timer can hold (2^31−1 ms); longer ones fire at once. */
+export const TIMER_LIMIT = 2_147_483_647;
+
+/**
+ * A subscription interval as the machine uses it: a whole number of seconds in
+ * [0, {@link MAX_SUBSCRIBE_EXPIRES}] (NaN: rxcap's default of 600 s).
+ *
+ * @example boundedExpires(3_000_000) // 86400
+ */
+export function boundedExpires(seconds: number): number {
+  if (!Number.isFinite(seconds)) return Number.isNaN(seconds) ? 600 : MAX_SUBSCRIBE_EXPIRES;
+  return Math.min(MAX_SUBSCRIBE_EXPIRES, Math.max(0, Math.floor(seconds)));
 }
 
 export const XCAP_DIFF_EVENT = 'xcap-diff';
@@ -102,7 +133,7 @@ const NOT_SUPPORTED = new Set([405, 489, 501]);
 export function initialMachineState(expires: number): MachineState {
   return {
     phase: 'idle',
-    expires,
+    expires: boundedExpires(expires),
     failures: 0,
     dialog: false,
     fresh: true,
@@ -111,6 +142,7 @@ export function initialMachineState(expires: number): MachineState {
     requestKind: null,
     reported: null,
     unsubscribeOwed: false,
+    secure: false,
   };
 }
 
@@ -121,7 +153,7 @@ export function initialMachineState(expires: number): MachineState {
  * @example refreshDelay(600) // 540000
  */
 export function refreshDelay(expires: number): number {
-  return Math.max(1000, Math.floor(expires * 900));
+  return Math.max(1000, Math.floor(boundedExpires(expires) * 900));
 }
 
 /**
@@ -173,7 +205,7 @@ export function subscriptionTransition(
       : next;
   };
   const cancelAll = () => {
-    for (const name of ['refresh', 'retry', 'notify-wait', 'expiry'] as const)
+    for (const name of ['refresh', 'retry', 'notify-wait', 'expiry', 'stable'] as const)
       fx.push({ type: 'cancel', name });
   };
   const fail = (
@@ -183,7 +215,7 @@ export function subscriptionTransition(
   ): MachineState => {
     cancelAll();
     const failures = opts.failures ?? st.failures + 1;
-    const delay = opts.delay ?? backoffDelay(ctx.backoff, failures, ctx.random);
+    const delay = boundedDelay(opts.delay ?? backoffDelay(ctx.backoff, failures, ctx.random));
     fx.push({ type: 'timer', name: 'retry', delay });
     const next = report(st, 'failed', reason);
     return {
@@ -211,7 +243,10 @@ export function subscriptionTransition(
     }
     case 'connected':
       if (s.phase !== 'connecting') return { state: s, effects: fx };
-      return { state: send({ ...s, connected: true }, 'initial'), effects: fx };
+      return {
+        state: send({ ...s, connected: true, secure: input.secure === true }, 'initial'),
+        effects: fx,
+      };
     case 'connect-failed':
       if (s.phase !== 'connecting') return { state: s, effects: fx };
       return { state: fail(s, `transport: ${input.reason}`, { transport: true }), effects: fx };
@@ -274,6 +309,9 @@ export function subscriptionTransition(
         return st.phase === 'subscribed'
           ? fail(st, 'subscription expired before a refresh succeeded')
           : st;
+      case 'stable':
+        // Active long enough: the next termination is news, not a loop.
+        return st.phase === 'subscribed' ? { ...st, failures: 0 } : st;
     }
   }
 
@@ -294,8 +332,20 @@ export function subscriptionTransition(
     }
     if (r.status === 423) {
       // RFC 6665 §4.1.2.1 / RFC 3261 §20.23: retry with at least Min-Expires, and keep it.
+      if (r.minExpires !== undefined && r.minExpires > MAX_SUBSCRIBE_EXPIRES) {
+        // Refused, not clamped: the server would answer 423 again. Wait the longest delay
+        // (regression test "a 423 with a Min-Expires past a day is refused, not a storm").
+        return fail(
+          next,
+          `423 Min-Expires ${r.minExpires} s is past the ${MAX_SUBSCRIBE_EXPIRES} s rxcap accepts`,
+          { delay: ctx.backoff.maxDelay },
+        );
+      }
       if (r.minExpires !== undefined && r.minExpires > st.expires) {
-        return send({ ...next, expires: r.minExpires }, kind === 'refresh' ? 'refresh' : 'initial');
+        return send(
+          { ...next, expires: boundedExpires(r.minExpires) },
+          kind === 'refresh' ? 'refresh' : 'initial',
+        );
       }
       return fail(next, '423 Interval Too Brief without a usable Min-Expires');
     }
@@ -336,10 +386,20 @@ export function subscriptionTransition(
     // changed while we were not subscribed. Later NOTIFYs name the changed documents.
     // While terminating, the final NOTIFY's body is of no use to a stopping manager.
     if (st.phase !== 'terminating') {
-      if (st.fresh && n.state !== 'terminated')
-        fx.push({ type: 'emit', event: { type: 'resync' } });
-      else if (n.body.trim() !== '') {
-        const event = changedEvent(n.body, ctx.xui);
+      if (st.fresh && n.state !== 'terminated') {
+        // RFC 5875 §4.4.2: the initial NOTIFY holds the full state, every document with its
+        // ETag: only documents we do not hold at that ETag need a GET (a resubscription after
+        // a termination is then not a full refetch). A body without it: fetch everything.
+        const event = n.body.trim() === '' ? null : changedEvent(n.body, ctx.xui, st.secure);
+        fx.push({
+          type: 'emit',
+          event:
+            event === null || event.type !== 'changed'
+              ? { type: 'resync' }
+              : { ...event, fullState: true },
+        });
+      } else if (n.body.trim() !== '') {
+        const event = changedEvent(n.body, ctx.xui, st.secure);
         if (event !== null) fx.push({ type: 'emit', event });
       }
     }
@@ -352,8 +412,12 @@ export function subscriptionTransition(
         : next;
     }
     if (n.state === 'active' || n.state === 'pending') {
+      // The failure count is forgotten once the subscription has stayed active for a while
+      // (the 'stable' timer), not on the first active NOTIFY: a server that accepts and then
+      // terminates at once would otherwise be resubscribed at the first backoff step forever.
+      if (n.state === 'active' && st.reported !== 'active:')
+        fx.push({ type: 'timer', name: 'stable', delay: ctx.stableAfter });
       next = report({ ...next, dialog: true, phase: 'subscribed' }, n.state);
-      if (n.state === 'active') next = { ...next, failures: 0 };
       // RFC 6665 §4.1.3: the expires parameter is authoritative.
       if (n.expires !== undefined && n.expires > 0) {
         fx.push({
@@ -371,13 +435,26 @@ export function subscriptionTransition(
     switch (n.reason) {
       case 'deactivated':
       case 'timeout':
-        // Retry at once with a new subscription.
+        // RFC 6665 §4.1.3: retry at once with a new subscription; but only once per stable
+        // subscription. A server that terminates every subscription at once is backed off
+        // (regression test "a server that terminates every subscription at once with
+        // reason=deactivated is backed off"): 51 SUBSCRIBEs in 3 s before.
+        if (st.failures > 0) return fail(next, reason);
         cancelAll();
-        return send(report(next, 'pending', reason), 'initial');
+        return send({ ...report(next, 'pending', reason), failures: 1 }, 'initial');
       case 'probation':
-      case 'giveup':
-        // Retry after retry-after SECONDS if given (sip.js 0.21 waits that many ms; RFC 6665 §4.1.3).
-        return fail(next, reason, n.retryAfter !== undefined ? { delay: n.retryAfter * 1000 } : {});
+      case 'giveup': {
+        // Retry after retry-after SECONDS if given (sip.js 0.21 waits that many ms),
+        // bounded by the backoff's longest delay: a 10-year retry-after passes the timer limit
+        // and would fire at once (regression test "a retry-after past the timer limit waits
+        // the longest backoff delay, not 1 ms").
+        const failures = st.failures + 1;
+        const retryAfterMs = n.retryAfter !== undefined ? n.retryAfter * 1000 : undefined;
+        return fail(next, reason, {
+          failures,
+          delay: backoffDelay(ctx.backoff, failures, ctx.random, retryAfterMs),
+        });
+      }
       default:
         // rejected, noresource, invariant and unknown reasons: report and retry with backoff.
         return fail(next, reason);
@@ -385,11 +462,21 @@ export function subscriptionTransition(
   }
 }
 
+/**
+ * A delay as a timer can hold it: a number in [0, {@link TIMER_LIMIT}] (NaN: 0).
+ *
+ * @example boundedDelay(315_360_000_000) // 2147483647
+ */
+export function boundedDelay(ms: number): number {
+  return ms >= 0 ? Math.min(TIMER_LIMIT, ms) : 0;
+}
+
 /** The `changed` event of a NOTIFY body, `resync` when it cannot be parsed, null when it names nothing of ours. */
-function changedEvent(body: string, xui: string): DiffEvent | null {
+function changedEvent(body: string, xui: string, secure: boolean): DiffEvent | null {
   try {
     const documents = changedDocuments(parseXcapDiff(body), xui);
-    return documents.length > 0 ? { type: 'changed', documents } : null;
+    if (documents.length === 0) return null;
+    return secure ? { type: 'changed', documents, secure } : { type: 'changed', documents };
   } catch {
     // RFC 5874 body we cannot read: fetch everything (the issue).
     return { type: 'resync' };

@@ -9,6 +9,7 @@ import { xcapDiffSubscribeBody } from '../codecs/xcap-diff.js';
 import type { BackoffPolicy, DiffEvent, DiffSettings } from '../streams/ports.js';
 import type { SipDialogPort, SipDialogPortFactory, SubscribeRequest } from './dialog-port.js';
 import {
+  boundedDelay,
   initialMachineState,
   type MachineContext,
   type MachineEffect,
@@ -29,6 +30,11 @@ export interface XcapDiffSubscriptionOptions {
   readonly notifyTimeout?: number;
   /** How long `terminate$` waits for the un-SUBSCRIBE to finish, ms (default 4 s, below the manager's 5 s). */
   readonly terminateTimeout?: number;
+  /**
+   * How long a subscription must stay active before earlier failures are forgotten, ms
+   * (default 60 s): a server that terminates subscriptions sooner is resubscribed with backoff.
+   */
+  readonly stableAfter?: number;
 }
 
 /** The default resubscription backoff. */
@@ -61,9 +67,10 @@ export function xcapDiffSubscription(
     random: options.random ?? Math.random,
     notifyTimeout: options.notifyTimeout ?? 32_000,
     terminateTimeout: options.terminateTimeout ?? 4_000,
+    stableAfter: options.stableAfter ?? 60_000,
   };
   return new Observable<DiffEvent>((subscriber) => {
-    let state = initialMachineState(Math.max(0, Math.floor(settings.subscribeInterval)));
+    let state = initialMachineState(settings.subscribeInterval);
     const timers = new Map<TimerName, Subscription>();
     let port: SipDialogPort | undefined;
     let portSub: Subscription | undefined;
@@ -103,10 +110,11 @@ export function xcapDiffSubscription(
           timers.get(e.name)?.unsubscribe();
           timers.set(
             e.name,
+            // Bounded again here: a delay past 2^31−1 ms would fire at once.
             scheduler.schedule(() => {
               timers.delete(e.name);
               feed({ type: 'timer', name: e.name });
-            }, e.delay),
+            }, boundedDelay(e.delay)),
           );
           return;
         case 'cancel':
@@ -127,7 +135,7 @@ export function xcapDiffSubscription(
                     p.disconnected$.subscribe((reason) => feed({ type: 'disconnected', reason })),
                   );
                 }
-                feed({ type: 'connected' });
+                feed({ type: 'connected', secure: p.secure === true });
               },
               error: (err: unknown) =>
                 feed(

@@ -148,8 +148,12 @@ function watch(
         } else if (e.type === 'resync') {
           emit({ type: 'remoteChanged', documents: 'all' });
         } else {
-          const names = namesOf(e.documents, settings);
-          const patches = patchesOfDiff(e.documents, names, presRulesAuidOf(settings));
+          // A full-state NOTIFY (RFC 5875 §4.4.2) stands for every document: those it names at
+          // an ETag we hold are skipped by the transition, the others are fetched.
+          const names = e.fullState === true ? DOCUMENT_NAMES : namesOf(e.documents, settings);
+          const patches = patchesTrusted(settings, e.secure === true)
+            ? patchesOfDiff(e.documents, names, presRulesAuidOf(settings))
+            : undefined;
           if (names.length > 0)
             emit({
               type: 'remoteChanged',
@@ -208,6 +212,16 @@ function watch(
       });
     },
   };
+}
+
+/**
+ * Whether the patches of a NOTIFY may be applied: a NOTIFY over plain tcp/ws may come from
+ * anyone on the path, and its patch would become the cached document (issue "xcap-diff
+ * patches: trusted only when they can be trusted"); the account may opt in.
+ */
+function patchesTrusted(settings: DiffSettings, secure: boolean): boolean {
+  const trust = settings.patches ?? 'secure';
+  return trust === 'always' || (trust === 'secure' && secure);
 }
 
 /** The new ETag of each named document, as the NOTIFY gives it. */

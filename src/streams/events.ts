@@ -136,7 +136,16 @@ export type MachineEvent =
     }
   | { readonly type: 'conflict'; readonly documents: DocumentStore }
   | { readonly type: 'rejected'; readonly id: string; readonly error: XcapError }
-  | { readonly type: 'updateFailed'; readonly error: XcapError; readonly documents: DocumentStore }
+  | {
+      readonly type: 'updateFailed';
+      readonly error: XcapError;
+      readonly documents: DocumentStore;
+      /**
+       * Held documents the failure is blamed on (one rxcap refuses: a foreign root, a wrong
+       * shape): they are forgotten and fetched again, unconditionally, before the next update.
+       */
+      readonly refetch?: readonly DocumentName[];
+    }
   | { readonly type: 'journalAppended'; readonly entries: readonly JournalEntry[] }
   | { readonly type: 'diffState'; readonly state: DiffState; readonly reason?: string }
   | { readonly type: 'diffFailed'; readonly error: XcapError }

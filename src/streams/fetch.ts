@@ -1,7 +1,8 @@
 /**
  * The fetch pipeline (fetching): a conditional GET (`If-None-Match` with the cached
  * ETag, RFC 4825 §7.11) of each requested document. 304 keeps the cache, 404 means absent.
- * A complete xcap-diff patch of the cached version (RFC 5874 §4.1) is applied instead of the GET.
+ * A complete xcap-diff patch of the cached version (RFC 5874 §4.1) is applied and confirmed by a
+ * GET conditional on its new ETag: one 304 instead of the whole document.
  */
 import {
   catchError,
@@ -76,10 +77,12 @@ function fetchOne(
 ): Observable<FetchResult> {
   const app = applicationOf(name, cmd.discovery.presRulesAuid);
   const known = cmd.documents[name];
-  // A complete xcap-diff patch of the cached version spares the GET (src/streams/patch.ts).
+  // A complete xcap-diff patch of the cached version spares the body of the GET
+  // (src/streams/patch.ts), never the GET: its result is used only once the server confirms
+  // the patch's new ETag with a 304 (If-None-Match), since it becomes the base of our next
+  // PUT (regression test "a patched document is confirmed by a conditional GET before use").
   const patched = patchedDocument(known, cmd.patches?.[name], ports.engine);
-  if (patched !== null) return of<FetchResult>({ name, doc: patched });
-  const etag = known?.etag ?? undefined;
+  const etag = patched?.etag ?? known?.etag ?? undefined;
   return request(ports, { method: 'GET', auid: app.auid, filename: app.filename }, () =>
     http.get(app.auid, {
       filename: app.filename,
@@ -87,7 +90,8 @@ function fetchOne(
     }),
   ).pipe(
     map((res): FetchResult => {
-      if (res.status === 304) return { name, unchanged: true };
+      if (res.status === 304)
+        return patched !== null ? { name, doc: patched } : { name, unchanged: true };
       if (known && res.etag !== null && res.etag === known.etag && res.body === known.content) {
         return { name, unchanged: true };
       }

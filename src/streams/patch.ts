@@ -1,11 +1,13 @@
 /**
- * xcap-diff patches instead of refetching (the issue "xcap-diff over SIP"): when a NOTIFY's
- * `<document>` carries the complete RFC 5261 patch from `previous-etag` to `new-etag`
- * (RFC 5874 §4.1) and the cached document has ETag `previous-etag`, the fetch pipeline applies
- * the patch to the cached tree and stores the result with ETag `new-etag` — the ETag the server
- * announced for the patched content — instead of sending a GET. The patched document then goes
- * exactly the way of a fetched one (`fetched`, normalize, journal replay, `emitData`). Any
- * mismatch or patch error falls back to the conditional GET.
+ * xcap-diff patches instead of whole documents: when a NOTIFY's `<document>` carries the
+ * complete RFC 5261 patch from `previous-etag` to `new-etag` (RFC 5874 §4.1), the NOTIFY is
+ * trusted (see `DiffPatchTrust`: over TLS to the SIP server, or the account opted in) and the
+ * cached document has ETag `previous-etag`, the fetch pipeline applies the patch to the cached
+ * tree and sends a GET with `If-None-Match: new-etag`: a 304 confirms that the server's
+ * document is the patched one, and only then is it stored with ETag `new-etag` (it is the base
+ * of the next PUT: a wrong patch must not be written back over another device's change). The
+ * patched document then goes exactly the way of a fetched one (`fetched`, normalize, journal
+ * replay, `emitData`). Any mismatch, patch error or 200 answer uses the server's document.
  *
  * The transition only carries patches from `remoteChanged` to the `fetch` command (and keeps
  * those that arrive while busy with the pending fetch); everything here is pure.
@@ -38,9 +40,20 @@ export interface DocumentPatch {
 export type PatchSet = Partial<Record<DocumentName, DocumentPatch>>;
 
 /**
+ * The most patch operations rxcap applies from one NOTIFY (all documents together). Past it
+ * every document of the NOTIFY is fetched instead: a change that large costs less as one GET
+ * than as a patch, and a peer cannot make the event loop apply an unbounded list (regression
+ * test "a NOTIFY with more operations than the cap is fetched, not applied").
+ *
+ * @example MAX_PATCH_OPERATIONS // 1000
+ */
+export const MAX_PATCH_OPERATIONS = 1000;
+
+/**
  * The complete patches among the documents of a NOTIFY, for the named documents. A document
  * without a patch, with an incomplete one (RFC 5874 §4.1: no `previous-etag`, or
- * `<body-not-changed/>`) or deleted (`new-etag` absent) has none: it is fetched.
+ * `<body-not-changed/>`) or deleted (`new-etag` absent) has none: it is fetched. None at all
+ * when they hold more than {@link MAX_PATCH_OPERATIONS} operations together.
  *
  * @example
  * ```ts
@@ -54,6 +67,7 @@ export function patchesOfDiff(
   presRulesAuid: string,
 ): PatchSet | undefined {
   let out: PatchSet | undefined;
+  let count = 0;
   for (const n of names) {
     const d = documents.find((x) => x.auid === auidOf(n, presRulesAuid));
     if (
@@ -64,6 +78,8 @@ export function patchesOfDiff(
       d.newEtag === null
     )
       continue;
+    count += d.patch.length;
+    if (count > MAX_PATCH_OPERATIONS) return undefined;
     out = { ...out, [n]: { previousEtag: d.previousEtag, newEtag: d.newEtag, ops: d.patch } };
   }
   return out;

@@ -140,7 +140,19 @@ export interface DiffSettings {
   readonly transports?: readonly ('ws' | 'wss' | 'tcp' | 'tls' | 'udp')[];
   /** XCAP URIs (relative to the root) of the documents to watch, e.g. `resource-lists/users/sip:a@b/index`. */
   readonly documents: readonly string[];
+  /** When NOTIFY patches are applied (default `'secure'`): see {@link DiffPatchTrust}. */
+  readonly patches?: DiffPatchTrust;
 }
+
+/**
+ * When the patches of an xcap-diff NOTIFY (RFC 5874 §4.1) are applied instead of fetching the
+ * whole document: `'secure'` only when the NOTIFY came over TLS to the first SIP hop (wss,
+ * tls), `'always'` also over tcp/ws (an opt-in: a NOTIFY there could be forged), `'never'`.
+ * An applied patch is still confirmed by a conditional GET before its result is used.
+ *
+ * @example const trust: DiffPatchTrust = 'secure';
+ */
+export type DiffPatchTrust = 'secure' | 'always' | 'never';
 
 /**
  * State of the subscription as the port sees it.
@@ -167,14 +179,27 @@ export type DiffDocument = ChangedDocument;
  *   supported or not configured" (polling only). `terminated` is the last event after a
  *   graceful termination.
  * - `changed`: a NOTIFY named these documents; only they are fetched.
- * - `resync`: events may have been missed (a full-state NOTIFY, a refresh after a gap): fetch
- *   every document.
+ * - `resync`: events may have been missed (an unreadable full-state NOTIFY, a refresh after a
+ *   gap): fetch every document.
  *
  * @example const e: DiffEvent = { type: 'changed', documents: [{ auid: 'resource-lists', newEtag: 'e2' }] };
  */
 export type DiffEvent =
   | { readonly type: 'state'; readonly state: DiffState; readonly reason?: string }
-  | { readonly type: 'changed'; readonly documents: readonly DiffDocument[] }
+  | {
+      readonly type: 'changed';
+      readonly documents: readonly DiffDocument[];
+      /**
+       * The NOTIFY came over a connection that is TLS to the first SIP hop (wss, tls): its
+       * patches may be applied (see `AccountSettings.xcap.patches`).
+       */
+      readonly secure?: boolean;
+      /**
+       * The initial NOTIFY's full state (RFC 5875 §4.4.2): every document it names is at that
+       * ETag; documents it does not name are fetched.
+       */
+      readonly fullState?: boolean;
+    }
   | { readonly type: 'resync' };
 
 /**

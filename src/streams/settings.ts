@@ -2,7 +2,7 @@
  * Account settings as the manager sees them and the pure helpers that derive the
  * connection, the xcap-diff settings and the kind of a settings change from them.
  */
-import type { Connection, DiffSettings } from './ports.js';
+import type { Connection, DiffPatchTrust, DiffSettings } from './ports.js';
 
 /**
  * The settings of one account.
@@ -18,7 +18,17 @@ export interface AccountSettings {
   readonly id: string;
   readonly auth?: { readonly username?: string; readonly password: string };
   /** `root` null/absent: DNS TXT of `xcap.<domain>`. */
-  readonly xcap?: { readonly root?: string | null; readonly xcapDiff?: boolean };
+  readonly xcap?: {
+    readonly root?: string | null;
+    readonly xcapDiff?: boolean;
+    /**
+     * When the RFC 5261 patches an xcap-diff NOTIFY may carry are applied (each confirmed by a
+     * conditional GET before it is used): `'secure'` (default) only over a TLS connection to
+     * the SIP server (wss, tls), `'always'` also over tcp and ws (opt in: anyone on the path
+     * could forge them), `'never'` (always GET the document).
+     */
+    readonly diffPatches?: DiffPatchTrust;
+  };
   readonly sip?: {
     /** Expires of the xcap-diff SUBSCRIBE in seconds (default 600). */
     readonly subscribeInterval?: number;
@@ -91,6 +101,7 @@ export function diffSettingsOf(
       ? { outboundProxy: settings.sip.outboundProxy }
       : {}),
     ...(settings.sip?.transports !== undefined ? { transports: settings.sip.transports } : {}),
+    ...(settings.xcap?.diffPatches !== undefined ? { patches: settings.xcap.diffPatches } : {}),
   };
 }
 
@@ -121,6 +132,7 @@ export function classifySettingsChange(
     return 'connection';
   if (
     (prev.xcap?.xcapDiff ?? true) !== (next.xcap?.xcapDiff ?? true) ||
+    (prev.xcap?.diffPatches ?? 'secure') !== (next.xcap?.diffPatches ?? 'secure') ||
     (prev.sip?.subscribeInterval ?? 600) !== (next.sip?.subscribeInterval ?? 600) ||
     prev.sip?.outboundProxy !== next.sip?.outboundProxy ||
     (prev.sip?.transports ?? []).join() !== (next.sip?.transports ?? []).join()

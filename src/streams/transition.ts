@@ -123,12 +123,21 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (c.state !== 'fetching') return same(c);
       return failed(c, [report(event.error)]);
 
-    case 'updateFailed':
+    case 'updateFailed': {
       if (c.state !== 'updating') return same(c);
-      return failed({ ...c, documents: { ...c.documents, ...event.documents } }, [
-        { type: 'saveCache', documents: { ...c.documents, ...event.documents } },
-        report(event.error),
-      ]);
+      const documents = { ...c.documents, ...event.documents };
+      const effects: MachineCommand[] = [{ type: 'saveCache', documents }, report(event.error)];
+      // The update failed because of a document it holds: replaying the journal on that same
+      // document fails forever, so forget it (the next GET is unconditional) and fetch again
+      // after the backoff (regression test "a document rxcap refuses is fetched again until
+      // the server serves a good one").
+      if (event.refetch !== undefined && event.refetch.length > 0) {
+        const kept = { ...documents };
+        for (const n of event.refetch) delete kept[n];
+        return failed({ ...c, documents: kept, state: 'fetching' }, effects);
+      }
+      return failed({ ...c, documents }, effects);
+    }
 
     case 'fetched': {
       if (c.state !== 'fetching') return same(c);
@@ -137,7 +146,9 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       const base: MachineContext = {
         ...c,
         documents,
-        failures: 0,
+        // A fetch that leads to another update keeps the count, so that a fetch/update cycle
+        // failing on the same document backs off (reset once in sync or updated).
+        failures: changed || c.journal.length > 0 || c.pendingFetch !== null ? c.failures : 0,
         firstFetch: false,
         changedSinceSync: changed,
         blocked: null,

@@ -25,7 +25,14 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import { applicationOf, DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import {
+  applicationOf,
+  auidOf,
+  DOCUMENT_NAMES,
+  type DocumentName,
+} from '../codecs/applications.js';
+import { XmlLimitError } from '../codecs/xml/errors.js';
+import { writeLimitExceeded } from '../codecs/xml/limits.js';
 import { sameElement, type XmlElement } from '../codecs/xml/tree.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
 import { isAuthFailure, statusOf, toXcapError, XcapOperationRejectedError } from './errors.js';
@@ -102,6 +109,7 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
     const done: Record<string, StoredDocument | null> = {};
     const current = (): DocumentStore => ({ ...cmd.documents, ...done });
     const ids = cmd.entries.map((e) => e.id);
+    const refused: Refused = new Map();
 
     const all = defer(() => {
       const base = treesOf(cmd.documents, names);
@@ -110,11 +118,13 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
         cmd.entries.map((e) => e.operation),
         ctx,
       );
-      return pushChanged(base, applied.docs, current(), done, cmd, http, ports);
+      return pushChanged(base, applied.docs, current(), { done, refused }, cmd, http, ports);
     }).pipe(
       ignoreElements(),
       catchError((e: unknown) =>
-        statusOf(e) === 409 ? isolate(cmd, current, done, http, ports) : throwError(() => e),
+        refusedDocument(e)
+          ? isolate(cmd, current, { done, refused }, http, ports)
+          : throwError(() => e),
       ),
     );
 
@@ -132,10 +142,12 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
             documents,
           });
         }
+        const refetch = blamedDocuments(e, cmd);
         return of<MachineEvent>({
           type: 'updateFailed',
           error: toXcapError(e, 'update'),
           documents,
+          ...(refetch.length > 0 ? { refetch } : {}),
         });
       }),
     );
@@ -149,7 +161,7 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
 function isolate(
   cmd: UpdateCommand,
   current: () => DocumentStore,
-  done: Record<string, StoredDocument | null>,
+  run: RunState,
   http: XcapHttp,
   ports: PipelinePorts,
 ): Observable<MachineEvent> {
@@ -160,10 +172,10 @@ function isolate(
       defer(() => {
         const base = treesOf(current(), names);
         const applied = ports.engine.apply(base, [entry.operation], ctx);
-        return pushChanged(base, applied.docs, current(), done, cmd, http, ports).pipe(
+        return pushChanged(base, applied.docs, current(), run, cmd, http, ports).pipe(
           ignoreElements(),
           catchError((e: unknown) =>
-            statusOf(e) === 409
+            refusedDocument(e)
               ? of<MachineEvent>({
                   type: 'rejected',
                   id: entry.id,
@@ -178,15 +190,29 @@ function isolate(
 }
 
 /**
+ * PUTs refused with a 409 in this run, by document: the condition and body sent, and the
+ * error. Replaying one operation alone often yields the very request the whole batch sent (a
+ * batch of one operation always does); the server's answer to it is known, so it is not sent
+ * again (regression test "a 409 to a batch of one operation sends the PUT once").
+ */
+type Refused = Map<DocumentName, { readonly condition: string; body: string; error: unknown }>;
+
+/** What one update run records: the documents written so far and the PUTs refused. */
+interface RunState {
+  readonly done: Record<string, StoredDocument | null>;
+  readonly refused: Refused;
+}
+
+/**
  * PUTs/DELETEs every document that differs (by reference: the journal keeps unchanged
  * documents' objects) between `before` and `after`, in DOCUMENT_NAMES order, one at a time,
- * recording each success in `done`.
+ * recording each success in `run.done`.
  */
 function pushChanged(
   before: SyncDocuments,
   after: SyncDocuments,
   known: DocumentStore,
-  done: Record<string, StoredDocument | null>,
+  run: RunState,
   cmd: UpdateCommand,
   http: XcapHttp,
   ports: PipelinePorts,
@@ -197,7 +223,7 @@ function pushChanged(
   return from(changed).pipe(
     concatMap((name) =>
       revalidated(name, known[name] ?? null, cmd, http, ports).pipe(
-        concatMap((old) => write(name, old, after[name] ?? null, done, cmd, http, ports)),
+        concatMap((old) => write(name, old, after[name] ?? null, run, cmd, http, ports)),
       ),
     ),
   );
@@ -244,11 +270,12 @@ function write(
   name: DocumentName,
   old: StoredDocument | null,
   next: XmlElement | null,
-  done: Record<string, StoredDocument | null>,
+  run: RunState,
   cmd: UpdateCommand,
   http: XcapHttp,
   ports: PipelinePorts,
 ): Observable<unknown> {
+  const done = run.done;
   const app = applicationOf(name, cmd.discovery.presRulesAuid);
   if (next === null) {
     if (old === null) return EMPTY;
@@ -268,13 +295,35 @@ function write(
       }),
     );
   }
-  const body = ports.engine.serialize(next);
+  let body: string;
+  try {
+    body = ports.engine.serialize(next);
+  } catch (e) {
+    // A tree that cannot be written comes from the held document (the operations' data is
+    // validated): blame it, so that it is fetched again.
+    if (e !== null && typeof e === 'object') blamedOn.set(e, name);
+    throw e;
+  }
   const condition =
     old !== null && old.etag !== null
       ? { etag: old.etag }
       : old === null
         ? { ifNoneMatch: '*' }
         : {};
+  // Never store what no reader can read back (a server may well accept it: Kamailio took a
+  // 20.7 MB document): a document past the read limits is refused here like a 409, so that
+  // the operation that grew it is found and dropped (test "an update that would write a
+  // document past the read limits drops the operation that grew it").
+  const over = writeLimitExceeded(body);
+  if (over !== undefined) {
+    const e = new XmlLimitError(over.limit, over.max);
+    tooLarge.add(e);
+    return throwError(() => e);
+  }
+  const conditionKey = JSON.stringify(condition);
+  const known409 = run.refused.get(name);
+  if (known409 !== undefined && known409.condition === conditionKey && known409.body === body)
+    return throwError(() => known409.error);
   return request(
     ports,
     { method: 'PUT', auid: app.auid, filename: app.filename, size: body.length },
@@ -285,6 +334,11 @@ function write(
         ...condition,
       }),
   ).pipe(
+    tap({
+      error: (e: unknown) => {
+        if (statusOf(e) === 409) run.refused.set(name, { condition: conditionKey, body, error: e });
+      },
+    }),
     tap((res) => {
       const headers = res.headers?.['x-alternative-location'];
       done[name] = {
@@ -295,5 +349,47 @@ function write(
       };
     }),
     map(() => name),
+  );
+}
+
+/** Documents refused before sending because they are past the read limits. */
+const tooLarge = new WeakSet<object>();
+
+/** The server (409) or the write limits refused a document: find the operation that causes it. */
+function refusedDocument(e: unknown): boolean {
+  return statusOf(e) === 409 || (typeof e === 'object' && e !== null && tooLarge.has(e));
+}
+
+/** Errors thrown while serializing a document, tagged with that document. */
+const blamedOn = new WeakMap<object, DocumentName>();
+
+/**
+ * The held documents an update failure is blamed on: the document a codec error names (a
+ * foreign root, a wrong shape), the document whose tree could not be serialized, or, for an XML
+ * or codec error that names none, every held document. HTTP failures and bugs blame none. The
+ * machine fetches the blamed documents again instead of replaying the journal on them forever
+ * (regression test "a document rxcap refuses is fetched again until the server serves a good
+ * one").
+ */
+function blamedDocuments(error: unknown, cmd: UpdateCommand): DocumentName[] {
+  const held = cmd.discovery.supported.filter((n) => cmd.documents[n] != null);
+  if (error === null || typeof error !== 'object') return [];
+  const tagged = blamedOn.get(error);
+  if (tagged !== undefined) return held.includes(tagged) ? [tagged] : [];
+  const code = (error as { code?: unknown }).code;
+  if (code === 'RXCAP_CODEC') {
+    const named = documentNamed((error as { document?: unknown }).document, cmd);
+    if (named !== undefined) return held.includes(named) ? [named] : [];
+    return held;
+  }
+  return typeof code === 'string' && code.startsWith('RXCAP_XML_') ? held : [];
+}
+
+/** The document a codec error's `document` names: a document name, an AUID, or `pidf`. */
+function documentNamed(document: unknown, cmd: UpdateCommand): DocumentName | undefined {
+  if (typeof document !== 'string') return undefined;
+  if (document === 'pidf') return 'pidf-manipulation';
+  return DOCUMENT_NAMES.find(
+    (n) => n === document || auidOf(n, cmd.discovery.presRulesAuid) === document,
   );
 }

@@ -17,6 +17,14 @@ function patch(before: string, ops: string, extraNs = ''): XmlElement {
   return applyXcapDiffPatch(doc(before), diff.documents[0]!.ops);
 }
 
+/** Applies `ops` to an already built tree (see {@link patch}). */
+function patch2(before: XmlElement, ops: string, extraNs = ''): XmlElement {
+  const diff = parseXcapDiff(
+    `<d:xcap-diff xmlns:d="${NS.xcapDiff}" xmlns="${RL}" ${extraNs} xcap-root="http://x/"><d:document sel="resource-lists/users/sip:a@b/index" previous-etag="1" new-etag="2">${ops}</d:document></d:xcap-diff>`,
+  );
+  return applyXcapDiffPatch(before, diff.documents[0]!.ops);
+}
+
 function expectSame(actual: XmlElement, expected: string): void {
   const e = doc(expected);
   if (!sameElement(actual, e)) expect(actual).toEqual(e);
@@ -110,6 +118,12 @@ describe('applyXcapDiffPatch (RFC 5261 subset)', () => {
     [`<d:remove sel="*/list[3]"/>`, 'unlocated-node'],
     [`<d:remove sel="*/list"/>`, 'unlocated-node'],
     [`<d:remove sel="*"/>`, 'invalid-root-element-operation'],
+    // A new root is a new document: fetched, not trusted (it left the manager wedged before).
+    [`<d:replace sel="*"><other xmlns="urn:x"/></d:replace>`, 'invalid-root-element-operation'],
+    [
+      `<d:replace sel="/resource-lists"><resource-lists/></d:replace>`,
+      'invalid-root-element-operation',
+    ],
     [`<d:add sel="*" pos="after"><list/></d:add>`, 'invalid-root-element-operation'],
     [`<d:remove sel="//list"/>`, 'invalid-xpath'],
     [`<d:remove sel="*/list[contains(@name,'a')]"/>`, 'invalid-xpath'],
@@ -127,6 +141,50 @@ describe('applyXcapDiffPatch (RFC 5261 subset)', () => {
     expect(error).toBeInstanceOf(XcapDiffPatchError);
     expect((error as XcapDiffPatchError).reason).toBe(reason);
     expect((error as XcapDiffPatchError).code).toBe('RXCAP_XCAP_DIFF_PATCH');
+  });
+});
+
+describe('applyXcapDiffPatch cost', () => {
+  /** A list of `n` entries whose child array counts the reads of its items. */
+  function countedDocument(n: number): { root: XmlElement; reads: () => number } {
+    let reads = 0;
+    const entries = Array.from({ length: n }, (_, i) => `<entry uri="sip:u${i}@x"/>`).join('');
+    const root = doc(
+      `<resource-lists xmlns="${RL}"><list name="a">${entries}</list></resource-lists>`,
+    );
+    const list = root.children[0] as XmlElement;
+    const children = new Proxy(list.children as XmlElement['children'] & object, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    return { root: { ...root, children: [{ ...list, children }] }, reads: () => reads };
+  }
+
+  it('reads each sibling about once for a patch of many [@attr] operations, not once per operation', () => {
+    // Before: every operation scanned (and copied) all 2,000 siblings: 4,000,000 reads.
+    const { root, reads } = countedDocument(2000);
+    const ops = Array.from(
+      { length: 1000 },
+      (_, k) =>
+        `<d:replace sel="rl:resource-lists/rl:list/rl:entry[@uri='sip:u${k * 2}@x']/@uri">sip:v${k}@x</d:replace>`,
+    ).join('');
+    const out = patch2(root, ops, `xmlns:rl="${RL}"`);
+    expect(reads()).toBeLessThanOrEqual(2 * 2000);
+    const list = out.children[0] as XmlElement;
+    expect(attr(list.children[0] as XmlElement, 'uri')).toBe('sip:v0@x');
+    expect(attr(list.children[1] as XmlElement, 'uri')).toBe('sip:u1@x');
+    expect(attr(list.children[1998] as XmlElement, 'uri')).toBe('sip:v999@x');
+  });
+
+  it('shares every subtree no operation touched with the input', () => {
+    const before = doc(BASE);
+    const out = patch2(before, `<d:remove sel="*/list[@name='a']/entry[1]"/>`);
+    expect(out.children[1]).toBe(before.children[1]);
+    expect((out.children[0] as XmlElement).children[0]).toBe(
+      (before.children[0] as XmlElement).children[1],
+    );
   });
 });
 

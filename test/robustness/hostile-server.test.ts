@@ -228,6 +228,38 @@ describe('manager against a fake hostile XCAP server', () => {
     await survived(run);
   });
 
+  // Regression: the manager held the HTML page and stayed in updating until restart, every
+  // retry, poll tick and NOTIFY replaying the journal on it (37 RXCAP_CODEC errors in 6 s,
+  // no GET); fixed in src/streams/update.ts and transition.ts: the refused document is
+  // forgotten and fetched again, with backoff.
+  it('an HTML page served once as resource-lists is fetched again and the good document syncs', async () => {
+    const good =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists">' +
+      '<list name="sipsimple_addressbook"/></resource-lists>';
+    const run = await against({
+      'xcap-caps': FULL_CAPS,
+      'resource-lists': (n) =>
+        n === 1
+          ? { contentType: 'text/html', body: '<html><body><p>Please log in</p></body></html>' }
+          : { contentType: 'application/resource-lists+xml', body: good, etag: '"good"' },
+    });
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_CODEC');
+    await firstValueFrom(
+      run.manager.state$.pipe(
+        filter((s) => s.state === 'insync'),
+        timeout(10_000),
+      ),
+    );
+    expect(run.errors.map((x) => x.code)).toEqual(['RXCAP_CODEC']);
+    const gets = run.server.requests.filter((r) => r.url.includes('/resource-lists/'));
+    expect(gets.filter((r) => r.method === 'GET')).toHaveLength(2);
+    // The HTML page was never written over; the good document was completed once (If-Match).
+    const puts = run.server.writes.filter((w) => w.url.includes('/resource-lists/'));
+    for (const w of puts) expect(w.ifMatch).toBe('"good"');
+    await run.manager.stop();
+  });
+
   // Regression: bytes that are not UTF-8 were decoded to U+FFFD, and the normalized document
   // was PUT back with the other client's text corrupted (fixed in src/streams/fetch.ts).
   it('a document that is not UTF-8 is refused (RXCAP_XML_MALFORMED) and not written back', async () => {

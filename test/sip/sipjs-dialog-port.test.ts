@@ -28,14 +28,18 @@ const cseqOf = (m: SipText) => Number((header(m, 'cseq') ?? '').split(' ')[0]);
 let teardown: Subscription | undefined;
 afterEach(() => teardown?.unsubscribe());
 
-async function setup() {
+async function setup(
+  target: { transport: 'ws' | 'wss' | 'tcp' | 'tls'; server: string } = {
+    transport: 'tcp',
+    server: '127.0.0.1:5060',
+  },
+) {
   const fake = fakeSipTransport();
   const port$ = sipJsDialogPort({
     aor: 'sip:u200@example.com',
     username: 'u200',
     password: 'u200-secret',
-    transport: 'tcp',
-    server: '127.0.0.1:5060',
+    ...target,
     transportConstructor: fake.FakeTransport as never,
   });
   let resolve!: (p: SipDialogPort) => void;
@@ -65,6 +69,19 @@ async function setup() {
 }
 
 describe('sipJsDialogPort over sip.js core (fake transport)', () => {
+  it.each([
+    ['tcp', '127.0.0.1:5060', false],
+    ['tls', '127.0.0.1:5061', true],
+    ['ws', 'ws://127.0.0.1/ws', false],
+    ['wss', 'wss://127.0.0.1/ws', true],
+  ] as const)(
+    'a %s port to %s is secure: %s (its NOTIFYs may carry trusted patches)',
+    async (transport, server, secure) => {
+      const { port } = await setup({ transport, server });
+      expect(port.secure).toBe(secure);
+    },
+  );
+
   it('sends the initial SUBSCRIBE to the own address with Event, Accept, Expires, Contact and body', async () => {
     const { fake, send } = await setup();
     send(request('initial'));

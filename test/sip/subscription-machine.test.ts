@@ -1,12 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   initialMachineState,
+  MAX_SUBSCRIBE_EXPIRES,
   type MachineContext,
   type MachineEffect,
   type MachineInput,
   type MachineState,
   refreshDelay,
   subscriptionTransition,
+  TIMER_LIMIT,
 } from '../../src/sip/subscription-machine.js';
 
 const ctx: MachineContext = {
@@ -16,6 +19,7 @@ const ctx: MachineContext = {
   random: () => 0,
   notifyTimeout: 32_000,
   terminateTimeout: 4000,
+  stableAfter: 60_000,
 };
 
 /** Runs inputs from the initial state; returns the last state and the last effects. */
@@ -243,5 +247,69 @@ describe('NOTIFY bodies (RFC 5874)', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('every timer a SIP peer can influence is bounded (property)', () => {
+  const hostile = fc.oneof(
+    fc.constantFrom(0, 1, 59, 600, 3_000_000, 315_360_000, 1e12, Number.NaN, -5),
+    fc.integer({ min: 0, max: 2 ** 40 }),
+  );
+  const input: fc.Arbitrary<MachineInput> = fc.oneof(
+    fc.record({
+      type: fc.constant('response' as const),
+      id: fc.integer({ min: 1, max: 6 }),
+      status: fc.constantFrom(200, 202, 408, 423, 423, 481, 489, 500, 503),
+      expires: hostile,
+      minExpires: hostile,
+      retryAfter: hostile,
+    }),
+    fc.record({
+      type: fc.constant('notify' as const),
+      state: fc.constantFrom('active', 'pending', 'terminated'),
+      reason: fc.constantFrom('deactivated', 'timeout', 'probation', 'giveup', 'rejected'),
+      expires: hostile,
+      retryAfter: hostile,
+      body: fc.constant(''),
+    }),
+    fc.record({
+      type: fc.constant('timer' as const),
+      name: fc.constantFrom('refresh', 'retry', 'notify-wait', 'expiry', 'stable' as const),
+    }),
+    fc.constant<MachineInput>({ type: 'connected' }),
+  );
+  const bound = Math.max(
+    ctx.backoff.maxDelay,
+    refreshDelay(MAX_SUBSCRIBE_EXPIRES),
+    ctx.notifyTimeout,
+    ctx.terminateTimeout,
+    ctx.stableAfter,
+  );
+
+  it('delays stay in [0, max(backoff.maxDelay, refresh of one day, fixed timeouts)] and Expires at most a day', () => {
+    expect(bound).toBeLessThan(TIMER_LIMIT);
+    fc.assert(
+      fc.property(fc.array(input, { maxLength: 40 }), (inputs) => {
+        let state = initialMachineState(600);
+        for (const i of [
+          { type: 'start' } as MachineInput,
+          { type: 'connected' } as MachineInput,
+          ...inputs,
+        ]) {
+          const r = subscriptionTransition(state, i, ctx);
+          state = r.state;
+          for (const e of r.effects) {
+            if (e.type === 'timer') {
+              expect(Number.isFinite(e.delay)).toBe(true);
+              expect(e.delay).toBeGreaterThanOrEqual(0);
+              expect(e.delay).toBeLessThanOrEqual(bound);
+            }
+            if (e.type === 'send')
+              expect(e.request.expires).toBeLessThanOrEqual(MAX_SUBSCRIBE_EXPIRES);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

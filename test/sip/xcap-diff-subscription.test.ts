@@ -204,6 +204,146 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
     );
   });
 
+  describe('hostile SIP peers: every timer bounded, every loop backed off', () => {
+    const FULL_STATE = `<xcap-diff xmlns="urn:ietf:params:xml:ns:xcap-diff" xcap-root="http://127.0.0.1/xcap-root/"><document sel="resource-lists/users/${XUI}/index" new-etag="e7"/></xcap-diff>`;
+    /** Runs `script` for `window` virtual ms; returns the SUBSCRIBE times and the events. */
+    function during(
+      window: number,
+      script: (n: number, cold: TestScheduler['createColdObservable']) => FakeStep,
+      settings: Partial<DiffSettings> = {},
+    ) {
+      const ts = scheduler();
+      const events: DiffEvent[] = [];
+      let fake: ReturnType<typeof fakeSipPort> | undefined;
+      ts.run(() => {
+        fake = fakeSipPort(
+          (_r, n) => script(n, ts.createColdObservable.bind(ts)),
+          () => ts.now(),
+        );
+        const sub = xcapDiffSubscription(
+          () => of(fake!.port),
+          { ...SETTINGS, ...settings },
+          { terminate$: NEVER },
+          { scheduler: ts, random: () => 0, backoff: BACKOFF },
+        ).subscribe((e) => events.push(e));
+        ts.schedule(() => sub.unsubscribe(), window);
+      });
+      return { times: fake!.times, requests: fake!.requests, events };
+    }
+    /** Every SUBSCRIBE accepted, then active and at once terminated with `reason`. */
+    const terminatedAtOnce =
+      (reason: string, body = '') =>
+      (_n: number, cold: TestScheduler['createColdObservable']): FakeStep => ({
+        response: cold('-(r|)', { r: OK }),
+        notifies: cold('--a-t', {
+          a: { ...ACTIVE, body },
+          t: { state: 'terminated', reason, body: '' },
+        }),
+      });
+
+    it.each(['deactivated', 'timeout'])(
+      'a server that terminates every subscription at once with reason=%s is backed off',
+      (reason) => {
+        // Before: resubscribed at once every time, 1000 SUBSCRIBEs in 3 s (51 against a real
+        // server), each first NOTIFY a full refetch.
+        const short = during(3_000, terminatedAtOnce(reason));
+        expect(short.times).toEqual([0, 4]);
+        expect(short.events.filter((e) => e.type === 'resync')).toHaveLength(2);
+        // Then the backoff grows: 5 s initial delay, doubling, capped at 5 min.
+        const long = during(1_200_000, terminatedAtOnce(reason));
+        const gaps = long.times.slice(1).map((t, i) => t - long.times[i]!);
+        expect(gaps).toEqual([4, 10_004, 20_004, 40_004, 80_004, 160_004, 300_004, 300_004]);
+      },
+    );
+
+    it('a subscription that stayed active for a while is resubscribed at once after a deactivation', () => {
+      const r = during(200_000, (n, cold) =>
+        n === 0
+          ? terminatedAtOnce('deactivated')(n, cold)
+          : {
+              response: cold('-(r|)', { r: OK }),
+              notifies: cold('--a 99997ms t', {
+                a: ACTIVE,
+                t: { state: 'terminated', reason: 'deactivated', body: '' },
+              }),
+            },
+      );
+      // 0: terminated at once; 4: immediate retry, active for 100 s (past the 60 s that make it
+      // stable), deactivated at 100004: resubscribed at once again, and so on.
+      expect(r.times).toEqual([0, 4, 100_004, 200_004].filter((t) => t < 200_000));
+    });
+
+    it('the first NOTIFY of each resubscription fetches only what its full state says changed', () => {
+      const r = during(3_000, terminatedAtOnce('deactivated', FULL_STATE));
+      expect(r.events.filter((e) => e.type === 'resync')).toEqual([]);
+      const changed = r.events.filter((e) => e.type === 'changed');
+      expect(changed).toHaveLength(2);
+      expect(changed[0]).toEqual({
+        type: 'changed',
+        fullState: true,
+        documents: [
+          { auid: 'resource-lists', filename: 'index', newEtag: 'e7', previousEtag: null },
+        ],
+      });
+    });
+
+    it('a retry-after past the timer limit waits the longest backoff delay, not 1 ms', () => {
+      // 10 years: 3.15e11 ms, which a Node timer fires after 1 ms (past 2^31-1 ms).
+      const r = during(700_000, (_n, cold) => ({
+        response: cold('-(r|)', { r: OK }),
+        notifies: cold('--a-t', {
+          a: ACTIVE,
+          t: { state: 'terminated', reason: 'probation', retryAfter: 315_360_000, body: '' },
+        }),
+      }));
+      expect(r.times).toEqual([0, 300_004, 600_008]);
+    });
+
+    it('a 423 with a Min-Expires past a day is refused, not a storm', () => {
+      // 3,000,000 s: before, the SUBSCRIBE was repeated with it and its refresh timer (2.7e9
+      // ms) overflowed to 1 ms: a thousand refreshes in 3 s.
+      const r = during(700_000, (_n, cold) => ({
+        response: cold('-(r|)', { r: { status: 423, minExpires: 3_000_000 } }),
+      }));
+      expect(r.requests.map((q) => q.expires)).toEqual([600, 600, 600]);
+      expect(r.times).toEqual([0, 300_001, 600_002]);
+      expect(r.events).toContainEqual({
+        type: 'state',
+        state: 'failed',
+        reason: '423 Min-Expires 3000000 s is past the 86400 s rxcap accepts',
+      });
+    });
+
+    it('a subscribe interval past a day asks for one day', () => {
+      const r = during(10, terminatedAtOnce('x'), { subscribeInterval: 3_000_000 });
+      expect(r.requests[0]?.expires).toBe(86_400);
+    });
+
+    it('NOTIFYs over a secured connection are marked secure; over any other they are not', () => {
+      const body = DIFF;
+      for (const secure of [true, false, undefined]) {
+        const ts = scheduler();
+        const events: DiffEvent[] = [];
+        ts.run(({ cold }) => {
+          const fake = fakeSipPort(() => ({
+            response: cold('-(r|)', { r: OK }),
+            notifies: cold('--a-b', { a: ACTIVE, b: { ...ACTIVE, body } }),
+          }));
+          const port = secure === undefined ? fake.port : { ...fake.port, secure };
+          const sub = xcapDiffSubscription(
+            () => of(port),
+            SETTINGS,
+            { terminate$: NEVER },
+            { scheduler: ts, random: () => 0, backoff: BACKOFF },
+          ).subscribe((e) => events.push(e));
+          ts.schedule(() => sub.unsubscribe(), 10);
+        });
+        const changed = events.find((e) => e.type === 'changed');
+        expect(changed === undefined ? 'none' : 'secure' in changed).toBe(secure === true);
+      }
+    });
+  });
+
   it('retries a failing SUBSCRIBE with growing backoff and recovers', () => {
     const ts = scheduler();
     let times: number[] = [];

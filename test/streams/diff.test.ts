@@ -68,6 +68,78 @@ describe('diff pipeline', () => {
     });
   });
 
+  it('a full-state NOTIFY stands for every document: ETags for those it names, the rest fetched', () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    ts.run(({ hot, cold }) => {
+      const port: DiffPort = {
+        watch: () =>
+          cold<DiffEvent>('a 9ms c', {
+            a: { type: 'state', state: 'active' },
+            c: {
+              type: 'changed',
+              fullState: true,
+              documents: [{ auid: 'resource-lists', newEtag: 'e7' }],
+            },
+          }),
+      };
+      const out = run(ts, hot('s', { s: subscribe() }), port, 100);
+      ts.flush();
+      const changed = out[1]?.event;
+      expect(changed?.type === 'remoteChanged' && changed.documents).toEqual([
+        'resource-lists',
+        'rls-services',
+        'pres-rules',
+        'dialog-rules',
+        'pidf-manipulation',
+        'pres-content',
+      ]);
+      expect(changed?.type === 'remoteChanged' && changed.etags).toEqual({
+        'resource-lists': 'e7',
+      });
+    });
+  });
+
+  it.each<[string, boolean | undefined, DiffSettings['patches'], boolean]>([
+    ['over TLS, by default', true, undefined, true],
+    ['over tcp/ws, by default', undefined, undefined, false],
+    ['over tcp/ws, opted in', false, 'always', true],
+    ['over TLS, never', true, 'never', false],
+  ])(
+    'patches of a NOTIFY %s (secure: %s, diffPatches: %s) passed on: %s',
+    (_name, secure, patches, passed) => {
+      const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+      ts.run(({ hot, cold }) => {
+        const documents = [
+          {
+            auid: 'resource-lists',
+            newEtag: 'e2',
+            previousEtag: 'e1',
+            patchComplete: true,
+            patch: [{ op: 'remove' as const, sel: 'a/b', namespaces: {} }],
+          },
+        ];
+        const port: DiffPort = {
+          watch: () =>
+            cold<DiffEvent>('c', {
+              c:
+                secure === undefined
+                  ? { type: 'changed', documents }
+                  : { type: 'changed', documents, secure },
+            }),
+        };
+        const s: MachineCommand = {
+          type: 'subscribe',
+          settings: patches === undefined ? settings : { ...settings, patches },
+          enabled: true,
+        };
+        const out = run(ts, hot('s', { s }), port, 100);
+        ts.flush();
+        const changed = out.find((o) => o.event.type === 'remoteChanged')?.event;
+        expect(changed?.type === 'remoteChanged' && changed.patches !== undefined).toBe(passed);
+      });
+    },
+  );
+
   it('an erroring port is reported once and resubscribed with backoff; polling meanwhile', () => {
     const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
     ts.run(({ hot }) => {

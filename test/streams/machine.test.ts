@@ -336,16 +336,65 @@ describe('manager machine (marble, fake ports)', () => {
       expect(c.journal).toEqual([]);
       expect(c.documents['pres-rules']?.content).toBe('fine');
       expect(c.documents['resource-lists']?.content).toBe('good');
-      // resource-lists was PUT once only: in isolation j1 changed nothing any more.
+      // resource-lists was PUT once only: in isolation j1 changed nothing any more; j2 alone
+      // gives the very request the server refused already, so it is not sent again.
       const puts = http.requests
         .filter((r) => r.method === 'PUT')
         .map((r) => `${r.auid}=${r.body}`);
-      expect(puts).toEqual([
-        'resource-lists=good',
-        'rls-services=bad',
-        'rls-services=bad',
-        'pres-rules=fine',
-      ]);
+      expect(puts).toEqual(['resource-lists=good', 'rls-services=bad', 'pres-rules=fine']);
+    });
+  });
+
+  it('a 409 to a batch of one operation sends the PUT once', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const http = fakeHttp(ts);
+      http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
+      http.route('PUT rls-services', () => fails(ts, new FakeHttpError(409)));
+      const journal = [set('j1', 'rls-services', 'bad')];
+      const out = collect(
+        runMachine(
+          hot('(la)', { l: loaded({}, journal as never), a: started }),
+          fakePorts(ts, http),
+        ),
+        ts,
+        1000,
+      );
+      ts.flush();
+      expect(http.requests.filter((r) => r.method === 'PUT').map((r) => r.body)).toEqual(['bad']);
+      const errors = errorsOf(out);
+      expect(errors.map((e) => (e as XcapOperationRejectedError).operationId)).toEqual(['j1']);
+      expect(last(out).state).toBe('insync');
+      expect(last(out).journal).toEqual([]);
+    });
+  });
+
+  it('an update that would write a document past the read limits drops the operation that grew it', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const http = fakeHttp(ts);
+      http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
+      http.route('PUT resource-lists', () => ok(ts, '', 'rl1'));
+      http.route('PUT rls-services', () => ok(ts, '', 'rls1'));
+      // 17 MiB: past the 16 MiB every reader (this client after a restart too) refuses.
+      const huge = 'x'.repeat(17 * 1024 * 1024);
+      const journal = [set('j1', 'resource-lists', 'small'), set('j2', 'rls-services', huge)];
+      const out = collect(
+        runMachine(
+          hot('(la)', { l: loaded({}, journal as never), a: started }),
+          fakePorts(ts, http),
+        ),
+        ts,
+        1000,
+      );
+      ts.flush();
+      const puts = http.requests.filter((r) => r.method === 'PUT');
+      expect(puts.map((r) => `${r.auid}=${r.body!.length}`)).toEqual(['resource-lists=5']);
+      const errors = errorsOf(out);
+      expect(errors.map((e) => (e as XcapOperationRejectedError).operationId)).toEqual(['j2']);
+      expect((errors[0]!.cause as { code?: string }).code).toBe('RXCAP_XML_LIMIT');
+      expect(last(out).state).toBe('insync');
+      expect(last(out).journal).toEqual([]);
     });
   });
 

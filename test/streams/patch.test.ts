@@ -9,6 +9,7 @@ import { changedDocuments, parseXcapDiff } from '../../src/codecs/xcap-diff.js';
 import type { MachineContext, MachineEvent, StoredDocument } from '../../src/streams/events.js';
 import { type MachineStep, runMachine } from '../../src/streams/machine.js';
 import {
+  MAX_PATCH_OPERATIONS,
   mergePatches,
   type PatchSet,
   patchedDocument,
@@ -50,22 +51,29 @@ interface Run {
 
 /**
  * A manager in sync with a cache (resource-lists 'rl' at e1) receives one NOTIFY at frame 100
- * from a fake diff port. Every GET of resource-lists after the initial one answers 'fetched' (e9).
+ * from a fake diff port, over a secured connection unless `secure` is false. After the initial
+ * GET, the fake server's resource-lists is at `serverEtag` (default e2, the ETag the NOTIFYs
+ * announce): a GET conditional on it answers 304, any other GET 'fetched' with that ETag.
  */
-function runNotify(documents: readonly DiffDocument[]): Run {
+function runNotify(
+  documents: readonly DiffDocument[],
+  { secure = true, serverEtag = 'e2' }: { secure?: boolean; serverEtag?: string } = {},
+): Run {
   const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
   const out: Run = { steps: [], gets: [], traces: [] };
   ts.run(({ hot, cold }) => {
     const http = fakeHttp(ts);
     http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
     http.route('GET resource-lists', (req, n) =>
-      n === 1 ? notModified(ts, String(req.options.ifNoneMatch)) : ok(ts, 'fetched', 'e9'),
+      n === 1 || req.options.ifNoneMatch === serverEtag
+        ? notModified(ts, String(req.options.ifNoneMatch))
+        : ok(ts, 'fetched', serverEtag),
     );
     for (const auid of ['rls-services', 'pres-rules'])
       http.route(`GET ${auid}`, (req) => notModified(ts, String(req.options.ifNoneMatch)));
     const events = cold<DiffEvent>('a 99ms n', {
       a: { type: 'state', state: 'active' },
-      n: { type: 'changed', documents },
+      n: secure ? { type: 'changed', documents, secure } : { type: 'changed', documents },
     });
     const diff: DiffPort = { watch: () => events };
     const load: MachineEvent = {
@@ -82,7 +90,9 @@ function runNotify(documents: readonly DiffDocument[]): Run {
     const sub = runMachine(input, ports).subscribe((s) => out.steps.push(s));
     ts.schedule(() => sub.unsubscribe(), 10_000);
     ts.flush();
-    out.gets = http.requests.filter((r) => r.frame >= 100).map((r) => `${r.method} ${r.auid}`);
+    out.gets = http.requests
+      .filter((r) => r.frame >= 100)
+      .map((r) => `${r.method} ${r.auid} ${String(r.options.ifNoneMatch)}`);
   });
   return out;
 }
@@ -100,12 +110,14 @@ const errors = (r: Run) =>
   r.steps.flatMap((s) => s.commands.filter((c) => c.type === 'reportError'));
 
 describe('xcap-diff patches in the manager machine (marble, fake diff port)', () => {
-  it('a complete patch of the cached version is applied: data emitted, no GET', () => {
+  it('a complete patch of the cached version is applied once a GET conditional on its new ETag answers 304', () => {
     const r = runNotify(notifyDocs('e1', 'e2', setV('rl-patched')));
-    expect(r.gets).toEqual([]);
-    expect(r.traces.filter((t) => t.method === 'GET' && t.auid === 'resource-lists')).toHaveLength(
-      1,
-    );
+    expect(r.gets).toEqual(['GET resource-lists e2']);
+    expect(
+      r.traces
+        .filter((t) => t.method === 'GET' && t.auid === 'resource-lists')
+        .map((t) => t.status),
+    ).toEqual([304, 304]);
     expect(last(r).documents['resource-lists']).toMatchObject({
       content: 'rl-patched',
       etag: 'e2',
@@ -122,16 +134,47 @@ describe('xcap-diff patches in the manager machine (marble, fake diff port)', ()
     expect(errors(r)).toEqual([]);
   });
 
+  it('a confirming GET that finds another version uses the server document, never the patched one', () => {
+    const r = runNotify(notifyDocs('e1', 'e2', setV('rl-patched')), { serverEtag: 'e3' });
+    expect(r.gets).toEqual(['GET resource-lists e2']);
+    expect(last(r).documents['resource-lists']).toMatchObject({ content: 'fetched', etag: 'e3' });
+    expect(emitted(r)).toEqual(['fetched']);
+  });
+
+  it('a patch over an unsecured SIP connection is not applied: GET conditional on the cached ETag', () => {
+    const r = runNotify(notifyDocs('e1', 'e2', setV('rl-patched')), { secure: false });
+    expect(r.gets).toEqual(['GET resource-lists e1']);
+    expect(last(r).documents['resource-lists']).toMatchObject({ content: 'fetched', etag: 'e2' });
+    expect(emitted(r)).toEqual(['fetched']);
+  });
+
+  it('a NOTIFY with more operations than the cap is fetched, not applied', () => {
+    const ops = setV('rl-patched').repeat(MAX_PATCH_OPERATIONS + 1);
+    const r = runNotify(notifyDocs('e1', 'e2', ops));
+    expect(r.gets).toEqual(['GET resource-lists e1']);
+    expect(last(r).documents['resource-lists']).toMatchObject({ content: 'fetched', etag: 'e2' });
+    // At the cap, it is applied.
+    const at = runNotify(notifyDocs('e1', 'e2', setV('rl-patched').repeat(MAX_PATCH_OPERATIONS)));
+    expect(at.gets).toEqual(['GET resource-lists e2']);
+  });
+
+  it('a patch that replaces the root element is refused: the document is fetched', () => {
+    const r = runNotify(notifyDocs('e1', 'e2', '<d:replace sel="doc"><other v="x"/></d:replace>'));
+    expect(r.gets).toEqual(['GET resource-lists e1']);
+    expect(last(r).documents['resource-lists']).toMatchObject({ content: 'fetched', etag: 'e2' });
+    expect(errors(r)).toEqual([]);
+  });
+
   it('another previous-etag than the cached one: GET as before', () => {
-    const r = runNotify(notifyDocs('e0', 'e2', setV('rl-patched')));
-    expect(r.gets).toEqual(['GET resource-lists']);
+    const r = runNotify(notifyDocs('e0', 'e2', setV('rl-patched')), { serverEtag: 'e9' });
+    expect(r.gets).toEqual(['GET resource-lists e1']);
     expect(last(r).documents['resource-lists']).toMatchObject({ content: 'fetched', etag: 'e9' });
     expect(emitted(r)).toEqual(['fetched']);
   });
 
   it('a patch that does not apply falls back to the GET, without reporting an error', () => {
-    const r = runNotify(notifyDocs('e1', 'e2', BROKEN));
-    expect(r.gets).toEqual(['GET resource-lists']);
+    const r = runNotify(notifyDocs('e1', 'e2', BROKEN), { serverEtag: 'e9' });
+    expect(r.gets).toEqual(['GET resource-lists e1']);
     expect(last(r).documents['resource-lists']).toMatchObject({ content: 'fetched', etag: 'e9' });
     expect(emitted(r)).toEqual(['fetched']);
     expect(errors(r)).toEqual([]);
@@ -144,8 +187,8 @@ describe('xcap-diff patches in the manager machine (marble, fake diff port)', ()
       notifyDocs('e1', 'e2', '<d:body-not-changed/>'),
       notifyDocs(null, 'e2', setV('rl-patched')),
     ]) {
-      const r = runNotify(docs);
-      expect(r.gets).toEqual(['GET resource-lists']);
+      const r = runNotify(docs, { serverEtag: 'e9' });
+      expect(r.gets).toEqual(['GET resource-lists e1']);
       expect(last(r).documents['resource-lists']?.content).toBe('fetched');
     }
   });
@@ -168,7 +211,7 @@ describe('xcap-diff patches with journaled operations (marble)', () => {
       const events = cold<DiffEvent>('a 99ms n 9ms p', {
         a: { type: 'state', state: 'active' },
         n: { type: 'changed', documents: [{ auid: 'rls-services', newEtag: 'r2' }] },
-        p: { type: 'changed', documents: notifyDocs('e1', 'e2', setV('rl-patched')) },
+        p: { type: 'changed', documents: notifyDocs('e1', 'e2', setV('rl-patched')), secure: true },
       });
       const load: MachineEvent = {
         type: 'loaded',
@@ -191,13 +234,16 @@ describe('xcap-diff patches with journaled operations (marble)', () => {
       ts.schedule(() => sub.unsubscribe(), 10_000);
       ts.flush();
       const late = http.requests.filter((r) => r.frame >= 100);
-      // No GET of resource-lists: the patch applied once the rls-services fetch ended, and the
-      // operation was replayed on it, PUT with If-Match of the patched version.
+      // The patch applied once the rls-services fetch ended, confirmed by a 304 to a GET
+      // conditional on its new ETag, and the operation was replayed on it, PUT with If-Match
+      // of the patched version.
       expect(late.map((r) => `${r.method} ${r.auid}@${r.frame}`)).toEqual([
         'GET rls-services@101',
-        'PUT resource-lists@151',
+        'GET resource-lists@151',
+        'PUT resource-lists@152',
       ]);
-      expect(late[1]).toMatchObject({ body: 'mine', options: { etag: 'e2' } });
+      expect(late[1]).toMatchObject({ options: { ifNoneMatch: 'e2' } });
+      expect(late[2]).toMatchObject({ body: 'mine', options: { etag: 'e2' } });
       const end = steps[steps.length - 1]!.context;
       expect(end).toMatchObject({ state: 'insync', journal: [] });
       expect(end.documents['resource-lists']?.etag).toBe('e3');

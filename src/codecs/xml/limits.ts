@@ -61,3 +61,49 @@ export function resolveXmlLimits(limits?: Partial<XmlLimits>): XmlLimits {
   out.maxDepth = Math.min(out.maxDepth!, MAX_SUPPORTED_DEPTH);
   return out as unknown as XmlLimits;
 }
+
+/**
+ * The UTF-8 length of `s` in bytes, without encoding it.
+ *
+ * @example utf8Length('é') // 2
+ */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * The limit a document about to be written breaks, if any: what `parseXml` would refuse when
+ * reading it back (its size and element count; one pass over the text). A writer checks this
+ * before a PUT so that it never stores a document no reader can read.
+ *
+ * @example writeLimitExceeded(body) // undefined, or { limit: 'maxBytes', max: 16777216, actual: 20700000 }
+ */
+export function writeLimitExceeded(
+  body: string,
+  limits: XmlLimits = DEFAULT_XML_LIMITS,
+): { limit: 'maxBytes' | 'maxElements'; max: number; actual: number } | undefined {
+  if (body.length * 3 > limits.maxBytes) {
+    const bytes = utf8Length(body);
+    if (bytes > limits.maxBytes) return { limit: 'maxBytes', max: limits.maxBytes, actual: bytes };
+  }
+  // Every element needs at least four characters (`<a/>`): only a long text can have too many.
+  if (body.length / 4 <= limits.maxElements) return undefined;
+  let elements = 0;
+  for (let i = body.indexOf('<'); i >= 0; i = body.indexOf('<', i + 1)) {
+    const c = body.charCodeAt(i + 1);
+    if (c !== 47 && c !== 33 && c !== 63) elements++;
+  }
+  return elements > limits.maxElements
+    ? { limit: 'maxElements', max: limits.maxElements, actual: elements }
+    : undefined;
+}

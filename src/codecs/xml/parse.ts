@@ -9,11 +9,19 @@
  * 4. walks the preserveOrder tree iteratively with a namespace scope stack (Namespaces in
  *    XML 1.0 §5/§6), decoding references in one pass.
  *
- * Whitespace decision: every text node inside the root is kept as it is, whitespace-only ones
+ * Whitespace decision: text nodes inside the root are kept as they are, whitespace-only ones
  * included, so that serialize(parse(x)) keeps a pretty-printed document's layout; `sameElement`
  * ignores whitespace-only text when comparing. Comments inside the root are kept; comments,
  * whitespace and processing instructions outside the root, and processing instructions inside
  * it, are dropped (the tree model has no place for them). CDATA sections become plain text.
+ *
+ * Layout is kept only while it is layout: a document padded with it (16 MiB of `<!---->` is
+ * valid XML under every limit, and cost 1 GB of memory as 2.4 million comment nodes, then was
+ * written back whole with the next edit) is read without the padding. Past
+ * {@link MAX_KEPT_COMMENTS} comments or {@link MAX_KEPT_COMMENT_CHARS} characters of them,
+ * every comment is dropped before the tokenizer sees it, and so is a whitespace-only run longer
+ * than {@link MAX_KEPT_WHITESPACE}. Nothing of it is written back (test "a document padded
+ * with comments is read in memory proportional to it and written back without them").
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { decodeReferences } from './entities.js';
@@ -21,7 +29,7 @@ import { excerpt, positionOf, XmlLimitError, XmlParseError } from './errors.js';
 import { exact, Interner, NAME_MARK } from './intern.js';
 import type { XmlLimits } from './limits.js';
 import { resolveXmlLimits } from './limits.js';
-import { prescan } from './prescan.js';
+import { prescan, withoutRanges } from './prescan.js';
 import type { XmlAttribute, XmlElement, XmlNode } from './tree.js';
 import { NS } from './tree.js';
 
@@ -34,6 +42,12 @@ const XMLNS_COLON = `${NAME_MARK}xmlns:`;
 const mark = (n: string): string => (n.startsWith(NAME_MARK) ? n : NAME_MARK + n);
 
 type FxpNode = Record<string, unknown>;
+
+/** Comments inside the root kept at most (more: none is kept). @example MAX_KEPT_COMMENTS // 1000 */
+export const MAX_KEPT_COMMENTS = 1000;
+/** Characters of comments inside the root kept at most (more: none is kept). */
+export const MAX_KEPT_COMMENT_CHARS = 64 * 1024;
+export { MAX_KEPT_WHITESPACE } from './prescan.js';
 
 function makeParser(limits: XmlLimits): XMLParser {
   return new XMLParser({
@@ -78,7 +92,11 @@ export function parseXml(input: string | Uint8Array, limits?: Partial<XmlLimits>
   // XML 1.0 §2.11: CR LF and lone CR become LF before parsing.
   if (s.includes('\r')) s = s.replace(/\r\n?/g, '\n');
   checkDeclaration(s);
-  prescan(s, lim);
+  const found = prescan(s, lim);
+  const keepComments =
+    found.commentCount <= MAX_KEPT_COMMENTS && found.commentChars <= MAX_KEPT_COMMENT_CHARS;
+  if (!keepComments || found.padding.length > 0)
+    s = withoutRanges(s, keepComments ? [] : found.comments, found.padding);
   const valid = XMLValidator.validate(s, { allowBooleanAttributes: false });
   if (valid !== true) {
     const { msg, line, col } = valid.err;
