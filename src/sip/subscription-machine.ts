@@ -6,7 +6,7 @@
  */
 import { changedDocuments, parseXcapDiff } from '../codecs/xcap-diff.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
-import type { BackoffPolicy, DiffEvent, DiffState } from '../streams/ports.js';
+import type { BackoffPolicy, DiffEvent, DiffState } from '../ports/index.js';
 import type { NotifyRequest, SubscribeRequest, SubscribeResponse } from './dialog-port.js';
 
 /** The timers the machine uses. */

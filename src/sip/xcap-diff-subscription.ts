@@ -1,12 +1,12 @@
 /**
  * The driver of the subscription machine: runs its effects against a {@link SipDialogPort},
  * with time only through the injected scheduler, and implements the DiffPort
- * contract of src/streams/ports.ts (graceful termination on `terminate$`, best-effort
+ * contract of src/ports/diff-port.ts (graceful termination on `terminate$`, best-effort
  * un-SUBSCRIBE on unsubscribe).
  */
 import { asyncScheduler, EMPTY, Observable, type SchedulerLike, Subscription, timeout } from 'rxjs';
 import { xcapDiffSubscribeBody } from '../codecs/xcap-diff.js';
-import type { BackoffPolicy, DiffEvent, DiffSettings } from '../streams/ports.js';
+import type { BackoffPolicy, DiffEvent, DiffSettings } from '../ports/index.js';
 import type { SipDialogPort, SipDialogPortFactory, SubscribeRequest } from './dialog-port.js';
 import {
   boundedDelay,
