@@ -13,6 +13,7 @@ import {
   noDns,
 } from '../manager-defaults.js';
 import { memoryStorage } from '../store/memory-storage.js';
+import { checkDocumentRoots } from '../streams/document-roots.js';
 import { XcapSyncError } from '../streams/errors.js';
 import type { MachineCommand } from '../streams/events.js';
 import { PIPELINES } from '../streams/machine.js';
@@ -46,6 +47,8 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     dns: options.dns ?? noDns,
     diff: options.sip ?? unavailableDiffPort,
     engine: options.engine ?? defaultEngine,
+    // Not an option: no injected engine may write over a document of another application.
+    checkRoots: checkDocumentRoots,
     scheduler,
     random,
     backoff,

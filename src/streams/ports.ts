@@ -8,7 +8,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { BackoffPolicy } from '../ports/backoff-policy.js';
 import type { DiffPort } from '../ports/diff-port.js';
 import type { DnsPort } from '../ports/dns-port.js';
-import type { DocumentEngine } from '../ports/document-engine.js';
+import type { DocumentEngine, SyncDocuments } from '../ports/document-engine.js';
 import type { HttpFactory, TraceEntry } from '../ports/http-port.js';
 
 export * from '../ports/index.js';
@@ -24,6 +24,12 @@ export interface PipelinePorts {
   readonly dns: DnsPort;
   readonly diff: DiffPort;
   readonly engine: DocumentEngine;
+  /**
+   * The safety check the update runs on the held documents before the engine: the manager
+   * passes `checkDocumentRoots` (./document-roots.ts), whatever engine it is given; marble tests
+   * of fake documents pass the identity.
+   */
+  readonly checkRoots: (docs: SyncDocuments) => SyncDocuments;
   readonly scheduler: SchedulerLike;
   readonly random: () => number;
   readonly backoff: BackoffPolicy;
