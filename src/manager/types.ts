@@ -59,7 +59,10 @@ export interface XcapManagerOptions {
   readonly pollPeriod?: number;
   /** Randomness for the jitter, in [0, 1). */
   readonly random?: () => number;
-  /** Document functions (tests). Default: src/codecs + src/journal. */
+  /**
+   * Document functions (tests). Default: src/codecs + src/journal. The update refuses to write
+   * over a document of another application whatever the engine.
+   */
   readonly engine?: DocumentEngine;
 }
 
