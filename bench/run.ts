@@ -9,7 +9,8 @@
  * (bench/support.ts `benchUsers`: u400–u589, then pool numbers no test uses) are wiped first.
  *
  * Options (environment): BENCH_SKIP_SERVER=1 runs only the in-process benchmarks;
- * BENCH_MANAGERS (default 500) sets the scale benchmark's size.
+ * BENCH_MANAGERS (default 500) sets the scale benchmark's size, BENCH_STORAGE_MANAGERS (200) the
+ * storage benchmark's (it also needs the PostgreSQL test cluster, which it starts if needed).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,6 +20,7 @@ import { runCodecBench } from './codec.js';
 import { runExtractBench } from './extract.js';
 import { runImportBench } from './import.js';
 import { runScaleBench } from './scale.js';
+import { runStorageBench } from './storage.js';
 import { ensureTestServer, fmt, type Section, stopTestServer } from './support.js';
 import { runSyncBench } from './sync.js';
 import { runXcapDiffPatchBench } from './xcap-diff-patch.js';
@@ -151,6 +153,9 @@ async function main(): Promise<void> {
       await run('scale, 256 connections', () => runScaleBench({ managers, connections: 256, log }));
       await run('scale, staggered: at most 50 starting at once', () =>
         runScaleBench({ managers, concurrency: 50, log }),
+      );
+      await run('storage: memory vs file vs PostgreSQL (bench/storage.ts)', () =>
+        runStorageBench({ managers: Number(process.env.BENCH_STORAGE_MANAGERS ?? 200), log }),
       );
     } finally {
       if (startedServer) stopTestServer();

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { createXcapManager, type XcapManager } from '../src/manager.js';
 import { memoryStorage } from '../src/store/memory-storage.js';
+import type { StoragePort } from '../src/store/storage-port.js';
 import type { TraceEntry } from '../src/streams/ports.js';
 import { testServer } from '../test/support/test-server.js';
 import {
@@ -32,6 +33,20 @@ export interface ScaleOptions {
   /** The shared Agent's `connections` (per origin). Default: undici's, unlimited. */
   readonly connections?: number;
   readonly log?: (l: string) => void;
+  /**
+   * The storage all managers share (one per run, like a service's); default one
+   * `memoryStorage()`. Opened after the memory baseline, so what it holds counts per manager.
+   */
+  readonly storage?: { readonly name: string; open(): StoragePort; close?(): Promise<void> };
+}
+
+/** The raw figures of one scale run (the section shows them formatted). */
+export interface ScaleMeasures {
+  readonly allMs: number;
+  readonly cpuMs: number;
+  readonly heapPerManager: number;
+  readonly rssPerManager: number;
+  readonly requests: number;
 }
 
 const mb = (x: number): string => `${(x / 1048576).toFixed(1)} MiB`;
@@ -42,7 +57,9 @@ const kib = (x: number): string => `${(x / 1024).toFixed(1)} KiB`;
  *
  * @example const section = await runScaleBench({ managers: 500 });
  */
-export async function runScaleBench(options: ScaleOptions = {}): Promise<Section> {
+export async function runScaleBench(
+  options: ScaleOptions = {},
+): Promise<Section & { measures: ScaleMeasures }> {
   const n = options.managers ?? 500;
   const concurrency = options.concurrency ?? n;
   const log = options.log ?? (() => {});
@@ -89,10 +106,11 @@ export async function runScaleBench(options: ScaleOptions = {}): Promise<Section
   );
   const traces: TraceEntry[] = [];
   const errors = new Map<string, number>();
+  const shared = options.storage?.open();
   const managers: XcapManager[] = users.map((u) => {
     const m = createXcapManager({
       account: account(u),
-      storage: memoryStorage(),
+      storage: shared ?? memoryStorage(),
       client: { dispatcher: counting.agent },
       pollPeriod: 600_000,
       backoff: { initialDelay: 500, maxDelay: 5_000 },
@@ -128,6 +146,8 @@ export async function runScaleBench(options: ScaleOptions = {}): Promise<Section
   await Promise.all(managers.map((m) => m.stop()));
   const stopMs = performance.now() - s0;
   await counting.agent.close();
+  await shared?.close();
+  await options.storage?.close?.();
 
   const perHeap = (after.heapUsed - base.heapUsed) / n;
   const perRss = (after.rss - base.rss) / n;
@@ -143,8 +163,16 @@ export async function runScaleBench(options: ScaleOptions = {}): Promise<Section
   const sorted = [...syncTimes].sort((a, b) => a - b);
   const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
   return {
+    measures: {
+      allMs,
+      cpuMs: cpu,
+      heapPerManager: perHeap,
+      rssPerManager: perRss,
+      requests: traces.length,
+    },
     title:
       `Scale: ${n} managers, ${n} accounts, one shared undici Agent` +
+      (options.storage ? `, ${options.storage.name} storage` : '') +
       (options.connections !== undefined
         ? ` limited to ${options.connections} connections`
         : ' (unlimited connections)') +

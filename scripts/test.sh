@@ -19,6 +19,9 @@ fi
 step "Kamailio test server packages"
 bash test-server/install.sh
 
+step "PostgreSQL test cluster packages"
+bash test-server/postgres/install.sh
+
 step "type check"
 npx tsc --noEmit -p tsconfig.json
 
@@ -32,6 +35,10 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 step "integration tests (Kamailio on loopback)"
 bash test-server/start.sh
 trap 'bash test-server/stop.sh' EXIT
+# A throw-away PostgreSQL cluster for the PostgreSQL storage and ownership tests (port
+# RXCAP_PG_PORT, default 54329), stopped with Kamailio.
+bash test-server/postgres/start.sh
+trap 'bash test-server/postgres/stop.sh; bash test-server/stop.sh' EXIT
 npx vitest run --project integration --reporter=default --reporter=json \
   --outputFile.json=.test-results/integration.json
 

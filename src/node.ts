@@ -22,6 +22,12 @@ import { nodeSipDiffPort } from './sip/node.js';
 import { fileStorage } from './store/file-storage.js';
 
 export { nodeDns } from './dns-node.js';
+export {
+  createFleet,
+  type Fleet,
+  type FleetAccountStatus,
+  type FleetOptions,
+} from './fleet/fleet.js';
 export * from './index.js';
 export {
   nodeSipDiffPort,
@@ -30,6 +36,13 @@ export {
   TlsTransport,
 } from './sip/node.js';
 export { type FileStorageOptions, fileStorage } from './store/file-storage.js';
+export {
+  type OwnershipLost,
+  type PgPool,
+  type PostgresStorage,
+  type PostgresStorageOptions,
+  postgresStorage,
+} from './store/postgres-storage.js';
 
 /**
  * Where the Node default store lives: `$RXCAP_STORE_DIR`, else `~/.rxcap`. One directory can

@@ -76,8 +76,10 @@ export function listAnchor(root: string, xui: string, listName: string): string 
 /**
  * True when the stored XCAP URI `stored` (plain or percent-encoded) names the same node as
  * `ours` (an XCAP URI below `root`): the same text, or the same AUID, XUI, document and node
- * selector under another spelling of the root — another host name or port for the same
- * server path (`http://localhost:5080/xcap-root` and `http://127.0.0.1:5080/xcap-root`). Two
+ * selector under another spelling of the root — another name of the host, with the same
+ * scheme, port and path (`http://localhost:5080/xcap-root` and
+ * `http://127.0.0.1:5080/xcap-root`; rxcap cannot tell which names are one server, and another
+ * port or path is taken for another server). Two
  * clients configured with the two spellings would otherwise rewrite each other's anchors on
  * every round, forever (test "anchors under another spelling of the XCAP root are kept").
  *
@@ -105,6 +107,8 @@ export function sameAnchor(stored: string, ours: string, root: string): boolean 
     theirs.hash === '' &&
     theirs.username === '' &&
     theirs.password === '' &&
+    theirs.protocol === mine.protocol &&
+    portOf(theirs) === portOf(mine) &&
     trimSlashes(theirs.pathname) === trimSlashes(mine.pathname)
   );
 }
@@ -116,6 +120,10 @@ function parseHttpUrl(s: string): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+function portOf(u: URL): string {
+  return u.port !== '' ? u.port : u.protocol === 'https:' ? '443' : '80';
 }
 
 function trimSlashes(p: string): string {

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { postgresUrl } from '../support/postgres.js';
 import { poolUser, testServer, wipeUserDocuments } from '../support/test-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -31,6 +32,8 @@ async function example(name: string): Promise<string> {
         XCAP_PASSWORD: user.password,
         XCAP_ACCOUNTS: others.map((u) => `${u.username}:${u.password}`).join(','),
         SIP_PROXY: `sip:${env.sip.tcp};transport=tcp`,
+        DATABASE_URL: postgresUrl(),
+        EXIT_WHEN_SYNCED: '1',
       },
     },
   );
@@ -62,6 +65,14 @@ describe('examples/ against Kamailio', () => {
     const out = await example('multi-account-service');
     expect(out).toMatch(/\[health\] 2\/2 in sync/);
     expect(out).toMatch(/all 2 accounts in sync over one connection pool/);
+  });
+
+  it('fleet-service: owns every account (alone), edits through one, hands all over on stop', async () => {
+    const out = await example('fleet-service');
+    expect(out).toMatch(/owning 2 of 2 accounts/);
+    expect(out).toMatch(/\[edit\] added a contact to sip:u04[23]@example.com/);
+    expect(out).toMatch(/all 2 owned accounts in sync/);
+    expect(out).toMatch(/not owned here\n(.*\n)*done\n$/);
   });
 
   it('offline-replay: edits journaled offline reach the server after a restart', async () => {

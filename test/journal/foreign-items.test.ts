@@ -125,6 +125,8 @@ describe('sameAnchor', () => {
     ],
     ['another host name', spelled('http://localhost:5080/xcap-root'), true],
     ['a trailing slash on the root', spelled('http://127.0.0.1:5080/xcap-root/'), true],
+    ['another port', spelled('http://localhost:5081/xcap-root'), false],
+    ['another scheme', spelled('https://localhost:5080/xcap-root'), false],
     ['another server path', spelled('http://127.0.0.1:5080/other-root'), false],
     ['another user', spelled('http://localhost:5080/xcap-root', 'sip:bob@example.com'), false],
     [

@@ -13,7 +13,7 @@ import type { MachineEvent } from '../../src/streams/events.js';
 import { type MachineStep, runMachine } from '../../src/streams/machine.js';
 import type { DiffEvent, DocumentEngine } from '../../src/streams/ports.js';
 import { initialContext, transition } from '../../src/streams/transition.js';
-import { fakeDoc, fakeEngine, fakeHttp, fakePorts, ok } from './fakes.js';
+import { fakeDoc, fakeEngine, fakeHttp, fakePorts, notModified, ok } from './fakes.js';
 
 const settings = { id: 'alice@example.com', xcap: { root: 'http://xcap.test/xcap-root' } };
 const CAPS = 'resource-lists,rls-services,pres-rules';
@@ -30,7 +30,7 @@ const refusing: DocumentEngine = {
 };
 
 function run(
-  getResourceLists: (n: number) => string,
+  getResourceLists: (n: number, ifNoneMatch: unknown) => string | null,
   diff?: (ts: TestScheduler) => DiffEvent[],
   until = 60_000,
 ) {
@@ -41,7 +41,10 @@ function run(
     const http = fakeHttp(ts);
     requests = http.requests;
     http.route('GET xcap-caps', () => ok(ts, CAPS, 'c'));
-    http.route('GET resource-lists', (_r, n) => ok(ts, getResourceLists(n), `e${n}`));
+    http.route('GET resource-lists', (r, n) => {
+      const body = getResourceLists(n, r.options.ifNoneMatch);
+      return body === null ? notModified(ts, String(r.options.ifNoneMatch)) : ok(ts, body, `e${n}`);
+    });
     const events = diff?.(ts);
     const ports = fakePorts(ts, http, {
       engine: refusing,
@@ -108,21 +111,26 @@ describe('a document rxcap refuses does not wedge the manager', () => {
 
 describe('a patched document rxcap refuses', () => {
   it('a NOTIFY patch that leaves a document rxcap refuses is undone by an unconditional GET', () => {
-    // The patch applies to the cached version (e1) and yields content the engine refuses
-    // (as a patch replacing the root element would); the GET that follows must not send the
-    // patch's new ETag, or a 304 would keep the refused content.
+    // A trusted patch (NOTIFY over TLS) applies to the cached version (e1), the server confirms
+    // e2 with a 304, and the engine refuses the result (as it would a wrong-shaped document).
+    // The refetch must not send the patch's new ETag, or a 304 would keep the refused content.
     const xui = 'sip:alice@example.com';
     const body = `<d:xcap-diff xmlns:d="urn:ietf:params:xml:ns:xcap-diff" xcap-root="http://xcap.test/xcap-root/">
   <d:document sel="resource-lists/users/${xui}/index" previous-etag="e1" new-etag="e2"><d:replace sel="doc/@v">bad</d:replace></d:document>
 </d:xcap-diff>`;
     const r = run(
-      (n) => (n === 1 ? 'good' : 'good again'),
-      () => [{ type: 'changed', documents: changedDocuments(parseXcapDiff(body), xui) }],
+      (n, ifNoneMatch) => (n === 1 ? 'good' : ifNoneMatch === 'e2' ? null : 'good again'),
+      () => [
+        {
+          type: 'changed',
+          secure: true,
+          documents: changedDocuments(parseXcapDiff(body), xui),
+        },
+      ],
     );
     expect(r.errors).toEqual(['RXCAP_CODEC']);
     const after = r.rl.slice(1);
-    expect(after).toHaveLength(1);
-    expect(after[0]!.options.ifNoneMatch).toBeUndefined();
+    expect(after.map((g) => g.options.ifNoneMatch)).toEqual(['e2', undefined]);
     expect(r.last.state).toBe('insync');
     expect(r.last.documents['resource-lists']?.content).toBe('good again');
   });
