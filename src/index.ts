@@ -24,6 +24,7 @@ export { DIALOG_RULES, type SubHandling } from './codecs/index.js';
 export { XcapError, XcapValidationError } from './errors.js';
 export * from './journal/index.js';
 export {
+  canonicalAccount,
   createXcapManager,
   type LifecycleEvent,
   type StateChange,

@@ -2,6 +2,7 @@
  * The manager's public entry: `createXcapManager` and its types (the implementation is in
  * ./manager/: the pure machine, its effects and the facade).
  */
+export { canonicalAccount } from './manager/account.js';
 export { createXcapManager } from './manager/create-xcap-manager.js';
 export {
   XcapManagerClosedError,
