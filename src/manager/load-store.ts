@@ -78,10 +78,16 @@ export async function loadAccountStore(
 
 async function findStore(storage: StoragePort, account: string, id: string): Promise<string> {
   if (await holdsStore(storage, account)) return account;
-  for (const other of accountSpellings(id)) {
-    if (await holdsStore(storage, other)) return other;
-  }
-  return account;
+  const spellings = accountSpellings(id);
+  if (spellings.length === 0) return account;
+  // Listing every key is a snapshot that takes no account's lock or ownership (both adapters):
+  // reading the other spellings directly would lock accounts this manager does not own.
+  const stored = new Set(
+    (await storage.keys())
+      .filter((k) => k[1] === 'journal' || k[1] === 'documents')
+      .map((k) => k[0]!),
+  );
+  return spellings.find((s) => stored.has(s)) ?? account;
 }
 
 async function holdsStore(storage: StoragePort, account: string): Promise<boolean> {

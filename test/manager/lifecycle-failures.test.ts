@@ -325,6 +325,31 @@ describe('manager lifecycle failures', () => {
     await m.close();
   });
 
+  it('looking for another spelling touches no other account (a locking store would take it)', async () => {
+    const inner = memoryStorage();
+    const touched = new Set<string>();
+    const track =
+      <A extends unknown[], R>(f: (key: readonly string[], ...rest: A) => R) =>
+      (key: readonly string[], ...rest: A): R => {
+        touched.add(key[0]!);
+        return f(key, ...rest);
+      };
+    const storage: StoragePort = {
+      ...inner,
+      load: track(inner.load),
+      save: track(inner.save),
+      delete: track(inner.delete),
+      purge: track(inner.purge),
+      // keys() without a prefix is the adapters' unlocked snapshot.
+      keys: (prefix) => (prefix && prefix.length > 0 ? track(inner.keys)(prefix) : inner.keys()),
+    };
+    const m = createXcapManager({ account: { ...account, id: 'alice@example.com' }, storage });
+    m.addGroup(group('x'));
+    await m.flush();
+    expect([...touched]).toEqual([ID]);
+    await m.close();
+  });
+
   it('transaction(fn) is all-or-nothing: edits made before fn throws are not journaled', async () => {
     const storage = memoryStorage();
     const m = createXcapManager({ account, storage });
