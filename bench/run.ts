@@ -16,6 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBundleSizeBench } from './bundle-size.js';
 import { runCodecBench } from './codec.js';
 import { runExtractBench } from './extract.js';
 import { runImportBench } from './import.js';
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
     console.log(text(s));
   };
 
+  await run('browser bundle size', () => runBundleSizeBench({ log }));
   await run('codec (bench/codec.ts)', codecSection);
   await run('parse + extract', () => runExtractBench({ iterations: 3, log }));
   await run('xcap-diff patch (bench/xcap-diff-patch.ts)', xcapDiffPatchSection);

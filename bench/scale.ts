@@ -8,6 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { filter, firstValueFrom, timeout } from 'rxjs';
+import { undiciTransport } from '../src/client/undici-transport.js';
 import { createXcapManager, type XcapManager } from '../src/manager.js';
 import { memoryStorage } from '../src/store/memory-storage.js';
 import type { StoragePort } from '../src/store/storage-port.js';
@@ -87,7 +88,7 @@ export async function runScaleBench(
     const single = createXcapManager({
       account: account(users[0]!),
       storage: memoryStorage(),
-      client: { dispatcher: own.agent },
+      client: { dispatcher: own.agent, transport: undiciTransport },
     });
     const one0 = performance.now();
     await single.start();
@@ -111,7 +112,7 @@ export async function runScaleBench(
     const m = createXcapManager({
       account: account(u),
       storage: shared ?? memoryStorage(),
-      client: { dispatcher: counting.agent },
+      client: { dispatcher: counting.agent, transport: undiciTransport },
       pollPeriod: 600_000,
       backoff: { initialDelay: 500, maxDelay: 5_000 },
     });

@@ -11,6 +11,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { filter, firstValueFrom, lastValueFrom, skip, timeout } from 'rxjs';
+import { undiciTransport } from '../src/client/undici-transport.js';
 import { XcapClient } from '../src/client/xcap-client.js';
 import { auidOf, DOCUMENT_NAMES } from '../src/codecs/applications.js';
 import { serializeXml } from '../src/codecs/xml/serialize.js';
@@ -95,7 +96,7 @@ export async function runSyncBench(options: { log?: (l: string) => void } = {}):
       xcap: { root: env.xcapRoot },
     },
     storage: memoryStorage(),
-    client: { dispatcher: counting.agent },
+    client: { dispatcher: counting.agent, transport: undiciTransport },
     pollPeriod: 600_000,
   });
   const traces: TraceEntry[] = [];

@@ -1,5 +1,5 @@
 // Prints one plain closing line for the whole suite, "N passed, N failed" (", N skipped" when
-// any), from the JSON reports vitest wrote for the unit and integration runs.
+// any), from the JSON reports vitest wrote for the unit, integration and browser runs.
 import { readFileSync } from 'node:fs';
 
 let passed = 0;

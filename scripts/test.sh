@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's test command (`npm test`) and CI (`.ci/run`) run it:
-# installs what it needs (npm packages, Kamailio from Debian's packages), checks types and lint,
-# runs the unit tests, then starts the real Kamailio XCAP test server on loopback, runs the
-# integration tests against it, and stops it again, also when tests fail.
+# installs what it needs (npm packages, Kamailio and Chromium from Debian's packages), checks
+# types and lint, runs the unit tests, then starts the real Kamailio XCAP test server on
+# loopback, runs the integration tests and the browser tests (Chromium) against it, and stops
+# it again, also when tests fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,9 @@ bash test-server/install.sh
 
 step "PostgreSQL test cluster packages"
 bash test-server/postgres/install.sh
+
+step "Chromium (Debian's package, for the browser tests)"
+bash scripts/install-chromium.sh
 
 step "type check"
 npx tsc --noEmit -p tsconfig.json
@@ -42,4 +46,9 @@ trap 'bash test-server/postgres/stop.sh; bash test-server/stop.sh' EXIT
 npx vitest run --project integration --reporter=default --reporter=json \
   --outputFile.json=.test-results/integration.json
 
-node scripts/test-summary.mjs .test-results/unit.json .test-results/integration.json
+step "browser tests (Chromium against Kamailio)"
+npx vitest run --project browser --reporter=default --reporter=json \
+  --outputFile.json=.test-results/browser.json
+
+node scripts/test-summary.mjs .test-results/unit.json .test-results/integration.json \
+  .test-results/browser.json

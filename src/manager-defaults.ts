@@ -5,6 +5,7 @@
  */
 import { throwError } from 'rxjs';
 import type { Dispatcher } from 'undici';
+import type { HttpTransport } from './client/transport.js';
 import { XcapClient } from './client/xcap-client.js';
 import { decodeXcapCaps } from './codecs/xcap-caps.js';
 import { parseXml } from './codecs/xml/parse.js';
@@ -40,6 +41,8 @@ export const defaultEngine: DocumentEngine = {
 
 /** Client options the manager passes to every XcapClient it makes. */
 export interface ClientOptions {
+  /** What sends the requests: the entry point's default (undici in Node, fetch elsewhere). */
+  readonly transport?: HttpTransport;
   readonly dispatcher?: Dispatcher;
   readonly timeoutMs?: number;
   readonly headers?: Readonly<Record<string, string>>;

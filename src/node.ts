@@ -12,15 +12,19 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { undiciTransport } from './client/undici-transport.js';
+import { XcapClient as CoreXcapClient, type XcapClientOptions } from './client/xcap-client.js';
 import { nodeDns } from './dns-node.js';
 import {
   createXcapManager as createCoreManager,
   type XcapManager,
   type XcapManagerOptions,
 } from './manager.js';
+import { clientFactory } from './manager-defaults.js';
 import { nodeSipDiffPort } from './sip/node.js';
 import { fileStorage } from './store/file-storage.js';
 
+export { undiciTransport } from './client/undici-transport.js';
 export { nodeDns } from './dns-node.js';
 export {
   createFleet,
@@ -35,6 +39,7 @@ export {
   type TcpTransportOptions,
   TlsTransport,
 } from './sip/node.js';
+export { sharedUserAgentPort, userAgentDiffPort } from './sip/user-agent-diff-port.js';
 export { type FileStorageOptions, fileStorage } from './store/file-storage.js';
 export {
   type OwnershipLost,
@@ -43,6 +48,22 @@ export {
   type PostgresStorageOptions,
   postgresStorage,
 } from './store/postgres-storage.js';
+
+/**
+ * The XCAP client with Node's default transport, undici (keep-alive pools, the `dispatcher`
+ * option for custom CAs and proxies). Pass `transport: fetchTransport` to use `fetch` instead.
+ *
+ * @example
+ * ```ts
+ * const client = new XcapClient({ root: 'https://xcap.example.com/xcap-root',
+ *   xui: 'sip:alice@example.com', password: 's3cret', dispatcher: new Agent({ connections: 4 }) });
+ * ```
+ */
+export class XcapClient extends CoreXcapClient {
+  constructor(options: XcapClientOptions) {
+    super({ ...options, transport: options.transport ?? undiciTransport });
+  }
+}
 
 /**
  * Where the Node default store lives: `$RXCAP_STORE_DIR`, else `~/.rxcap`. One directory can
@@ -58,7 +79,8 @@ export function defaultStoreDirectory(): string {
  * `createXcapManager` with Node defaults: `storage` is `fileStorage` in
  * {@link defaultStoreDirectory} (cache and journal survive restarts), `dns` is `nodeDns()`
  * (XCAP root from the TXT record of `xcap.<domain>` when the settings give none), and `sip` is
- * `nodeSipDiffPort()` (xcap-diff over WebSocket, TCP or TLS). Every default can be replaced.
+ * `nodeSipDiffPort()` (xcap-diff over WebSocket, TCP or TLS), and HTTP goes through undici
+ * (`client.dispatcher` applies). Every default can be replaced.
  *
  * @example
  * ```ts
@@ -74,6 +96,7 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const manager = createCoreManager({
     ...options,
     storage: options.storage ?? owned,
+    http: options.http ?? clientFactory({ transport: undiciTransport, ...options.client }),
     dns: options.dns ?? nodeDns(),
     sip: options.sip ?? nodeSipDiffPort(),
   });

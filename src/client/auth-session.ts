@@ -1,5 +1,5 @@
 /**
- * Authentication around {@link sendRequest}: answers 401 challenges (Digest RFC 7616, Basic
+ * Authentication around the transport (`opts.transport`): answers 401 challenges (Digest RFC 7616, Basic
  * RFC 7617 over https only) and keeps per origin a Digest nonce that later requests may use up
  * front with the next nonce count (RFC 7616 §3.4: nc counts uses of a nonce).
  *
@@ -22,12 +22,7 @@ import {
   parseWwwAuthenticate,
 } from './digest.js';
 import { httpErrorOf, XcapAuthError } from './errors.js';
-import {
-  type RawRequest,
-  type RawResponse,
-  sendRequest,
-  type TransportOptions,
-} from './transport.js';
+import type { RawRequest, RawResponse, TransportOptions } from './transport.js';
 
 /** Credentials; kept in a private field so that they never show up in inspect output. */
 export interface Credentials {
@@ -107,7 +102,7 @@ export class AuthSession {
       const headers = authorization ? { ...req.headers, authorization } : req.headers;
       let res: RawResponse;
       try {
-        res = await sendRequest({ ...req, headers }, opts);
+        res = await opts.transport({ ...req, headers }, opts);
       } finally {
         if (attempt.kind === 'cached' && attempt.probe) st.probing = false;
       }

@@ -132,11 +132,19 @@ export class XcapNetworkError extends XcapError {
   /** The `code` of the underlying error, e.g. `ECONNREFUSED`, `UND_ERR_SOCKET`. */
   readonly causeCode: string | undefined;
 
-  constructor(init: { url: string; method: string; cause: unknown }) {
-    const causeCode = codeOf(init.cause);
+  constructor(init: {
+    url: string;
+    method: string;
+    cause: unknown;
+    /** Overrides the cause's own `code` (the fetch transport names what it found out). */
+    causeCode?: string | undefined;
+    /** What the user can do about it, appended to the message. */
+    hint?: string | undefined;
+  }) {
+    const causeCode = init.causeCode ?? codeOf(init.cause);
     super(
       'RXCAP_NETWORK',
-      `${init.method} ${init.url}: network error${causeCode ? ` (${causeCode})` : ''}`,
+      `${init.method} ${init.url}: network error${causeCode ? ` (${causeCode})` : ''}${init.hint ? `: ${init.hint}` : ''}`,
       { cause: init.cause },
     );
     this.url = init.url;
@@ -251,7 +259,9 @@ export class XcapNodeSelectorError extends XcapError {
 export function isTransient(error: unknown): boolean {
   // A certificate the client refuses will not become valid by retrying: it is a configuration
   // problem (wrong root, missing CA) that must reach error$ instead of being retried quietly.
-  if (error instanceof XcapNetworkError) return !isCertificateFailure(error);
+  // Likewise a browser refusing a cross-origin answer (CORS): the server's configuration.
+  if (error instanceof XcapNetworkError)
+    return !isCertificateFailure(error) && !isCorsRefusal(error);
   if (error instanceof XcapTimeoutError) return true;
   if (error instanceof XcapHttpError)
     return error.status >= 500 || error.status === 429 || error.status === 408;
@@ -324,6 +334,20 @@ export function isCertificateFailure(error: unknown): boolean {
     error.causeCode !== undefined &&
     CERTIFICATE_CODES.has(error.causeCode)
   );
+}
+
+/** `causeCode` of a network error that is a browser refusing a cross-origin answer. */
+export const CORS_REFUSED = 'CORS_REFUSED';
+
+/**
+ * True when the fetch transport found that the server is reachable but the browser refused its
+ * answer to the page (no or wrong CORS headers, or a preflight the server challenged): not
+ * transient, the server or a reverse proxy must be configured (README "In the browser").
+ *
+ * @example if (isCorsRefusal(e)) console.error(e.message); // says which headers are needed
+ */
+export function isCorsRefusal(error: unknown): boolean {
+  return error instanceof XcapNetworkError && error.causeCode === CORS_REFUSED;
 }
 
 function codeOf(e: unknown): string | undefined {

@@ -1,16 +1,19 @@
 /**
- * The one hashing function of the Digest layer. Node-only (MD5 is not in WebCrypto); a
- * browser build would replace this file.
+ * The one hashing function of the Digest layer, on @noble/hashes (pure JS, audited), so that
+ * Digest works in browsers too: WebCrypto has no MD5 (RFC 7616 §3.3 keeps it as the default
+ * algorithm) and is asynchronous, and `node:crypto` is not there outside Node.
  */
-import { createHash } from 'node:crypto';
+import { md5 } from '@noble/hashes/legacy.js';
+import { sha256, sha512_256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
 /** Digest algorithms (RFC 7616 §3.3) without their `-sess` suffix. */
 export type DigestHashName = 'MD5' | 'SHA-256' | 'SHA-512-256';
 
-const NODE_NAMES: Record<DigestHashName, string> = {
-  MD5: 'md5',
-  'SHA-256': 'sha256',
-  'SHA-512-256': 'sha512-256',
+const HASHES: Record<DigestHashName, (data: Uint8Array) => Uint8Array> = {
+  MD5: md5,
+  'SHA-256': sha256,
+  'SHA-512-256': sha512_256,
 };
 
 /**
@@ -19,5 +22,5 @@ const NODE_NAMES: Record<DigestHashName, string> = {
  * @example hexHash('MD5', 'abc') // '900150983cd24fb0d6963f7d28e17f72'
  */
 export function hexHash(algorithm: DigestHashName, data: string | Uint8Array): string {
-  return createHash(NODE_NAMES[algorithm]).update(data).digest('hex');
+  return bytesToHex(HASHES[algorithm](typeof data === 'string' ? utf8ToBytes(data) : data));
 }

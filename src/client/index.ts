@@ -13,7 +13,9 @@ export {
   parseWwwAuthenticate,
 } from './digest.js';
 export {
+  CORS_REFUSED,
   isCertificateFailure,
+  isCorsRefusal,
   isTransient,
   MAX_ERROR_BODY_CHARS,
   MAX_RETRY_AFTER_MS,
@@ -29,6 +31,12 @@ export {
 } from './errors.js';
 export { formatEtag, type ParsedEtag, parseEtag, type StarQuoting } from './etag.js';
 export {
+  CORS_HINT,
+  createFetchTransport,
+  type FetchTransportOptions,
+  fetchTransport,
+} from './fetch-transport.js';
+export {
   type AttributeTest,
   encodeNodeSelector,
   encodePathSegment,
@@ -41,7 +49,15 @@ export {
   quoteAttValue,
   validateNodeSelector,
 } from './node-selector.js';
-export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUTS, type XcapTimeouts } from './transport.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TIMEOUTS,
+  type HttpTransport,
+  type RawRequest,
+  type RawResponse,
+  type TransportOptions,
+  type XcapTimeouts,
+} from './transport.js';
 export { defaultUsername, type XcapUri, type XcapUriOptions, xcapUri } from './uri.js';
 export {
   mimeTypeFor,

@@ -1,16 +1,13 @@
 /**
- * One HTTP exchange over undici 7 (Node-only): timeouts per phase, a bounded response body and
- * the mapping of undici's failures to rxcap's typed errors. Knows nothing about XCAP or auth.
+ * The HTTP transport port under the XCAP client: one exchange, whole body, typed errors. Two
+ * adapters implement it — `undiciTransport` (Node, `./undici-transport.ts`) and
+ * `fetchTransport` (browsers and any runtime with `fetch`, `./fetch-transport.ts`) — and the
+ * package's entry points choose between them. This file imports neither, so it is
+ * browser-safe; it also holds what both adapters share: the phase timers and the body limit.
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { Agent, type Dispatcher, request } from 'undici';
-import { XcapError } from '../errors.js';
-import {
-  XcapNetworkError,
-  XcapResponseTooLargeError,
-  XcapTimeoutError,
-  type XcapTimeoutPhase,
-} from './errors.js';
+import type { Dispatcher } from 'undici';
+import { XcapResponseTooLargeError, XcapTimeoutError } from './errors.js';
 
 /** Default phase timeouts (ms). */
 export const DEFAULT_TIMEOUTS = { connect: 10_000, headers: 30_000, body: 30_000 } as const;
@@ -24,6 +21,7 @@ export interface XcapTimeouts {
   readonly body?: number;
 }
 
+/** One request as the transport sends it. */
 export interface RawRequest {
   readonly method: 'GET' | 'PUT' | 'DELETE';
   readonly url: string;
@@ -31,153 +29,123 @@ export interface RawRequest {
   readonly body?: string | Uint8Array | undefined;
 }
 
+/** One whole response. */
 export interface RawResponse {
   readonly status: number;
-  /** Lower-case names; repeated headers (WWW-Authenticate) as arrays. */
+  /** Lower-case names; repeated headers (WWW-Authenticate) as arrays where the runtime keeps them apart. */
   readonly headers: Readonly<Record<string, string | string[]>>;
   readonly body: Uint8Array;
 }
 
+/** What a transport is given besides the request. */
 export interface TransportOptions {
-  /** undici dispatcher; when absent a shared keep-alive Agent with the connect timeout. */
+  /** undici dispatcher (the undici transport only; the fetch transport ignores it). */
   readonly dispatcher?: Dispatcher | undefined;
   readonly timeouts: Required<XcapTimeouts>;
   readonly maxBodyBytes: number;
   readonly signal: AbortSignal;
   /** Runs the header and body timers (virtual time in tests). */
   readonly scheduler: SchedulerLike;
-}
-
-// One keep-alive Agent per connect timeout, shared by every client of the process, so that
-// requests reuse connections (the connect timeout is an Agent setting in undici).
-const agents = new Map<number, Agent>();
-
-function sharedAgent(connectTimeout: number): Agent {
-  let agent = agents.get(connectTimeout);
-  if (!agent) {
-    // TLS verification stays on (undici's default); a custom `dispatcher` is the way to add CAs.
-    agent = new Agent({ connect: { timeout: connectTimeout } });
-    agents.set(connectTimeout, agent);
-  }
-  return agent;
+  /** The transport that sends each request (the one that received these options). */
+  readonly transport: HttpTransport;
 }
 
 /**
- * Sends one request and reads the whole response body, at most `maxBodyBytes`.
+ * Sends one request and reads the whole response body, at most `maxBodyBytes`. Rejects with
+ * `XcapNetworkError`, `XcapTimeoutError`, `XcapResponseTooLargeError`, or the signal's reason.
  *
- * @throws XcapNetworkError, XcapTimeoutError, XcapResponseTooLargeError, or the signal's reason
- * @example const res = await sendRequest({ method: 'GET', url, headers: {} }, options);
+ * @example
+ * ```ts
+ * import { fetchTransport, XcapClient } from 'rxcap';
+ * const client = new XcapClient({ root, xui, password, transport: fetchTransport });
+ * ```
  */
-export async function sendRequest(req: RawRequest, opts: TransportOptions): Promise<RawResponse> {
+export type HttpTransport = (req: RawRequest, opts: TransportOptions) => Promise<RawResponse>;
+
+/**
+ * The phase timers of one exchange, shared by the adapters. Header and body timers are ours,
+ * not the runtime's: undici's run on a coarse (~1 s) clock, fetch has none, and neither can be
+ * driven by a scheduler. `signal` aborts on the caller's abort or a timeout, whose typed error
+ * is the abort reason.
+ */
+export interface ExchangeGuard {
+  readonly signal: AbortSignal;
+  /** (Re)starts the timer of a phase; the body timer is an idle timer between chunks. */
+  arm(phase: 'headers' | 'body'): void;
+  dispose(): void;
+}
+
+/**
+ * Starts the guard of one exchange.
+ *
+ * @example const guard = exchangeGuard(req, opts); guard.arm('headers'); ... guard.dispose();
+ */
+export function exchangeGuard(req: RawRequest, opts: TransportOptions): ExchangeGuard {
   const ctx = { url: req.url, method: req.method };
-  const dispatcher = opts.dispatcher ?? sharedAgent(opts.timeouts.connect);
-  // Header and body timers are ours, not undici's: undici's run on a coarse (~1 s) clock and
-  // cannot be driven by a scheduler. The inner controller carries the phase as abort reason.
   const inner = new AbortController();
   const forward = () => inner.abort(opts.signal.reason);
   if (opts.signal.aborted) forward();
   else opts.signal.addEventListener('abort', forward, { once: true });
   let timer: Subscription | undefined;
-  const arm = (phase: 'headers' | 'body') => {
-    timer?.unsubscribe();
-    const ms = opts.timeouts[phase];
-    timer = opts.scheduler.schedule(() => {
-      inner.abort(new XcapTimeoutError({ ...ctx, phase, timeoutMs: ms }));
-    }, ms);
+  return {
+    signal: inner.signal,
+    arm(phase) {
+      timer?.unsubscribe();
+      const ms = opts.timeouts[phase];
+      timer = opts.scheduler.schedule(() => {
+        inner.abort(new XcapTimeoutError({ ...ctx, phase, timeoutMs: ms }));
+      }, ms);
+    },
+    dispose() {
+      timer?.unsubscribe();
+      opts.signal.removeEventListener('abort', forward);
+    },
   };
-  try {
-    arm('headers');
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        dispatcher,
-        signal: inner.signal,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-    } catch (e) {
-      throw mapError(e, ctx, opts, inner.signal);
-    }
-    arm('body');
-    const headers = normalizeHeaders(res.headers);
-    const declared = Number(headers['content-length']);
-    const tooLarge = () => new XcapResponseTooLargeError({ ...ctx, limit: opts.maxBodyBytes });
-    if (Number.isFinite(declared) && declared > opts.maxBodyBytes) {
-      // Do not read a body we will refuse; destroying the stream closes the connection.
-      res.body.destroy();
+}
+
+/**
+ * Reads a body stream into one array, refusing (and cancelling the stream) past `limit` bytes
+ * while it streams, not after: a hostile or broken server must not make us buffer without
+ * bound. `onChunk` runs after each chunk (re-arms the body idle timer).
+ *
+ * @example const body = await readLimited(res.body, limit, () => guard.arm('body'), tooLarge);
+ */
+export async function readLimited(
+  chunks: AsyncIterable<Uint8Array>,
+  limit: number,
+  onChunk: () => void,
+  tooLarge: () => Error,
+  cancel: () => void,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      cancel();
       throw tooLarge();
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-        size += chunk.byteLength;
-        if (size > opts.maxBodyBytes) {
-          res.body.destroy();
-          throw tooLarge();
-        }
-        chunks.push(chunk);
-        arm('body'); // the body timeout is an idle timeout between chunks
-      }
-    } catch (e) {
-      if (e instanceof XcapResponseTooLargeError) throw e;
-      throw mapError(e, ctx, opts, inner.signal);
-    }
-    const body = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      body.set(c, at);
-      at += c.byteLength;
-    }
-    return { status: res.statusCode, headers, body };
-  } finally {
-    timer?.unsubscribe();
-    opts.signal.removeEventListener('abort', forward);
+    parts.push(chunk);
+    onChunk();
   }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const c of parts) {
+    body.set(c, at);
+    at += c.byteLength;
+  }
+  return body;
 }
 
-function normalizeHeaders(
-  h: Record<string, string | string[] | undefined>,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = v;
-  return out;
-}
-
-const TIMEOUT_CODES: Record<string, XcapTimeoutPhase> = {
-  UND_ERR_CONNECT_TIMEOUT: 'connect',
-  UND_ERR_HEADERS_TIMEOUT: 'headers',
-  UND_ERR_BODY_TIMEOUT: 'body',
-};
-
-function mapError(
-  e: unknown,
-  ctx: { url: string; method: string },
-  opts: TransportOptions,
-  signal: AbortSignal,
-): unknown {
-  // Aborted by us: the reason is either our own typed error (a timeout) or an unsubscribe,
-  // whose error nobody observes.
-  if (signal.aborted && signal.reason instanceof XcapError) return signal.reason;
-  if (e instanceof XcapError) return e;
-  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-  const phase = typeof code === 'string' ? TIMEOUT_CODES[code] : undefined;
-  if (phase !== undefined)
-    return new XcapTimeoutError({
-      ...ctx,
-      phase,
-      timeoutMs: opts.timeouts[phase as keyof XcapTimeouts],
-      cause: e,
-    });
-  if (code === 'ETIMEDOUT')
-    return new XcapTimeoutError({
-      ...ctx,
-      phase: 'connect',
-      timeoutMs: opts.timeouts.connect,
-      cause: e,
-    });
-  return new XcapNetworkError({ ...ctx, cause: e });
+/**
+ * The typed error of a body whose declared or streamed size passes the limit.
+ *
+ * @example throw tooLargeError(req, opts);
+ */
+export function tooLargeError(req: RawRequest, opts: TransportOptions): XcapResponseTooLargeError {
+  return new XcapResponseTooLargeError({
+    url: req.url,
+    method: req.method,
+    limit: opts.maxBodyBytes,
+  });
 }

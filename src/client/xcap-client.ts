@@ -15,10 +15,12 @@ import { XcapValidationError } from '../errors.js';
 import { AuthSession } from './auth-session.js';
 import { httpErrorOf, XcapTimeoutError } from './errors.js';
 import { formatEtag, parseEtag, type StarQuoting } from './etag.js';
+import { fetchTransport } from './fetch-transport.js';
 import type { NodeKind } from './node-selector.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_TIMEOUTS,
+  type HttpTransport,
   type RawRequest,
   type RawResponse,
   type XcapTimeouts,
@@ -41,7 +43,15 @@ export interface XcapClientOptions {
    * the server can replay only to a root the account itself names.
    */
   readonly allowBasic?: boolean | undefined;
-  /** undici dispatcher (custom CAs, proxies, tests); default: a shared keep-alive Agent. */
+  /**
+   * What sends the requests. The Node entry (`rxcap` in Node, `rxcap/node`) defaults to
+   * `undiciTransport`; the browser and universal entries to `fetchTransport`.
+   */
+  readonly transport?: HttpTransport | undefined;
+  /**
+   * undici dispatcher (custom CAs, proxies, tests) of `undiciTransport`; default: a shared
+   * keep-alive Agent. Refused with another transport, which would ignore it.
+   */
   readonly dispatcher?: Dispatcher | undefined;
   /** Overall limit per request (all auth rounds and the body), ms. Default 60 000. */
   readonly timeoutMs?: number | undefined;
@@ -96,7 +106,7 @@ export interface XcapResource extends XcapResponse {
 }
 
 /**
- * XCAP client over undici.
+ * XCAP client over an {@link HttpTransport}: undici in Node, `fetch` in browsers.
  *
  * @example
  * ```ts
@@ -112,6 +122,7 @@ export class XcapClient {
   readonly username: string;
   readonly #session: AuthSession;
   readonly #dispatcher: Dispatcher | undefined;
+  readonly #transport: HttpTransport;
   readonly #timeoutMs: number;
   readonly #timeouts: Required<XcapTimeouts>;
   readonly #maxBodyBytes: number;
@@ -129,6 +140,12 @@ export class XcapClient {
         : { username: this.username, password: options.password },
       { allowBasic: options.allowBasic },
     );
+    this.#transport = options.transport ?? fetchTransport;
+    if (options.dispatcher !== undefined && this.#transport === fetchTransport)
+      throw new XcapValidationError(
+        'a dispatcher needs the undici transport: import XcapClient from rxcap/node, or pass transport: undiciTransport',
+        'dispatcher',
+      );
     this.#dispatcher = options.dispatcher;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -234,6 +251,7 @@ export class XcapClient {
             maxBodyBytes: this.#maxBodyBytes,
             signal: ac.signal,
             scheduler: this.#scheduler,
+            transport: this.#transport,
           },
         )
         .then(

@@ -13,6 +13,7 @@
  * edits are never overwritten.
  */
 import { concat, defer, from, type Observable, Subject, type Subscription } from 'rxjs';
+import { undiciTransport } from '../client/undici-transport.js';
 import { nodeDns } from '../dns-node.js';
 // Through the universal entry, not the manager's own modules: the fleet uses the manager as
 // an application does.
@@ -155,6 +156,8 @@ export function createFleet(options: FleetOptions): Fleet {
       dns: nodeDns(),
       sip: nodeSipDiffPort(),
       ...options.managerOptions,
+      // HTTP through undici, as the Node entry's managers (`client.dispatcher` applies).
+      client: { transport: undiciTransport, ...options.managerOptions?.client },
       account,
       storage,
     });

@@ -160,7 +160,7 @@ class InDialogClient extends Core.UserAgentClient {
   }
 }
 
-class SipJsDialogPort implements SipDialogPort {
+export class SipJsDialogPort implements SipDialogPort {
   readonly notify$ = new Subject<NotifyRequest>();
   readonly disconnected$ = new Subject<string>();
   private dialog: Dialog | undefined;

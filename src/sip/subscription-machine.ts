@@ -6,112 +6,38 @@
  */
 import { changedDocuments, parseXcapDiff } from '../codecs/xcap-diff.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
-import type { BackoffPolicy, DiffEvent, DiffState } from '../ports/index.js';
+import type { DiffEvent, DiffState } from '../ports/index.js';
 import type { NotifyRequest, SubscribeRequest, SubscribeResponse } from './dialog-port.js';
+import {
+  boundedDelay,
+  boundedExpires,
+  MAX_SUBSCRIBE_EXPIRES,
+  refreshDelay,
+} from './subscription-bounds.js';
+import type {
+  MachineContext,
+  MachineEffect,
+  MachineInput,
+  MachineState,
+  TimerName,
+} from './subscription-state.js';
 
-/** The timers the machine uses. */
-export type TimerName = 'refresh' | 'retry' | 'notify-wait' | 'expiry' | 'terminate' | 'stable';
-
-/** What happens to the machine. */
-export type MachineInput =
-  | { readonly type: 'start' }
-  /** `secure`: the connection to the first hop is TLS (wss, tls); see {@link SipDialogPort}. */
-  | { readonly type: 'connected'; readonly secure?: boolean }
-  | { readonly type: 'connect-failed'; readonly reason: string }
-  /** The connection of the current port was lost. */
-  | { readonly type: 'disconnected'; readonly reason: string }
-  /** No SIP transport can be used for these settings: poll only (the DiffPort contract). */
-  | { readonly type: 'unavailable'; readonly reason: string }
-  | ({ readonly type: 'response'; readonly id: number } & SubscribeResponse)
-  | ({ readonly type: 'notify' } & NotifyRequest)
-  | { readonly type: 'timer'; readonly name: TimerName }
-  | { readonly type: 'terminate' };
-
-/** What the driver must do. */
-export type MachineEffect =
-  | { readonly type: 'emit'; readonly event: DiffEvent }
-  | { readonly type: 'connect' }
-  | { readonly type: 'send'; readonly id: number; readonly request: SubscribeRequest }
-  | { readonly type: 'timer'; readonly name: TimerName; readonly delay: number }
-  | { readonly type: 'cancel'; readonly name: TimerName }
-  | { readonly type: 'complete' };
-
-export type Phase =
-  | 'idle'
-  | 'connecting'
-  | 'subscribing'
-  | 'subscribed'
-  | 'backoff'
-  | 'unavailable'
-  | 'terminating'
-  | 'done';
-
-/** The machine's state: plain data. */
-export interface MachineState {
-  readonly phase: Phase;
-  /** Requested Expires in seconds (subscribe interval, raised by 423 Min-Expires). */
-  readonly expires: number;
-  /** Consecutive failures, for the backoff. */
-  readonly failures: number;
-  /** A NOTIFY created the dialog of the current subscription (in-dialog requests possible). */
-  readonly dialog: boolean;
-  /** No NOTIFY yet in the current dialog: the next one is the initial NOTIFY. */
-  readonly fresh: boolean;
-  /** The user agent is connected; a transport failure clears it. */
-  readonly connected: boolean;
-  /** Id of the outstanding SUBSCRIBE; responses to older ones are ignored. */
-  readonly request: number;
-  readonly requestKind: SubscribeRequest['kind'] | null;
-  /** Last state emitted, to emit changes only. */
-  readonly reported: string | null;
-  /**
-   * Terminating after the initial 2xx but before the first NOTIFY: the un-SUBSCRIBE is sent
-   * when that NOTIFY creates the dialog (sip.js creates it on the NOTIFY, not on the 2xx).
-   */
-  readonly unsubscribeOwed: boolean;
-  /** The current connection is TLS to the first hop (wss, tls): reported with each change. */
-  readonly secure: boolean;
-}
-
-/** Fixed facts the machine decides with. */
-export interface MachineContext {
-  readonly xui: string;
-  readonly body: string;
-  readonly backoff: BackoffPolicy;
-  readonly random: () => number;
-  /** Timer N, 64·T1 = 32 s (RFC 6665 §4.1.2.4). */
-  readonly notifyTimeout: number;
-  /** How long a graceful termination waits for the final response or NOTIFY. */
-  readonly terminateTimeout: number;
-  /**
-   * How long a subscription must stay active before its failure count is forgotten (ms). A
-   * server that terminates every subscription sooner is backed off (regression test "a server
-   * that terminates every subscription at once with reason=deactivated is backed off").
-   */
-  readonly stableAfter: number;
-}
-
-/**
- * The longest Expires rxcap asks for or schedules by, in seconds (one day). A 423 whose
- * Min-Expires is larger is refused like a failure: no sane xcap-diff server needs more, and
- * the refresh timer of a larger value would pass the 2^31−1 ms every JavaScript timer is
- * limited to (Node fires such a timer after 1 ms: a refresh storm).
- */
-export const MAX_SUBSCRIBE_EXPIRES = 86_400;
-
-/** The longest delay a JavaScript timer can hold (2^31−1 ms); longer ones fire at once. */
-export const TIMER_LIMIT = 2_147_483_647;
-
-/**
- * A subscription interval as the machine uses it: a whole number of seconds in
- * [0, {@link MAX_SUBSCRIBE_EXPIRES}] (NaN: rxcap's default of 600 s).
- *
- * @example boundedExpires(3_000_000) // 86400
- */
-export function boundedExpires(seconds: number): number {
-  if (!Number.isFinite(seconds)) return Number.isNaN(seconds) ? 600 : MAX_SUBSCRIBE_EXPIRES;
-  return Math.min(MAX_SUBSCRIBE_EXPIRES, Math.max(0, Math.floor(seconds)));
-}
+export {
+  boundedDelay,
+  boundedExpires,
+  MAX_SUBSCRIBE_EXPIRES,
+  refreshDelay,
+  TIMER_LIMIT,
+} from './subscription-bounds.js';
+export {
+  initialMachineState,
+  type MachineContext,
+  type MachineEffect,
+  type MachineInput,
+  type MachineState,
+  type Phase,
+  type TimerName,
+} from './subscription-state.js';
 
 export const XCAP_DIFF_EVENT = 'xcap-diff';
 export const XCAP_DIFF_ACCEPT = 'application/xcap-diff+xml';
@@ -121,40 +47,6 @@ const RESOURCE_LISTS = 'application/resource-lists+xml';
 const DIALOG_GONE = new Set([404, 405, 410, 416, 480, 481, 482, 483, 484, 485, 489, 501, 604]);
 /** Responses that say the server has no xcap-diff at all: poll only, do not retry. */
 const NOT_SUPPORTED = new Set([405, 489, 501]);
-
-/**
- * The machine before `start`.
- *
- * @example
- * ```ts
- * let s = initialMachineState(600);
- * ```
- */
-export function initialMachineState(expires: number): MachineState {
-  return {
-    phase: 'idle',
-    expires: boundedExpires(expires),
-    failures: 0,
-    dialog: false,
-    fresh: true,
-    connected: false,
-    request: 0,
-    requestKind: null,
-    reported: null,
-    unsubscribeOwed: false,
-    secure: false,
-  };
-}
-
-/**
- * When to refresh a subscription granted for `expires` seconds: at 90 % of it, so that the
- * refresh transaction (and a possible 423 round) ends before expiry.
- *
- * @example refreshDelay(600) // 540000
- */
-export function refreshDelay(expires: number): number {
-  return Math.max(1000, Math.floor(boundedExpires(expires) * 900));
-}
 
 /**
  * The next state and the effects of `input` (RFC 6665 §4.1, RFC 5875 §4.4).
@@ -415,7 +307,7 @@ export function subscriptionTransition(
       // The failure count is forgotten once the subscription has stayed active for a while
       // (the 'stable' timer), not on the first active NOTIFY: a server that accepts and then
       // terminates at once would otherwise be resubscribed at the first backoff step forever.
-      if (n.state === 'active' && st.reported !== 'active:')
+      if (n.state === 'active' && (st.fresh || st.reported !== 'active:'))
         fx.push({ type: 'timer', name: 'stable', delay: ctx.stableAfter });
       next = report({ ...next, dialog: true, phase: 'subscribed' }, n.state);
       // RFC 6665 §4.1.3: the expires parameter is authoritative.
@@ -440,8 +332,12 @@ export function subscriptionTransition(
         // (regression test "a server that terminates every subscription at once with
         // reason=deactivated is backed off"): 51 SUBSCRIBEs in 3 s before.
         if (st.failures > 0) return fail(next, reason);
+        // No state report: the new subscription's first NOTIFY holds the full state (RFC 5875
+        // §4.4.2) and tells what changed in the gap; a "not active" report would make the
+        // manager refetch every document on top of it. If the new SUBSCRIBE fails, `fail`
+        // reports it.
         cancelAll();
-        return send({ ...report(next, 'pending', reason), failures: 1 }, 'initial');
+        return send({ ...next, failures: 1 }, 'initial');
       case 'probation':
       case 'giveup': {
         // Retry after retry-after SECONDS if given (sip.js 0.21 waits that many ms),
@@ -460,15 +356,6 @@ export function subscriptionTransition(
         return fail(next, reason);
     }
   }
-}
-
-/**
- * A delay as a timer can hold it: a number in [0, {@link TIMER_LIMIT}] (NaN: 0).
- *
- * @example boundedDelay(315_360_000_000) // 2147483647
- */
-export function boundedDelay(ms: number): number {
-  return ms >= 0 ? Math.min(TIMER_LIMIT, ms) : 0;
 }
 
 /** The `changed` event of a NOTIFY body, `resync` when it cannot be parsed, null when it names nothing of ours. */

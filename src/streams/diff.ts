@@ -21,6 +21,15 @@ import type { DiffDocument, DiffEvent, DiffSettings, PipelinePorts } from './por
 export const TERMINATE_TIMEOUT = 5_000;
 
 /**
+ * How long a watch must stay active before its earlier failures are forgotten (ms): a port
+ * that fails again sooner is resubscribed after a growing delay (regression test "a port that
+ * reports active and then fails every time is resubscribed with a growing delay").
+ *
+ * @example timer(STABLE_AFTER, scheduler) // then failures = 0
+ */
+export const STABLE_AFTER = 60_000;
+
+/**
  * `(commands$, ports) => events$` for `subscribe` / `unsubscribe`. Answers every
  * `unsubscribe` with `stopped` once the subscription is terminated.
  *
@@ -136,13 +145,21 @@ function watch(
     d?.();
   };
 
+  /** Forgets the failures once a watch stayed active for STABLE_AFTER (see below). */
+  let stableTimer: Subscription | null = null;
   const run = (): void => {
     let lastState: DiffEvent | null = null;
     sub = defer(() => ports.diff.watch(settings, { terminate$ })).subscribe({
       next: (e) => {
         if (e.type === 'state') {
           lastState = e;
-          if (e.state === 'active') failures = 0;
+          // Not at once: a port that reports active and then fails every time would be
+          // retried at the first backoff step forever.
+          if (e.state === 'active' && stableTimer === null)
+            stableTimer = timer(STABLE_AFTER, ports.scheduler).subscribe(() => {
+              failures = 0;
+            });
+          else if (e.state !== 'active') clearStable();
           setActive(e.state === 'active');
           emit({ type: 'diffState', state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
         } else if (e.type === 'resync') {
@@ -164,6 +181,7 @@ function watch(
         }
       },
       error: (err: unknown) => {
+        clearStable();
         setActive(false);
         if (terminating) return finish();
         failures++;
@@ -173,6 +191,7 @@ function watch(
         scheduleRetry();
       },
       complete: () => {
+        clearStable();
         setActive(false);
         if (terminating) return finish();
         // `unavailable`: no xcap-diff here; polling only. Anything else: try again later.
@@ -181,6 +200,11 @@ function watch(
         scheduleRetry();
       },
     });
+  };
+
+  const clearStable = (): void => {
+    stableTimer?.unsubscribe();
+    stableTimer = null;
   };
 
   const scheduleRetry = (): void => {
@@ -194,11 +218,13 @@ function watch(
   run();
   return {
     drop: () => {
+      clearStable();
       terminating = true;
       retryTimer?.unsubscribe();
       sub?.unsubscribe();
     },
     terminate: (done) => {
+      clearStable();
       terminating = true;
       retryTimer?.unsubscribe();
       if (sub === null || sub.closed) return done();

@@ -4,6 +4,7 @@ import { lastValueFrom } from 'rxjs';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { XcapAuthError, XcapClient, XcapHttpError } from '../../src/client/index.js';
+import { undiciTransport } from '../../src/client/undici-transport.js';
 import {
   expectedDigest,
   type FakeServer,
@@ -370,6 +371,7 @@ describe('Digest uri is the request-target on the wire (fake server)', () => {
         xui: XUI,
         password: PASSWORD,
         dispatcher,
+        transport: undiciTransport,
       });
       const r = await lastValueFrom(client.get('resource-lists'));
       expect(r.status).toBe(200);

@@ -18,6 +18,7 @@ import {
   XcapClient,
   XcapNetworkError,
 } from '../../src/client/index.js';
+import { undiciTransport } from '../../src/client/undici-transport.js';
 
 let dir: string;
 let cert: string;
@@ -86,6 +87,7 @@ describe('https fake server', () => {
       xui: 'sip:alice@example.com',
       password: 's3cret',
       dispatcher,
+      transport: undiciTransport,
     });
     seen.length = 0;
     const r = await lastValueFrom(client.get('resource-lists'));
@@ -103,6 +105,7 @@ describe('https fake server', () => {
       xui: 'sip:alice@example.com',
       password: 's3cret',
       dispatcher,
+      transport: undiciTransport,
       allowBasic: false,
     });
     seen.length = 0;

@@ -6,12 +6,7 @@
 import { lastValueFrom } from 'rxjs';
 import { Agent, type Dispatcher } from 'undici';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  nodeSelector,
-  XcapClient,
-  type XcapClientOptions,
-  XcapHttpError,
-} from '../../src/client/index.js';
+import { nodeSelector, XcapClient, type XcapClientOptions, XcapHttpError } from '../../src/node.js';
 import { poolUser, type TestUser, testServer, wipeUserDocuments } from '../support/test-server.js';
 
 const RL_NS = 'urn:ietf:params:xml:ns:resource-lists';

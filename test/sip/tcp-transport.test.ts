@@ -1,5 +1,5 @@
 import { createServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { splitSipStream, TcpTransport } from '../../src/sip/tcp-transport.js';
 
 function holder(...chunks: string[]) {
@@ -67,6 +67,25 @@ describe('splitSipStream (RFC 3261 §18.3)', () => {
 describe('TcpTransport', () => {
   let close: (() => void) | undefined;
   afterEach(() => close?.());
+
+  it('a large body in many chunks is joined once (the peer decides the chunking)', () => {
+    const t = new TcpTransport(undefined, { server: '127.0.0.1:5060' });
+    const messages: string[] = [];
+    t.onMessage = (m) => messages.push(m);
+    const whole = Buffer.from(`${msg('x'.repeat(4 * 1024 * 1024))}${msg('next')}`, 'utf8');
+    const concat = vi.spyOn(Buffer, 'concat');
+    try {
+      for (let i = 0; i < whole.length; i += 16 * 1024) t.receive(whole.subarray(i, i + 16 * 1024));
+      // Before: one join per chunk, 257 copies of a growing buffer (O(size²) for a 16 MiB body).
+      expect(concat.mock.calls.length).toBeLessThanOrEqual(3);
+    } finally {
+      concat.mockRestore();
+    }
+    expect(messages.map((m) => m.length)).toEqual([
+      msg('x'.repeat(4 * 1024 * 1024)).length,
+      msg('next').length,
+    ]);
+  });
 
   it('connects, reports its local address, sends and receives framed messages', async () => {
     let peer: Socket | undefined;

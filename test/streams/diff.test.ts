@@ -140,6 +140,29 @@ describe('diff pipeline', () => {
     },
   );
 
+  it('a port that reports active and then fails every time is resubscribed with a growing delay', () => {
+    const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+    const frames: number[] = [];
+    ts.run(({ hot }) => {
+      const port: DiffPort = {
+        watch: () =>
+          defer(() => {
+            frames.push(ts.now());
+            return ts.createColdObservable<DiffEvent>(
+              'a 9ms #',
+              { a: { type: 'state', state: 'active' } },
+              new FakeNetworkError(),
+            );
+          }),
+      };
+      run(ts, hot('s', { s: subscribe() }), port, 40_000);
+      ts.flush();
+    });
+    // Before: `active` reset the count, so every retry waited the first delay (1 s): 37 watches.
+    const gaps = frames.slice(1).map((f, i) => f - frames[i]!);
+    expect(gaps).toEqual([1010, 2010, 4010, 8010, 16010]);
+  });
+
   it('an erroring port is reported once and resubscribed with backoff; polling meanwhile', () => {
     const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
     ts.run(({ hot }) => {
