@@ -24,11 +24,16 @@ export { DIALOG_RULES, type SubHandling } from './codecs/index.js';
 export { XcapError, XcapValidationError } from './errors.js';
 export * from './journal/index.js';
 export {
+  canonicalAccount,
   createXcapManager,
   type LifecycleEvent,
   type StateChange,
   type XcapManager,
+  XcapManagerClosedError,
   type XcapManagerOptions,
+  XcapNotDurableError,
+  XcapSettingsError,
+  type XcapTransaction,
 } from './manager.js';
 export {
   type ClientOptions,
