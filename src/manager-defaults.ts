@@ -58,7 +58,15 @@ export function clientFactory(options: ClientOptions = {}): HttpFactory {
   let key = '';
   let client: XcapClient | null = null;
   return (c: Connection) => {
-    const k = JSON.stringify([c.root, c.xui, c.username ?? null, c.password ?? null]);
+    // allowBasic is part of the key: a root that came from DNS must never reuse a client that
+    // may answer Basic (regression test "a DNS-derived root gets a client that refuses Basic").
+    const k = JSON.stringify([
+      c.root,
+      c.xui,
+      c.username ?? null,
+      c.password ?? null,
+      c.allowBasic ?? true,
+    ]);
     if (client === null || k !== key) {
       key = k;
       client = new XcapClient({ ...options, ...c });
