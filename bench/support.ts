@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Agent, buildConnector } from 'undici';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import {
   poolUser,
   TEST_SERVER_ENV_FILE,
@@ -107,11 +107,46 @@ export function wipeUsers(users: readonly TestUser[]): void {
   ]);
 }
 
+/** One request as it left the client: method, path and whether it was conditional. */
+export interface SentRequest {
+  readonly method: string;
+  readonly path: string;
+  /** `If-None-Match` or `If-Match` was sent. */
+  readonly conditional: boolean;
+}
+
 /** An undici Agent that counts the bytes on its sockets (headers included). */
 export interface CountingAgent {
   readonly agent: Agent;
   /** Bytes read and written on every socket opened so far, and how many were opened. */
   bytes(): { read: number; written: number; sockets: number };
+  /** Every request dispatched so far (each Digest round counts). */
+  readonly requests: SentRequest[];
+}
+
+function headerNames(h: unknown): string[] {
+  if (h === null || h === undefined) return [];
+  if (Array.isArray(h)) return h.filter((_, i) => i % 2 === 0).map((x) => String(x).toLowerCase());
+  if (typeof (h as Iterable<unknown>)[Symbol.iterator] === 'function' && !(typeof h === 'string'))
+    return [...(h as Iterable<[string, unknown]>)].map(([k]) => k.toLowerCase());
+  return Object.keys(h as object).map((k) => k.toLowerCase());
+}
+
+/** An Agent that records each request it dispatches (see {@link countingAgent}). */
+class RecordingAgent extends Agent {
+  readonly requests: SentRequest[] = [];
+  override dispatch(
+    opts: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): boolean {
+    const names = headerNames(opts.headers);
+    this.requests.push({
+      method: opts.method,
+      path: opts.path,
+      conditional: names.includes('if-none-match') || names.includes('if-match'),
+    });
+    return super.dispatch(opts, handler);
+  }
 }
 
 /**
@@ -123,7 +158,7 @@ export interface CountingAgent {
 export function countingAgent(options: Agent.Options = {}): CountingAgent {
   const base = buildConnector({});
   const sockets: Socket[] = [];
-  const agent = new Agent({
+  const agent = new RecordingAgent({
     ...options,
     connect: (opts, cb) =>
       base(opts, (err, socket) => {
@@ -135,6 +170,7 @@ export function countingAgent(options: Agent.Options = {}): CountingAgent {
   });
   return {
     agent,
+    requests: agent.requests,
     bytes: () => {
       let read = 0;
       let written = 0;

@@ -3,7 +3,7 @@
  */
 import { promises as dns } from 'node:dns';
 import { defer, from } from 'rxjs';
-import type { DnsPort } from './streams/ports.js';
+import type { DnsPort } from './ports/dns-port.js';
 
 /**
  * TXT lookups through `node:dns` (a record such as `xcap.<domain>. IN TXT "https://..."`, as sipsimple looks it up).

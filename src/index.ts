@@ -37,7 +37,9 @@ export {
   XcapTimeoutError,
 } from './client/errors.js';
 // The low-level client.
+export { fetchTransport } from './client/fetch-transport.js';
 export { NodeSelector, nodeSelector } from './client/node-selector.js';
+export type { HttpTransport } from './client/transport.js';
 export {
   XcapClient,
   type XcapClientOptions,
@@ -57,11 +59,16 @@ export { XcapUnknownIdError } from './journal/known-ids.js';
 export { XcapWriteLimitError } from './journal/write-budget.js';
 // The manager.
 export {
+  canonicalAccount,
   createXcapManager,
   type LifecycleEvent,
   type StateChange,
   type XcapManager,
+  XcapManagerClosedError,
   type XcapManagerOptions,
+  XcapNotDurableError,
+  XcapSettingsError,
+  type XcapTransaction,
 } from './manager.js';
 export { DEFAULT_BACKOFF } from './manager-defaults.js';
 export {

@@ -7,12 +7,9 @@ import { throwError } from 'rxjs';
 import type { Dispatcher } from 'undici';
 import type { HttpTransport } from './client/transport.js';
 import { XcapClient } from './client/xcap-client.js';
-import type { DocumentName } from './codecs/applications.js';
 import { decodeXcapCaps } from './codecs/xcap-caps.js';
-import { XcapCodecError } from './codecs/xml/codec-error.js';
 import { parseXml } from './codecs/xml/parse.js';
 import { serializeXml } from './codecs/xml/serialize.js';
-import { NS } from './codecs/xml/tree.js';
 import { applyOperations, type Operation } from './journal/index.js';
 import { XcapCapabilitiesError } from './streams/errors.js';
 import type {
@@ -21,7 +18,6 @@ import type {
   DnsPort,
   DocumentEngine,
   HttpFactory,
-  SyncDocuments,
 } from './streams/ports.js';
 
 /**
@@ -40,49 +36,13 @@ export const defaultEngine: DocumentEngine = {
       namespaces: [...caps.namespaces],
     };
   },
-  apply: (docs, ops, ctx) => applyOperations(checkRoots(docs), ops as readonly Operation[], ctx),
+  apply: (docs, ops, ctx) => applyOperations(docs, ops as readonly Operation[], ctx),
 };
-
-/** Root element (namespace, local name) of each document (RFC 4826 §3.2, RFC 4745 §7, RFC 3863 §4). */
-const ROOTS: Readonly<Record<DocumentName, readonly [string, string]>> = {
-  'resource-lists': [NS.resourceLists, 'resource-lists'],
-  'rls-services': [NS.rlsServices, 'rls-services'],
-  'pres-rules': [NS.commonPolicy, 'ruleset'],
-  'dialog-rules': [NS.commonPolicy, 'ruleset'],
-  'pidf-manipulation': [NS.pidf, 'presence'],
-  'pres-content': [NS.presContent, 'content'],
-};
-
-/**
- * Refuses documents whose root is not their application's (an HTML error page, another
- * application's document): normalize would replace such a document with an empty skeleton and
- * the update would PUT that over whatever the server holds. The update fails with the typed
- * error instead and nothing is written (robustness test "an HTML page served as resource-lists
- * (wrong content type) is a typed error, not overwritten").
- */
-function checkRoots(docs: SyncDocuments): SyncDocuments {
-  for (const [name, root] of Object.entries(docs) as [
-    DocumentName,
-    SyncDocuments[DocumentName],
-  ][]) {
-    const expected = ROOTS[name];
-    if (!root || expected === undefined) continue;
-    const [ns, local] = expected;
-    if (root.ns !== ns || root.name !== local) {
-      throw new XcapCodecError(
-        name,
-        `the root element is {${root.ns}}${root.name}, expected {${ns}}${local}; not overwritten`,
-        root.name,
-      );
-    }
-  }
-  return docs;
-}
 
 /**
  * Client options the manager passes to every XcapClient it makes.
  *
- * @example createXcapManager({ account, client: { dispatcher: new Agent({ connections: 8 }), timeoutMs: 20_000 } });
+ * @example createXcapManager({ account, client: { timeoutMs: 20_000 } });
  */
 export interface ClientOptions {
   /** What sends the requests: the entry point's default (undici in Node, fetch elsewhere). */
@@ -102,7 +62,15 @@ export function clientFactory(options: ClientOptions = {}): HttpFactory {
   let key = '';
   let client: XcapClient | null = null;
   return (c: Connection) => {
-    const k = JSON.stringify([c.root, c.xui, c.username ?? null, c.password ?? null]);
+    // allowBasic is part of the key: a root that came from DNS must never reuse a client that
+    // may answer Basic (regression test "a DNS-derived root gets a client that refuses Basic").
+    const k = JSON.stringify([
+      c.root,
+      c.xui,
+      c.username ?? null,
+      c.password ?? null,
+      c.allowBasic ?? true,
+    ]);
     if (client === null || k !== key) {
       key = k;
       client = new XcapClient({ ...options, ...c });

@@ -8,8 +8,8 @@
 import { firstValueFrom, of, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { XcapError } from '../src/errors.js';
+import type { XcapManager } from '../src/manager.js';
 import { createXcapManager } from '../src/manager.js';
-import type { XcapManager } from '../src/manager-types.js';
 import { memoryStorage } from '../src/store/memory-storage.js';
 import { onDomain } from '../src/streams/capabilities.js';
 import { type FakeServer, startFakeServer } from './client/fake-xcap-server.js';

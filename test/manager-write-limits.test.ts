@@ -63,8 +63,10 @@ describe('manager: write limits (fake XCAP server)', () => {
     const everyone = new EventHandling('allow', true);
     let added = 0;
     let refused: unknown;
-    try {
-      m.transaction(() => {
+    // transaction(fn) is all-or-nothing: the import catches the refusal inside it, so the
+    // contacts accepted before the limit are committed together.
+    m.transaction(() => {
+      try {
         for (let i = 0; i < 25_000; i++) {
           m.addContact(
             new Contact({
@@ -80,10 +82,10 @@ describe('manager: write limits (fake XCAP server)', () => {
           );
           added++;
         }
-      });
-    } catch (e) {
-      refused = e;
-    }
+      } catch (e) {
+        refused = e;
+      }
+    });
     expect(refused).toBeInstanceOf(XcapWriteLimitError);
     expect(refused).toMatchObject({ limit: 'maxBytes', document: 'resource-lists' });
     expect((refused as Error).message).toContain('maxBytes');

@@ -65,26 +65,27 @@ describe('createXcapManager (no server)', () => {
     const m = createXcapManager({ account, storage });
     await m.load();
     const saved = async () => {
-      await m.stop(); // flushes pending writes
+      await m.flush();
       return (await journalStore(storage, ID).load()).map(
         (r) => (r.operation as { type: string }).type,
       );
     };
     m.commitTransaction(); // without a start: no effect
-    m.startTransaction();
-    m.addGroup(group('A'));
-    m.startTransaction();
-    m.addGroup(group('B'));
-    m.commitTransaction();
-    expect(await saved()).toEqual([]);
-    m.commitTransaction();
-    expect(await saved()).toEqual(['addGroup', 'addGroup']);
+    const outer = m.startTransaction();
+    outer.addGroup(group('A'));
     const r = m.transaction(() => {
-      m.removeGroup('gone');
+      m.addGroup(group('B'));
+      // A nested transaction(fn) joins the running one.
+      m.transaction((inner) => inner.addGroup(group('C')));
       return 42;
     });
     expect(r).toBe(42);
-    expect(await saved()).toEqual(['addGroup', 'addGroup', 'removeGroup']);
+    expect(await saved()).toEqual(['addGroup', 'addGroup']);
+    m.commitTransaction(outer);
+    expect(await saved()).toEqual(['addGroup', 'addGroup', 'addGroup']);
+    expect(outer.open).toBe(false);
+    expect(() => outer.removeGroup('gone')).toThrow(XcapValidationError);
+    await m.close();
   });
 
   it('transaction(fn) with an async fn commits after it settles', async () => {
@@ -92,12 +93,12 @@ describe('createXcapManager (no server)', () => {
     const m = createXcapManager({ account, storage });
     await m.load();
     let release!: () => void;
-    const done = m.transaction(async () => {
-      m.addGroup(group('A'));
+    const done = m.transaction(async (tx) => {
+      m.addGroup(group('A')); // synchronously inside fn: joins the transaction
       await new Promise<void>((r) => {
         release = r;
       });
-      m.addGroup(group('B'));
+      tx.addGroup(group('B')); // after an await only the handle is the caller's
     });
     await m.stop();
     expect(await journalStore(storage, ID).load()).toEqual([]);

@@ -19,6 +19,7 @@ import { nodeDns } from '../dns-node.js';
 // an application does.
 import {
   type AccountSettings,
+  canonicalAccount,
   createXcapManager,
   type XcapManager,
   type XcapManagerOptions,
@@ -45,7 +46,10 @@ import { membership } from './membership.js';
 export interface FleetOptions {
   /** The application's node-postgres pool (not ended by `stop()`). */
   readonly pool: PgPool;
-  /** Every account of the group; each process of the group passes the same list. */
+  /**
+   * Every account of the group; each process of the group passes the same list. Statuses name
+   * each by its canonical id (`canonicalAccount`, the key its store lives under).
+   */
   readonly accounts: readonly AccountSettings[];
   /** Options of each manager, besides `account` and `storage`. */
   readonly managerOptions?: Omit<XcapManagerOptions, 'account' | 'storage'>;
@@ -127,11 +131,15 @@ export function createFleet(options: FleetOptions): Fleet {
   const member = membership(options.pool, table);
   const scanIntervalMs = options.scanIntervalMs ?? 1000;
   const startsPerScan = options.startsPerScan ?? 100;
-  const byId = new Map(options.accounts.map((a) => [a.id, a]));
-  const keys = new Map(options.accounts.map((a) => [a.id, lockKey(table, a.id)]));
+  // Accounts by their canonical id: the key a manager's store lives under, so the account the
+  // fleet acquires is the one the manager writes (`alice@example.com` and
+  // `sip:alice@example.com` are one account).
+  const accounts = options.accounts.map((a) => ({ ...a, id: canonicalAccount(a.id) }));
+  const byId = new Map(accounts.map((a) => [a.id, a]));
+  const keys = new Map(accounts.map((a) => [a.id, lockKey(table, a.id)]));
   const running = new Map<string, Running>();
   const statuses = new Map<string, FleetAccountStatus>(
-    options.accounts.map((a) => [a.id, { account: a.id, owned: false, state: null }]),
+    accounts.map((a) => [a.id, { account: a.id, owned: false, state: null }]),
   );
   const changes$ = new Subject<FleetAccountStatus>();
   let timer: ReturnType<typeof setTimeout> | null = null;

@@ -4,7 +4,7 @@
  * services use `nodeSipDiffPort()` from ./node.ts (undici's WebSocket plus TCP/TLS).
  */
 import { catchError, defer, type Observable, throwError } from 'rxjs';
-import type { DiffPort, DiffSettings } from '../streams/ports.js';
+import type { DiffPort, DiffSettings } from '../ports/index.js';
 import type { SipDialogPort, SipDialogPortFactory } from './dialog-port.js';
 import { type SipTarget, type SipTransportName, sipTargets } from './sip-targets.js';
 import {

@@ -3,7 +3,7 @@
  * WebSocket) and the TCP/TLS transport of ./tcp-transport.ts. Node-only.
  */
 import { WebSocket } from 'undici';
-import type { DiffPort } from '../streams/ports.js';
+import type { DiffPort } from '../ports/index.js';
 import { type SipDiffPortOptions, sipDiffPort } from './index.js';
 import { TcpTransport, TlsTransport } from './tcp-transport.js';
 

@@ -4,7 +4,7 @@
  * Pure; no DNS (RFC 3263 NAPTR/SRV lookups are not done: without an outbound proxy the AOR's
  * domain is used with the default port of each transport).
  */
-import type { DiffSettings } from '../streams/ports.js';
+import type { DiffSettings } from '../ports/index.js';
 
 /** A transport rxcap can speak SIP over (UDP is not offered: browsers cannot, see README). */
 export type SipTransportName = 'ws' | 'wss' | 'tcp' | 'tls';

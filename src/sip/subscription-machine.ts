@@ -6,7 +6,7 @@
  */
 import { changedDocuments, parseXcapDiff } from '../codecs/xcap-diff.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
-import type { DiffEvent, DiffState } from '../streams/ports.js';
+import type { DiffEvent, DiffState } from '../ports/index.js';
 import type { NotifyRequest, SubscribeRequest, SubscribeResponse } from './dialog-port.js';
 import {
   boundedDelay,

@@ -3,7 +3,7 @@
  * what comes out, the state and the fixed context. Plain data only, so that the driver, the
  * tests and a future manager loop can hold and compare it.
  */
-import type { BackoffPolicy, DiffEvent } from '../streams/ports.js';
+import type { BackoffPolicy, DiffEvent } from '../ports/index.js';
 import type { NotifyRequest, SubscribeRequest, SubscribeResponse } from './dialog-port.js';
 import { boundedExpires } from './subscription-bounds.js';
 

@@ -8,7 +8,7 @@
  */
 import { Observable } from 'rxjs';
 import type { UserAgent } from 'sip.js';
-import type { DiffPort, DiffSettings } from '../streams/ports.js';
+import type { DiffPort, DiffSettings } from '../ports/index.js';
 import type { SipDialogPort, SipDialogPortFactory } from './dialog-port.js';
 import { SipJsDialogPort } from './sipjs-dialog-port.js';
 import {

@@ -1,12 +1,13 @@
 /**
  * The driver of the subscription machine: runs its effects against a {@link SipDialogPort},
  * with time only through the injected scheduler, and implements the DiffPort
- * contract of src/streams/ports.ts (graceful termination on `terminate$`, best-effort
+ * contract of src/ports/diff-port.ts (graceful termination on `terminate$`, best-effort
  * un-SUBSCRIBE on unsubscribe).
  */
 import { asyncScheduler, EMPTY, Observable, type SchedulerLike, Subscription, timeout } from 'rxjs';
+import { serialDispatch } from '../actor/serial-dispatch.js';
 import { xcapDiffSubscribeBody } from '../codecs/xcap-diff.js';
-import type { BackoffPolicy, DiffEvent, DiffSettings } from '../streams/ports.js';
+import type { BackoffPolicy, DiffEvent, DiffSettings } from '../ports/index.js';
 import type { SipDialogPort, SipDialogPortFactory, SubscribeRequest } from './dialog-port.js';
 import {
   boundedDelay,
@@ -75,23 +76,19 @@ export function xcapDiffSubscription(
     let port: SipDialogPort | undefined;
     let portSub: Subscription | undefined;
     let requests = new Subscription();
-    const queue: MachineInput[] = [];
-    let running = false;
     let closed = false;
 
-    // Inputs are queued so that an effect that answers synchronously (a fake port) cannot
-    // re-enter the transition.
-    const feed = (input: MachineInput): void => {
-      queue.push(input);
-      if (running) return;
-      running = true;
-      while (queue.length > 0 && !closed) {
-        const r = subscriptionTransition(state, queue.shift()!, ctx);
+    // The event loop every machine shares (src/actor/serial-dispatch.ts): inputs are queued so
+    // that an effect that answers synchronously (a fake port) cannot re-enter the transition,
+    // and a failure never leaves the queue stuck.
+    const feed = serialDispatch<MachineInput>(
+      (input) => {
+        const r = subscriptionTransition(state, input, ctx);
         state = r.state;
         for (const e of r.effects) run(e);
-      }
-      running = false;
-    };
+      },
+      () => closed,
+    );
 
     const disconnect = (): void => {
       requests.unsubscribe();
@@ -125,8 +122,16 @@ export function xcapDiffSubscription(
           disconnect();
           const sub = new Subscription();
           portSub = sub;
+          // An adapter that throws instead of erroring its Observable is a failed connect too.
+          let port$: ReturnType<typeof open>;
+          try {
+            port$ = open(settings);
+          } catch (err) {
+            feed({ type: 'connect-failed', reason: describe(err) });
+            return;
+          }
           sub.add(
-            open(settings).subscribe({
+            port$.subscribe({
               next: (p) => {
                 port = p;
                 sub.add(p.notify$.subscribe((n) => feed({ type: 'notify', ...n })));
@@ -153,8 +158,15 @@ export function xcapDiffSubscription(
             feed({ type: 'response', id: e.id, status: 503, reason: 'not connected' });
             return;
           }
+          let response$: ReturnType<typeof p.subscribe>;
+          try {
+            response$ = p.subscribe(e.request);
+          } catch (err) {
+            feed({ type: 'response', id: e.id, status: 503, reason: describe(err) });
+            return;
+          }
           requests.add(
-            p.subscribe(e.request).subscribe({
+            response$.subscribe({
               next: (r) => feed({ type: 'response', id: e.id, ...r }),
               error: (err: unknown) =>
                 feed({ type: 'response', id: e.id, status: 503, reason: describe(err) }),

@@ -119,3 +119,39 @@ export class XcapStoreIoError extends XcapError {
     this.syscallCode = syscallCode;
   }
 }
+
+/**
+ * A stored journal record was refused at load: its operation does not pass the operation's own
+ * validator (a `null` contact, an unknown operation type, ...). It was not replayed; it is kept
+ * aside under `[account, 'journal-refused']` (never deleted) and the other records loaded.
+ *
+ * @example
+ * ```ts
+ * manager.error$.subscribe((e) => { if (e instanceof XcapJournalRecordError) log(e.recordId, e.index); });
+ * ```
+ */
+export class XcapJournalRecordError extends XcapError {
+  /** The journal's key. */
+  readonly key: StorageKey;
+  /** The record's id, when it has a string one. */
+  readonly recordId: string | undefined;
+  /** The record's position in the stored journal. */
+  readonly index: number;
+
+  constructor(
+    key: StorageKey,
+    index: number,
+    recordId: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    const why = options?.cause instanceof Error ? `: ${options.cause.message.slice(0, 200)}` : '';
+    super(
+      'RXCAP_JOURNAL_RECORD',
+      `journal record ${index}${recordId === undefined ? '' : ` (${JSON.stringify(recordId.slice(0, 100))})`} at ${JSON.stringify(key)} was refused${why}; it is kept aside, not replayed`,
+      options,
+    );
+    this.key = key;
+    this.recordId = recordId;
+    this.index = index;
+  }
+}

@@ -5,12 +5,18 @@
  */
 export { type CachedDocument, documentCache, documentCacheKey } from './document-cache.js';
 export {
+  XcapJournalRecordError,
   XcapStoreClosedError,
   XcapStoreCorruptError,
   XcapStoreIoError,
   XcapStoreLockedError,
 } from './errors.js';
-export { type JournalRecord, journalKey, journalStore } from './journal-store.js';
+export {
+  type JournalRecord,
+  journalKey,
+  journalStore,
+  refusedJournalKey,
+} from './journal-store.js';
 export { memoryStorage } from './memory-storage.js';
 export {
   checkKey,

@@ -8,7 +8,7 @@
  * saving it on every operation writes only the (small) journal.
  */
 import { XcapValidationError } from '../errors.js';
-import { XcapStoreCorruptError } from './errors.js';
+import { XcapJournalRecordError, XcapStoreCorruptError } from './errors.js';
 import type { StorageKey, StoragePort } from './storage-port.js';
 
 /**
@@ -44,6 +44,26 @@ export function journalKey(accountId: string): StorageKey {
 }
 
 /**
+ * The storage key where refused journal records are kept aside (never deleted: a user or a
+ * later version may still recover them).
+ *
+ * @example refusedJournalKey('sip:alice@example.com') // ['sip:alice@example.com', 'journal-refused']
+ */
+export function refusedJournalKey(accountId: string): StorageKey {
+  return [journalKey(accountId)[0]!, 'journal-refused'];
+}
+
+/**
+ * A record `loadChecked` refused, with the typed error that names it.
+ *
+ * @example refused.map((r) => r.error.recordId)
+ */
+export interface RefusedRecord {
+  readonly record: unknown;
+  readonly error: XcapJournalRecordError;
+}
+
+/**
  * The journal of one account, on top of a storage port.
  *
  * `applied` is not persisted: after a reload nothing is known to be applied to fresh documents
@@ -63,6 +83,16 @@ export function journalStore<Op = unknown>(
 ): {
   /** The saved records, in order, all with `applied: false`; `[]` when there are none. */
   load(): Promise<JournalRecord<Op>[]>;
+  /**
+   * The saved records, each checked by `check` (which returns the operation or throws): a record
+   * that fails is refused with an {@link XcapJournalRecordError} naming it, the others load. A
+   * journal that is not an array rejects with XcapStoreCorruptError (never dropped).
+   */
+  loadChecked(
+    check: (operation: unknown) => Op,
+  ): Promise<{ records: JournalRecord<Op>[]; refused: RefusedRecord[] }>;
+  /** Append `refused` records to the ones kept aside under {@link refusedJournalKey}. */
+  setAside(refused: readonly RefusedRecord[]): Promise<void>;
   /** Replace the saved journal with `records` (an empty array deletes it). */
   save(records: readonly JournalRecord<Op>[]): Promise<void>;
 } {
@@ -76,6 +106,37 @@ export function journalStore<Op = unknown>(
         operation: r.operation as Op,
         applied: false,
       }));
+    },
+    async loadChecked(check) {
+      const value = await storage.load(key);
+      if (value === undefined) return { records: [], refused: [] };
+      if (!Array.isArray(value))
+        throw new XcapStoreCorruptError(key, 'the journal is not an array');
+      const records: JournalRecord<Op>[] = [];
+      const refused: RefusedRecord[] = [];
+      const seen = new Set<string>();
+      value.forEach((r: unknown, index) => {
+        const record = r as { id?: unknown; operation?: unknown } | null;
+        const id = typeof record?.id === 'string' ? record.id : undefined;
+        try {
+          if (typeof record !== 'object' || record === null || id === undefined || id === '')
+            throw new XcapValidationError('a journal record needs a string id', 'id');
+          if (seen.has(id)) throw new XcapValidationError('the id is duplicated', 'id');
+          const operation = check(record.operation);
+          seen.add(id);
+          records.push({ id, operation, applied: false });
+        } catch (cause) {
+          refused.push({ record: r, error: new XcapJournalRecordError(key, index, id, { cause }) });
+        }
+      });
+      return { records, refused };
+    },
+    async setAside(refused) {
+      if (refused.length === 0) return;
+      const asideKey = refusedJournalKey(accountId);
+      const kept = await storage.load(asideKey);
+      const before = Array.isArray(kept) ? kept : kept === undefined ? [] : [kept];
+      await storage.save(asideKey, [...before, ...refused.map((r) => r.record ?? null)]);
     },
     async save(records) {
       checkRecords(key, records, (message) => new XcapValidationError(message, 'records'));

@@ -85,11 +85,13 @@ export interface OwnershipLost {
  * @example
  * ```ts
  * const storage = postgresStorage(pool);
- * if (await storage.acquire('alice@example.com')) {
+ * // The manager keys its store by the canonical account ('sip:alice@example.com').
+ * const id = canonicalAccount(account.id);
+ * if (await storage.acquire(id)) {
  *   const manager = createXcapManager({ account, storage });
  *   // ...
  *   await manager.stop();
- *   await storage.release('alice@example.com');
+ *   await storage.release(id);
  * }
  * ```
  */

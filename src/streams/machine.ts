@@ -1,9 +1,8 @@
 /**
- * The loop that folds pipeline events through {@link transition} and feeds the resulting
- * commands back to the pipelines (redux-observable's epics, XState's actor loop). Events are
- * queued, so a pipeline that answers synchronously never re-enters the transition.
+ * The sync machine: its pipelines run by the actor loop (./actor.ts) around {@link transition}.
  */
-import { catchError, concat, merge, Observable, of, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { runActor } from '../actor/run-actor.js';
 import { capabilitiesPipeline } from './capabilities.js';
 import { diffPipeline } from './diff.js';
 import { XcapSyncError } from './errors.js';
@@ -63,45 +62,12 @@ export function runMachine(
   options: { initial?: MachineContext; pipelines?: readonly Pipeline[] } = {},
 ): Observable<MachineStep> {
   const pipelines = options.pipelines ?? PIPELINES;
-  return new Observable<MachineStep>((subscriber) => {
-    let context = options.initial ?? initialContext();
-    const commands$ = new Subject<MachineCommand>();
-    const queue: MachineEvent[] = [];
-    let draining = false;
-    const dispatch = (event: MachineEvent): void => {
-      queue.push(event);
-      if (draining) return;
-      draining = true;
-      try {
-        while (queue.length > 0) {
-          const e = queue.shift()!;
-          const r = transition(context, e);
-          context = r.context;
-          subscriber.next({ event: e, context, commands: r.commands });
-          for (const c of r.commands) commands$.next(c);
-        }
-      } finally {
-        draining = false;
-      }
-    };
+  return runActor<MachineContext, MachineEvent, MachineCommand>({
+    initial: options.initial ?? initialContext(),
+    transition,
+    effects: pipelines.map((p) => (commands$: Observable<MachineCommand>) => p(commands$, ports)),
+    input$,
     // A pipeline that fails (a bug) is reported and resubscribed: no error ends state$.
-    const guarded = pipelines.map((p) => {
-      const run = (): Observable<MachineEvent> =>
-        p(commands$, ports).pipe(
-          catchError((e: unknown) =>
-            concat(
-              of<MachineEvent>({ type: 'pipelineFailed', error: new XcapSyncError('pipeline', e) }),
-              run(),
-            ),
-          ),
-        );
-      return run();
-    });
-    const sub = merge(...guarded).subscribe(dispatch);
-    sub.add(input$.subscribe(dispatch));
-    return () => {
-      sub.unsubscribe();
-      commands$.complete();
-    };
+    effectFailed: (e) => ({ type: 'pipelineFailed', error: new XcapSyncError('pipeline', e) }),
   });
 }

@@ -112,7 +112,8 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
     const refused: Refused = new Map();
 
     const all = defer(() => {
-      const base = treesOf(cmd.documents, names);
+      // The safety check runs here, before any engine (a custom one cannot drop it).
+      const base = ports.checkRoots(treesOf(cmd.documents, names));
       const applied = ports.engine.apply(
         base,
         cmd.entries.map((e) => e.operation),
@@ -170,7 +171,7 @@ function isolate(
   return from(cmd.entries).pipe(
     concatMap((entry: JournalEntry) =>
       defer(() => {
-        const base = treesOf(current(), names);
+        const base = ports.checkRoots(treesOf(current(), names));
         const applied = ports.engine.apply(base, [entry.operation], ctx);
         return pushChanged(base, applied.docs, current(), run, cmd, http, ports).pipe(
           ignoreElements(),

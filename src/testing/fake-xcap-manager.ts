@@ -5,7 +5,8 @@
  * called (`manager.calls`).
  */
 import { NEVER } from 'rxjs';
-import type { StateChange, XcapManager } from '../manager-types.js';
+import type { XcapTransaction } from '../manager/transactions.js';
+import type { StateChange, XcapManager } from '../manager/types.js';
 import type { XcapState } from '../streams/events.js';
 
 /**
@@ -79,7 +80,7 @@ const ASYNC = new Set<string>(['load', 'start', 'stop', 'close', 'flush']);
 
 /**
  * A fake manager: streams you do not give never emit; methods record their calls (the async
- * ones resolve at once); `transaction(fn)` records and runs `fn`; `state` is `options.state`
+ * ones resolve at once); `transaction(fn)` records and runs `fn` with a recording transaction; `state` is `options.state`
  * (default `stopped`).
  *
  * @example
@@ -97,6 +98,21 @@ export function fakeXcapManager(
   const calls: FakeManagerCall[] = [];
   const state: XcapState = options.state ?? 'stopped';
   const state$ = streams.state$ ?? NEVER;
+  // A transaction records its operations like the manager's methods, then `commit`/`rollback`.
+  const transaction = (): XcapTransaction => {
+    const tx: Record<string, unknown> = { open: true };
+    for (const m of METHODS) {
+      if (ASYNC.has(m) || m === 'startTransaction' || m === 'commitTransaction') continue;
+      tx[m] = (...args: unknown[]) => void calls.push({ method: m, args });
+    }
+    for (const m of ['commit', 'rollback']) {
+      tx[m] = () => {
+        calls.push({ method: m, args: [] });
+        tx.open = false;
+      };
+    }
+    return tx as unknown as XcapTransaction;
+  };
   const fake: Record<string, unknown> = {
     state$,
     capabilities$: streams.capabilities$ ?? NEVER,
@@ -109,15 +125,16 @@ export function fakeXcapManager(
     error$: streams.error$ ?? NEVER,
     trace$: streams.trace$ ?? NEVER,
     calls,
-    transaction: <T>(fn: () => T): T => {
+    transaction: <T>(fn: (tx: XcapTransaction) => T): T => {
       calls.push({ method: 'transaction', args: [fn] });
-      return fn();
+      return fn(transaction());
     },
   };
   Object.defineProperty(fake, 'state', { get: () => state, enumerable: true });
   for (const m of METHODS) {
     fake[m] = (...args: unknown[]) => {
       calls.push({ method: m, args });
+      if (m === 'startTransaction') return transaction();
       return ASYNC.has(m) ? Promise.resolve() : undefined;
     };
   }

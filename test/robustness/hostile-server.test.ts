@@ -9,10 +9,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseXml } from '../../src/codecs/xml/parse.js';
 import { attr, children, NS, sameElement, textOf } from '../../src/codecs/xml/tree.js';
 import type { XcapError } from '../../src/errors.js';
+import { applyOperations, type Operation } from '../../src/journal/index.js';
+import type { XcapManager, XcapManagerOptions } from '../../src/manager.js';
 import { createXcapManager } from '../../src/manager.js';
-import type { XcapManager } from '../../src/manager-types.js';
+import { defaultEngine } from '../../src/manager-defaults.js';
 import { Contact } from '../../src/model/contact.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
+import type { DocumentEngine } from '../../src/streams/ports.js';
 import {
   billionLaughs,
   deepNesting,
@@ -44,9 +47,14 @@ interface Run {
   states: string[];
 }
 
-async function against(routes: HostileRoutes, options: HostileServerOptions = {}): Promise<Run> {
+async function against(
+  routes: HostileRoutes,
+  options: HostileServerOptions = {},
+  managerOptions: Partial<XcapManagerOptions> = {},
+): Promise<Run> {
   const server = await startHostileServer(routes, options);
   const manager = createXcapManager({
+    ...managerOptions,
     // No credentials: the fake needs none (and must never see any).
     account: { id: 'sip:mallory-victim@example.com', xcap: { root: server.root } },
     storage: memoryStorage(),
@@ -212,7 +220,8 @@ describe('manager against a fake hostile XCAP server', () => {
   });
 
   // Regression: the normalize replaced a document with a foreign root by an empty skeleton
-  // and PUT it over the server's document (fixed in src/manager-defaults.ts).
+  // and PUT it over the server's document (the check is src/streams/document-roots.ts, run by
+  // the update pipeline before any engine).
   it('an HTML page served as resource-lists (wrong content type) is a typed error, not overwritten', async () => {
     const run = await against(
       doc({
@@ -224,6 +233,24 @@ describe('manager against a fake hostile XCAP server', () => {
     expect(e.code).toBe('RXCAP_CODEC');
     expect((e as XcapError & { document?: string }).document).toBe('resource-lists');
     // Give a would-be write-back the time to happen.
+    await new Promise((r) => setTimeout(r, 300));
+    await survived(run);
+  });
+
+  it('a custom document engine cannot drop the check: the HTML page is still not overwritten', async () => {
+    // An engine that applies operations without any check of its own (the check used to live
+    // in the default engine, so an injected one dropped it).
+    const engine: DocumentEngine = {
+      ...defaultEngine,
+      apply: (docs, ops, ctx) => applyOperations(docs, ops as readonly Operation[], ctx),
+    };
+    const run = await against(
+      doc({ contentType: 'text/html', body: '<html><body><p>Please log in</p></body></html>' }),
+      {},
+      { engine },
+    );
+    const e = await firstError(run);
+    expect(e.code).toBe('RXCAP_CODEC');
     await new Promise((r) => setTimeout(r, 300));
     await survived(run);
   });

@@ -431,6 +431,30 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
     });
   });
 
+  it('a port factory that throws (an adapter bug) is a failed connect, retried with backoff', () => {
+    const ts = scheduler();
+    ts.run(({ expectObservable }) => {
+      let opens = 0;
+      const fake = fakeSipPort((_r, _n) => accepted(ts.createColdObservable.bind(ts)));
+      const open = () => {
+        if (opens++ === 0) throw new Error('fake: adapter bug');
+        return of(fake.port);
+      };
+      const events$ = xcapDiffSubscription(
+        open,
+        SETTINGS,
+        { terminate$: NEVER },
+        { scheduler: ts, random: () => 0, backoff: BACKOFF },
+      );
+      expectObservable(events$, '^ 10000ms !').toBe('(pf) 4998ms (ra)', {
+        ...ev,
+        f: { type: 'state', state: 'failed', reason: 'transport: fake: adapter bug' },
+      });
+      ts.flush();
+      expect(opens).toBe(2);
+    });
+  });
+
   it('fails at once when the connection is lost, then reconnects and resubscribes', () => {
     const ts = scheduler();
     ts.run(({ expectObservable }) => {

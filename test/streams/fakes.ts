@@ -154,6 +154,8 @@ export function fakePorts(
     dns: { resolveTxt: () => throwError(() => new FakeHttpError(599)) },
     diff: extra.diff ?? unavailableDiffPort,
     engine: fakeEngine,
+    // Fake documents (`<doc v="..."/>`) have no XCAP root element to check.
+    checkRoots: (docs) => docs,
     scheduler: ts,
     random: () => 0,
     backoff: fakeBackoff,

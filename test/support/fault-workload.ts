@@ -7,8 +7,8 @@
  * acknowledgement it did not see.
  */
 import { children, NS, type XmlElement } from '../../src/codecs/xml/tree.js';
+import type { XcapManager } from '../../src/manager.js';
 import { createXcapManager } from '../../src/manager.js';
-import type { XcapManager } from '../../src/manager-types.js';
 import type { Addressbook, SubHandling } from '../../src/model/addressbook.js';
 import { Contact } from '../../src/model/contact.js';
 import { ContactURI } from '../../src/model/contact-uri.js';

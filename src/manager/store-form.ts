@@ -1,36 +1,11 @@
 /**
- * The manager's persistence edge (split from manager.ts): the serial queue its cache and journal
- * writes go through, and the conversions between the machine's documents and the cache form.
- * Promises live here, at the edge, never inside a pipeline.
+ * The conversions between the machine's documents (parsed trees) and the document cache's
+ * stored form (text, ETag, headers).
  */
-import { DOCUMENT_NAMES } from './codecs/applications.js';
-import type { XmlElement } from './codecs/xml/tree.js';
-import type { CachedDocument } from './store/document-cache.js';
-import type { DocumentStore, StoredDocument } from './streams/events.js';
-
-/**
- * A serial queue of storage writes: each starts after the previous one ended, and a failed write
- * is reported through `onError` without stopping the ones after it.
- *
- * @example
- * ```ts
- * const writes = writeQueue((e) => error$.next(toXcapError(e, 'storage')));
- * writes.write(() => cache.save(docs));
- * await writes.idle(); // every write queued so far has ended
- * ```
- */
-export function writeQueue(onError: (e: unknown) => void): {
-  write(fn: () => Promise<void>): void;
-  idle(): Promise<void>;
-} {
-  let writes: Promise<void> = Promise.resolve();
-  return {
-    write(fn) {
-      writes = writes.then(fn).catch(onError);
-    },
-    idle: () => writes,
-  };
-}
+import { DOCUMENT_NAMES } from '../codecs/applications.js';
+import type { XmlElement } from '../codecs/xml/tree.js';
+import type { CachedDocument } from '../store/document-cache.js';
+import type { DocumentStore, StoredDocument } from '../streams/events.js';
 
 /**
  * The cache form of the known documents (absent ones are not stored).

@@ -2,18 +2,18 @@
  * The public types of the manager facade: its options and its interface.
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { XcapError } from './errors.js';
-import type { operations } from './journal/index.js';
-import type { ClientOptions } from './manager-defaults.js';
-import type { Addressbook, DialogRules, PresenceRules, SubHandling } from './model/addressbook.js';
-import type { Contact } from './model/contact.js';
-import type { ContactURI } from './model/contact-uri.js';
-import type { Group } from './model/group.js';
-import type { Icon } from './model/icon.js';
-import type { OfflineStatus, PidfLike } from './model/offline-status.js';
-import type { Policy } from './model/policy.js';
-import type { StoragePort } from './store/storage-port.js';
-import type { XcapState } from './streams/events.js';
+import type { XcapError } from '../errors.js';
+import type { operations } from '../journal/index.js';
+import type { ClientOptions } from '../manager-defaults.js';
+import type { Addressbook, DialogRules, PresenceRules, SubHandling } from '../model/addressbook.js';
+import type { Contact } from '../model/contact.js';
+import type { ContactURI } from '../model/contact-uri.js';
+import type { Group } from '../model/group.js';
+import type { Icon } from '../model/icon.js';
+import type { OfflineStatus, PidfLike } from '../model/offline-status.js';
+import type { Policy } from '../model/policy.js';
+import type { StoragePort } from '../store/storage-port.js';
+import type { XcapState } from '../streams/events.js';
 import type {
   BackoffPolicy,
   Capabilities,
@@ -22,8 +22,9 @@ import type {
   DocumentEngine,
   HttpFactory,
   TraceEntry,
-} from './streams/ports.js';
-import type { AccountSettings } from './streams/settings.js';
+} from '../streams/ports.js';
+import type { AccountSettings } from '../streams/settings.js';
+import type { XcapTransaction } from './transactions.js';
 
 /**
  * Options of {@link createXcapManager}.
@@ -58,7 +59,10 @@ export interface XcapManagerOptions {
   readonly pollPeriod?: number;
   /** Randomness for the jitter, in [0, 1). */
   readonly random?: () => number;
-  /** Document functions (tests). Default: src/codecs + src/journal. */
+  /**
+   * Document functions (tests). Default: src/codecs + src/journal. The update refuses to write
+   * over a document of another application whatever the engine.
+   */
   readonly engine?: DocumentEngine;
 }
 
@@ -108,28 +112,48 @@ export interface XcapManager {
   readonly trace$: Observable<TraceEntry>;
   /** The current state. */
   readonly state: XcapState;
-  /** Loads the cache and the journal (once); data streams emit when the cache has data. */
+  /**
+   * Loads the cache and the journal (once per account); data streams emit when the cache has
+   * data. A corrupt document cache is dropped (reported on `error$`, refetched at the next sync);
+   * a journal record that fails its operation's validation is refused (an
+   * `XcapJournalRecordError` on `error$`, the record kept aside in the store) and the others
+   * load; a journal that cannot be read at all rejects and is never dropped.
+   */
   load(): Promise<void>;
   /** Starts syncing; resolves after `didStart` (not after the first sync). */
   start(): Promise<void>;
-  /** Stops; resolves when the xcap-diff subscription is terminated and writes are flushed. */
+  /** Stops; resolves when the xcap-diff subscription is terminated and writes have ended. */
   stop(): Promise<void>;
   /**
-   * Stops, then releases the store the manager made itself (the default one: in Node the
-   * file store, whose account lock would otherwise outlive the manager); a `storage` passed in
-   * stays open, it is the application's. Not to be started again afterwards.
+   * Final: stops, waits for the store's writes, releases the store the manager made itself (a
+   * `storage` passed in stays open, it is the application's), ends the settings subscription
+   * and completes every stream. Every later call rejects (or throws) `XcapManagerClosedError`.
    */
   close(): Promise<void>;
   /**
-   * Resolves once every cache and journal write queued so far has ended: after
-   * `addContact(...)` then `await flush()`, the operation survives a crash of the process. A
-   * failed write is reported on `error$` (the operation stays journaled in memory).
+   * Resolves once every operation made before the call is durable in the store: after
+   * `addContact(...)` then `await flush()`, the operation survives a crash of the process.
+   * Rejects with `XcapNotDurableError` when the journal write fails (disk full, store locked by
+   * another owner, store not loadable); the operation stays journaled in memory and its write is
+   * retried with backoff until the store takes it. Operations held by an open transaction are
+   * not made yet: they count once committed.
    */
   flush(): Promise<void>;
-  /** Runs `fn` inside a transaction (a returned Promise is awaited before the commit). */
-  transaction<T>(fn: () => T): T;
-  startTransaction(): void;
-  commitTransaction(): void;
+  /**
+   * Runs `fn` as one transaction, all-or-nothing: the operations it makes (through `tx`, or
+   * through the manager while `fn` runs synchronously) are journaled together when it returns,
+   * or when its returned Promise resolves; if `fn` throws or its Promise rejects, none of them is
+   * journaled and the error is rethrown. Nested calls join the enclosing transaction.
+   */
+  transaction<T>(fn: (tx: XcapTransaction) => T): T;
+  /**
+   * Opens a transaction owned by the caller: operations made through the returned handle are
+   * held until `tx.commit()` (or dropped by `tx.rollback()`); operations made through the
+   * manager meanwhile are not captured.
+   */
+  startTransaction(): XcapTransaction;
+  /** Commits `tx` (default: the most recent open one from `startTransaction()`). */
+  commitTransaction(tx?: XcapTransaction): void;
   addGroup(group: Group): void;
   updateGroup(group: Group | string, changes: Parameters<typeof operations.updateGroup>[1]): void;
   removeGroup(group: Group | string): void;

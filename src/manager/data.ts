@@ -1,13 +1,13 @@
 /**
- * What the manager emits as data (split from manager.ts): the input of `extractData` built from
+ * What the manager emits as data: the input of `extractData` built from
  * the machine's documents, and the gate that keeps the data streams from repeating a value.
  */
 
 import { filter, map, type Observable, ReplaySubject, type Subject } from 'rxjs';
-import { DOCUMENT_NAMES, type DocumentName, PRES_RULES_AUIDS } from './codecs/applications.js';
-import type { DocumentStore } from './streams/events.js';
-import type { SyncContext, SyncDocuments } from './streams/ports.js';
-import { type AccountSettings, xuiOf } from './streams/settings.js';
+import { DOCUMENT_NAMES, type DocumentName, PRES_RULES_AUIDS } from '../codecs/applications.js';
+import type { DocumentStore } from '../streams/events.js';
+import type { SyncContext, SyncDocuments } from '../streams/ports.js';
+import { type AccountSettings, xuiOf } from '../streams/settings.js';
 
 /**
  * The arguments of `extractData` for the machine's documents: the parsed roots, the context
@@ -77,12 +77,15 @@ export function changeGate(): {
 export function resettableReplay<T>(): {
   next(value: T): void;
   reset(): void;
+  /** Completes the stream (the manager is closed). */
+  complete(): void;
   readonly value$: Observable<T>;
 } {
   const box$ = new ReplaySubject<{ readonly value: T } | null>(1);
   return {
     next: (value) => box$.next({ value }),
     reset: () => box$.next(null),
+    complete: () => box$.complete(),
     value$: box$.pipe(
       filter((b): b is { readonly value: T } => b !== null),
       map((b) => b.value),

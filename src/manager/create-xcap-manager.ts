@@ -1,0 +1,79 @@
+/**
+ * `createXcapManager()`: wires the ports, the sync pipelines and the store effect around the
+ * manager's pure transition (./machine.ts), and puts the facade (./facade.ts) over it.
+ */
+import { asyncScheduler, type Observable, Subject } from 'rxjs';
+import { runActor } from '../actor/run-actor.js';
+import { isTransient, retryAfterMs } from '../client/errors.js';
+import {
+  clientFactory,
+  DEFAULT_BACKOFF,
+  DEFAULT_POLL_PERIOD,
+  defaultEngine,
+  noDns,
+} from '../manager-defaults.js';
+import { memoryStorage } from '../store/memory-storage.js';
+import { checkDocumentRoots } from '../streams/document-roots.js';
+import { XcapSyncError } from '../streams/errors.js';
+import type { MachineCommand } from '../streams/events.js';
+import { PIPELINES } from '../streams/machine.js';
+import { type PipelinePorts, unavailableDiffPort } from '../streams/ports.js';
+import { managerFacade } from './facade.js';
+import { initialManagerContext, managerTransition } from './machine.js';
+import type { ManagerCommand, ManagerContext, ManagerEvent } from './machine-types.js';
+import { outputs } from './outputs.js';
+import { storeEffect, storeRetryEffect } from './store-effect.js';
+import type { XcapManager, XcapManagerOptions } from './types.js';
+
+/**
+ * Creates an XCAP manager. Nothing happens until `load()` / `start()`. Throws
+ * `XcapValidationError` when the account (or the first value of an account stream given
+ * synchronously) is invalid.
+ *
+ * @example
+ * ```ts
+ * const manager = createXcapManager({ account, storage: fileStorage('/var/lib/app/xcap') });
+ * await manager.start();
+ * ```
+ */
+export function createXcapManager(options: XcapManagerOptions): XcapManager {
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const storage = options.storage ?? memoryStorage();
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const random = options.random ?? Math.random;
+  const out = outputs();
+  const ports: PipelinePorts = {
+    http: options.http ?? clientFactory(options.client),
+    dns: options.dns ?? noDns,
+    diff: options.sip ?? unavailableDiffPort,
+    engine: options.engine ?? defaultEngine,
+    // Not an option: no injected engine may write over a document of another application.
+    checkRoots: checkDocumentRoots,
+    scheduler,
+    random,
+    backoff,
+    isTransient,
+    retryAfterMs: (e) => retryAfterMs(e),
+    pollPeriod: options.pollPeriod ?? DEFAULT_POLL_PERIOD,
+    trace: (t) => out.trace$.next(t),
+  };
+  const input$ = new Subject<ManagerEvent>();
+  // The sync pipelines see every command and pick theirs; their events are the sync machine's.
+  const pipelines = PIPELINES.map(
+    (p) => (commands$: Observable<ManagerCommand>) =>
+      p(commands$ as Observable<MachineCommand>, ports) as Observable<ManagerEvent>,
+  );
+  const store = { storage, owned: options.storage === undefined, parse: ports.engine.parse };
+  const actor$ = runActor<ManagerContext, ManagerEvent, ManagerCommand>({
+    initial: initialManagerContext(),
+    transition: managerTransition,
+    effects: [
+      ...pipelines,
+      storeEffect({ ...store, backoff, random, scheduler }),
+      storeRetryEffect({ backoff, random, scheduler }),
+    ],
+    input$,
+    effectFailed: (e) => ({ type: 'pipelineFailed', error: new XcapSyncError('pipeline', e) }),
+  });
+  return managerFacade({ actor$, input$, out, account: options.account });
+}
