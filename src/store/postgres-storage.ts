@@ -167,8 +167,9 @@ export function postgresStorage(
     }
   };
   const session = lockSession(pool, {
-    heartbeatMs: options.heartbeatMs ?? 2000,
-    setup: sql.keepalive(options.keepaliveSeconds ?? 3),
+    heartbeatMs: boundedOption('heartbeatMs', options.heartbeatMs ?? 2000, 100, 600_000),
+    // An integer checked here: the keepalive setting is written into the SQL text.
+    setup: sql.keepalive(boundedOption('keepaliveSeconds', options.keepaliveSeconds ?? 3, 1, 3600)),
     // Its advisory locks died with it: whoever takes an account next bumps its fence.
     onEnded: () => loseAll('session'),
   });
@@ -381,4 +382,18 @@ export function lockKey(prefix: string, account: string): string {
 
 function hashKey(text: string): string {
   return createHash('sha256').update(text).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * An integer option within [min, max], else XcapValidationError: 0 or NaN as `heartbeatMs` made
+ * the heartbeat spin and time out at once (every account lost), and `keepaliveSeconds` is
+ * written into the SQL text (regression tests in test/store/postgres-options.test.ts).
+ */
+function boundedOption(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new XcapValidationError(
+      `postgresStorage: ${name} must be an integer from ${min} to ${max}`,
+      name,
+    );
+  return value;
 }
