@@ -39,7 +39,8 @@ export {
  * ```ts
  * const manager = createXcapManager({
  *   account: { id: 'alice@example.com', auth: { password },
- *              xcap: { root: '/xcap-root' }, sip: { outboundProxy: 'wss://sip.example.com/ws' } },
+ *              xcap: { root: new URL('/xcap-root', location.href).href }, // an absolute URL
+ *              sip: { outboundProxy: 'wss://sip.example.com/ws' } },
  *   sip: sipDiffPort(),
  * });
  * ```
