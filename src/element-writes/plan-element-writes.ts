@@ -18,8 +18,9 @@
  * equivalent to the new one (sibling-order.ts) is dropped.
  */
 import { quoteAttValue } from '../client/node-selector.js';
-import { attr, sameElement, type XmlElement } from '../codecs/xml/tree.js';
-import { elementChildren, positionOf, withAttribute } from './child-index.js';
+import { sameElement, type XmlElement } from '../codecs/xml/tree.js';
+import { elementChildren, positionOf } from './child-index.js';
+import { attributeChanges, sameTexts } from './element-diff.js';
 import {
   applyElementWrite,
   bodyOf,
@@ -29,6 +30,7 @@ import {
 } from './element-write.js';
 import { approxSize, utf8Length } from './plan-size.js';
 import { repairableOrder, rxcapSources } from './repairable-order.js';
+import { insertTest, resolve, stepFor } from './selector-steps.js';
 import type { XcapServerProfile } from './server-profile.js';
 import {
   equivalentElements,
@@ -174,64 +176,6 @@ export function planElementWrites(
     0,
   );
   return { kind: 'elements', writes, expected: ctx.doc, bytes, documentBytes: docBytes };
-}
-
-/** The element `path` selects in the current document (resolved like the server model does). */
-function resolve(root: XmlElement, path: readonly SelectorStep[]): XmlElement {
-  let e = root;
-  for (let d = 1; d < path.length; d++) {
-    const step = path[d]!;
-    const els = elementChildren(e);
-    const hit =
-      step.position !== undefined
-        ? els[step.position - 1]
-        : step.test !== undefined
-          ? els[withAttribute(e, step.test.name, step.test.value)[0] ?? -1]
-          : undefined;
-    if (hit === undefined) throw new Error('element-writes: a planned step selects nothing');
-    e = hit;
-  }
-  return e;
-}
-
-function predicateSafe(value: string, server: XcapServerProfile): boolean {
-  return server.escapedPredicateValues || !/[&<"]/.test(value);
-}
-
-/**
- * The step that selects exactly `siblings[index]` now (RFC 4825 §6.3): an attribute test when
- * one of its unprefixed attributes has a value no other sibling has for that attribute and that
- * value stays the same in `next` (so that a PUT still selects what it wrote, §8.2.3); else the
- * position.
- */
-function stepFor(
-  parent: XmlElement,
-  index: number,
-  next: XmlElement | undefined,
-  server: XcapServerProfile,
-): SelectorStep {
-  const self = elementChildren(parent)[index]!;
-  for (const a of self.attributes) {
-    if (a.ns !== '' || !predicateSafe(a.value, server)) continue;
-    if (next !== undefined && attr(next, a.name) !== a.value) continue;
-    if (withAttribute(parent, a.name, a.value).length === 1)
-      return { test: { name: a.name, value: a.value } };
-  }
-  return { position: index + 1 };
-}
-
-/** The attribute test of a new element: one of its values no current child of `parent` has. */
-function insertTest(
-  parent: XmlElement,
-  el: XmlElement,
-  server: XcapServerProfile,
-): { readonly name: string; readonly value: string } | undefined {
-  for (const a of el.attributes) {
-    if (a.ns !== '' || !predicateSafe(a.value, server)) continue;
-    if (withAttribute(parent, a.name, a.value).length === 0)
-      return { name: a.name, value: a.value };
-  }
-  return undefined;
 }
 
 function push(ctx: Ctx, write: ElementWrite, bodyBytes: number): void {
@@ -427,33 +371,4 @@ function writeInside(
   }
   if (!equivalentElements(resolve(ctx.doc, path), a, ctx.order)) return fail();
   return true;
-}
-
-function sameTexts(b: XmlElement, a: XmlElement): boolean {
-  const tb: string[] = [];
-  for (const c of b.children) if (c.type === 'text' && c.text.trim() !== '') tb.push(c.text);
-  let k = 0;
-  for (const c of a.children)
-    if (c.type === 'text' && c.text.trim() !== '' && tb[k++] !== c.text) return false;
-  return k === tb.length;
-}
-
-/** Unprefixed attribute changes from `b` to `a`; null when a namespaced one changed. */
-function attributeChanges(
-  b: XmlElement,
-  a: XmlElement,
-): { name: string; value: string | undefined }[] | null {
-  const out: { name: string; value: string | undefined }[] = [];
-  for (const x of a.attributes) {
-    const old = b.attributes.find((y) => y.ns === x.ns && y.name === x.name);
-    if (old?.value === x.value) continue;
-    if (x.ns !== '') return null;
-    out.push({ name: x.name, value: x.value });
-  }
-  for (const y of b.attributes)
-    if (!a.attributes.some((x) => x.ns === y.ns && x.name === y.name)) {
-      if (y.ns !== '') return null;
-      out.push({ name: y.name, value: undefined });
-    }
-  return out;
 }
