@@ -1,0 +1,161 @@
+/**
+ * The README's "A short tour", run against the Kamailio test server: every ```ts block of the
+ * section is taken from README.md as it is (test/support/readme-blocks.ts) and run in its own
+ * Node process, so the README cannot drift from the API again.
+ *
+ * What the test changes, and nothing else:
+ * - placeholders, replaced by exact text (each must still be in the README, else the test fails
+ *   naming it): the account `alice@example.com` / `s3cret` becomes a pool user of the test
+ *   server, `https://xcap.example.com/xcap-root` its XCAP root,
+ *   `sip:sip.example.com;transport=tls` its SIP port over TCP, `/var/lib/my-service/xcap` a
+ *   temporary folder;
+ * - a prelude defines what a block leaves to the application: the UI widgets of the first block
+ *   (`statusBar`, `contactList`, `toast`, which print what they are given), the `accounts` of the
+ *   second, `root` and `knownEtag` of the third;
+ * - `from 'rxcap'` points at this checkout's src/node.ts, and RXCAP_STORE_DIR (the default file
+ *   store's folder) at a temporary folder.
+ *
+ * What is checked is what the README promises: the edits of the first block are on the server
+ * when it ends (read back with the low-level client, not through rxcap's manager), the UI saw
+ * them, and the process exits by itself; the service counts its accounts in sync; the low-level
+ * client reports 404 and 412 on its error callbacks without crashing Node.
+ *
+ * Pool users u531–u534 belong to this file.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XcapClient } from '../../src/node.js';
+import {
+  REPO,
+  type ReadmeBlock,
+  readmeSection,
+  runSnippet,
+  substitute,
+  tsBlocks,
+} from '../support/readme-blocks.js';
+import { poolUser, type TestUser, testServer, wipeUserDocuments } from '../support/test-server.js';
+
+const tourUser = poolUser(531);
+const serviceUsers = [poolUser(532), poolUser(533)];
+const clientUser = poolUser(534);
+
+let blocks: ReadmeBlock[] = [];
+let dir = '';
+
+beforeAll(async () => {
+  for (const u of [tourUser, ...serviceUsers, clientUser]) wipeUserDocuments(u);
+  blocks = tsBlocks(await readmeSection('## A short tour'));
+  dir = await mkdtemp(join(tmpdir(), 'rxcap-readme-tour-'));
+});
+afterAll(async () => {
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+function block(heading: string): string {
+  const found = blocks.filter((b) => b.heading === heading);
+  if (found.length !== 1) throw new Error(`expected one ts block under "${heading}"`);
+  return found[0]!.code;
+}
+
+/** The account placeholders of the README, as the test server's user `u`. */
+function accountPlaceholders(u: TestUser): [string, string][] {
+  const env = testServer();
+  return [
+    ["'alice@example.com'", JSON.stringify(u.id.replace(/^sip:/, ''))],
+    ["'s3cret'", JSON.stringify(u.password)],
+    ["'https://xcap.example.com/xcap-root'", JSON.stringify(env.xcapRoot)],
+    ["'sip:sip.example.com;transport=tls'", JSON.stringify(`sip:${env.sip.tcp};transport=tcp`)],
+  ];
+}
+
+/** A document of `u` as the server has it (404: null), read with the low-level client. */
+async function serverDocument(u: TestUser, auid: string): Promise<string | null> {
+  const client = new XcapClient({ root: testServer().xcapRoot, xui: u.id, password: u.password });
+  try {
+    return (await firstValueFrom(client.get(auid))).body;
+  } catch (e) {
+    if ((e as { status?: number }).status === 404) return null;
+    throw e;
+  }
+}
+
+describe('README: A short tour, against Kamailio', () => {
+  it('has the three blocks this test runs', () => {
+    expect(blocks.map((b) => b.heading)).toEqual([
+      '### The manager, bound to a UI',
+      '### A Node service composing streams across accounts',
+      '### The low-level client',
+    ]);
+  });
+
+  it('The manager, bound to a UI: the edits reach the server, the UI sees them, the process exits', async () => {
+    const code = substitute(block('### The manager, bound to a UI'), accountPlaceholders(tourUser));
+    // The application's UI, as the README leaves it to the reader: each widget prints what it gets.
+    const prelude = `import { contactList, statusBar, toast } from ${JSON.stringify(join(REPO, 'test', 'support', 'readme-ui-stubs.ts'))};`;
+    const run = await runSnippet({
+      name: 'tour-ui',
+      code,
+      prelude,
+      env: { RXCAP_STORE_DIR: join(dir, 'ui-store') },
+      timeoutMs: 45_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(/\[toast\]/);
+    // The UI was told: in sync, and the list shows Bob in Friends.
+    expect(run.stdout).toMatch(/\[statusBar\] insync/);
+    expect(run.stdout).toMatch(/\[contactList\] \{"contacts":\["Bob"\],"groups":\["Friends"\]\}/);
+    // The server has the three edits of the transaction and the default policy.
+    const lists = await serverDocument(tourUser, 'resource-lists');
+    expect(lists).toMatch(/<display-name>Bob<\/display-name>/);
+    expect(lists).toMatch(/<display-name>Friends<\/display-name>/);
+    expect(lists).toMatch(/uri="sip:bob@example.com"/);
+    const rules = await serverDocument(tourUser, 'pres-rules');
+    expect(rules).toMatch(/wp_prs_unlisted/);
+    expect(rules).toMatch(/sub-handling>block</);
+  });
+
+  it('A Node service composing streams across accounts: every account in sync', async () => {
+    const env = testServer();
+    const code = substitute(block('### A Node service composing streams across accounts'), [
+      ["'/var/lib/my-service/xcap'", JSON.stringify(join(dir, 'service-store'))],
+    ]);
+    const accounts = serviceUsers.map((u) => ({
+      id: u.id,
+      auth: { password: u.password },
+      xcap: { root: env.xcapRoot },
+      sip: { outboundProxy: `sip:${env.sip.tcp};transport=tcp` },
+    }));
+    const run = await runSnippet({
+      name: 'tour-service',
+      code,
+      prelude: `// The service's account list.\nconst accounts = ${JSON.stringify(accounts)};`,
+      // A service runs until it is stopped: the test stops it once both accounts are in sync.
+      until: /insync: 2, contacts: 0/,
+      timeoutMs: 45_000,
+    });
+    expect(run.stderr).toBe('');
+  });
+
+  it('The low-level client: 404 and 412 reach the error callbacks, Node does not crash', async () => {
+    const code = substitute(block('### The low-level client'), [
+      ["'sip:alice@example.com'", JSON.stringify(clientUser.id)],
+      ["'s3cret'", JSON.stringify(clientUser.password)],
+    ]);
+    const run = await runSnippet({
+      name: 'tour-client',
+      code,
+      prelude: [
+        `const root = ${JSON.stringify(testServer().xcapRoot)};`,
+        `const knownEtag = '"an-etag-the-server-never-gave"';`,
+      ].join('\n'),
+      timeoutMs: 30_000,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^404$/m);
+    expect(run.stderr).toMatch(/RXCAP_HTTP .*412/);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Runs the README's TypeScript blocks as a user would paste them: the exact text of a block,
+ * with only the placeholders a test names replaced (each must still be in the README, else
+ * the test fails and says which), a prelude that defines what the block leaves to the
+ * application (a UI's widgets, an account list), and `from 'rxcap'` pointing at this checkout.
+ * Each block runs in its own Node process through tsx, so a leaked handle (the process does
+ * not exit) or an unhandled Observable error (Node exits 1) fails the test as it would fail
+ * the user.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The text from `heading` (a whole line, e.g. `## A short tour`) to the next heading of its level or higher. */
+export async function readmeSection(heading: string): Promise<string> {
+  const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+  const at = readme.indexOf(`\n${heading}\n`);
+  if (at < 0) throw new Error(`README has no section "${heading}"`);
+  const level = /^#+/.exec(heading)?.[0].length ?? 2;
+  const rest = readme.slice(at + heading.length + 2);
+  const end = new RegExp(`^#{1,${level}} `, 'm').exec(rest);
+  return end === null ? rest : rest.slice(0, end.index);
+}
+
+/** One ```ts block of the README and the `###` heading above it. */
+export interface ReadmeBlock {
+  readonly heading: string;
+  readonly code: string;
+}
+
+/** Every ```ts block of `section`, with the heading it sits under. */
+export function tsBlocks(section: string): ReadmeBlock[] {
+  const blocks: ReadmeBlock[] = [];
+  let heading = '';
+  const re = /^(#{2,6} .*)$|^```ts\n([\s\S]*?)^```$/gm;
+  for (let m = re.exec(section); m !== null; m = re.exec(section)) {
+    if (m[1] !== undefined) heading = m[1];
+    else blocks.push({ heading, code: m[2] ?? '' });
+  }
+  return blocks;
+}
+
+/**
+ * `code` with each `[placeholder, value]` replaced (every occurrence). Throws when a
+ * placeholder is gone: the README changed and the test must follow it, not silently run
+ * something else.
+ */
+export function substitute(code: string, placeholders: readonly (readonly [string, string])[]) {
+  let out = code;
+  for (const [from, to] of placeholders) {
+    if (!out.includes(from))
+      throw new Error(
+        `the README block no longer contains the placeholder ${JSON.stringify(from)}`,
+      );
+    out = out.replaceAll(from, to);
+  }
+  return out;
+}
+
+/** What a run printed and how it ended. */
+export interface SnippetRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Exit code; null when the run was ended by `until` (or the timeout, which throws). */
+  readonly code: number | null;
+}
+
+/**
+ * Writes `prelude` + `code` (imports of `'rxcap'` pointing at src/node.ts) to a file under
+ * node_modules/.cache as `.mts` (ES module there too; so that `rxjs`, `undici` resolve as in the repository) and runs it with
+ * tsx. Resolves when the process exits, or, with `until`, as soon as stdout matches it (the
+ * process is then killed: a service that runs forever). Rejects after `timeoutMs`.
+ */
+export async function runSnippet(options: {
+  readonly name: string;
+  readonly code: string;
+  readonly prelude?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly until?: RegExp;
+  readonly timeoutMs?: number;
+}): Promise<SnippetRun> {
+  const dir = join(REPO, 'node_modules', '.cache', 'rxcap-readme');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${options.name}-${process.pid}.mts`);
+  const code = options.code.replaceAll(
+    "from 'rxcap'",
+    `from ${JSON.stringify(join(REPO, 'src', 'node.ts'))}`,
+  );
+  await writeFile(file, `${options.prelude ?? ''}\n${code}`);
+  try {
+    return await new Promise<SnippetRun>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', file], {
+        cwd: REPO,
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let ended = false;
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(
+          new Error(
+            `${options.name} did not ${options.until ? `print ${options.until}` : 'exit'} within ${options.timeoutMs ?? 60_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+          ),
+        );
+      }, options.timeoutMs ?? 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (!ended && options.until?.test(stdout)) {
+          ended = true;
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve({ stdout, stderr, code: null });
+        }
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      // 'close', not 'exit': stdout may still hold output when the process exits.
+      child.on('close', (code) => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(timer);
+        resolve({ stdout, stderr, code });
+      });
+    });
+  } finally {
+    await rm(file, { force: true });
+  }
+}
