@@ -61,6 +61,7 @@ export { XcapWriteLimitError } from './journal/write-budget.js';
 export {
   canonicalAccount,
   createXcapManager,
+  type ExternalStore,
   type LifecycleEvent,
   type StateChange,
   type XcapManager,
@@ -68,6 +69,7 @@ export {
   type XcapManagerOptions,
   XcapNotDurableError,
   XcapSettingsError,
+  type XcapSnapshot,
   type XcapTransaction,
 } from './manager.js';
 export { DEFAULT_BACKOFF } from './manager-defaults.js';

@@ -9,6 +9,8 @@ export {
   XcapNotDurableError,
   XcapSettingsError,
 } from './manager/errors.js';
+export type { XcapSnapshot } from './manager/snapshot.js';
+export type { ExternalStore } from './manager/snapshot-store.js';
 export type { XcapTransaction } from './manager/transactions.js';
 /** The manager's public types. @example import type { XcapManager } from 'rxcap'; */
 export type {

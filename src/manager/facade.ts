@@ -14,6 +14,7 @@ import { initialManagerContext, isRunning } from './machine.js';
 import type { ManagerCommand, ManagerContext, ManagerEvent } from './machine-types.js';
 import { operationMethods } from './operation-methods.js';
 import type { outputs } from './outputs.js';
+import { lazySnapshot } from './snapshot.js';
 import { transactions } from './transactions.js';
 import type { XcapManager } from './types.js';
 
@@ -100,7 +101,7 @@ export function managerFacade(deps: {
     throw e;
   }
 
-  return {
+  const streams = {
     state$: out.state$.asObservable(),
     capabilities$: out.capabilities$.value$,
     addressbook$: out.addressbook$.value$,
@@ -111,9 +112,26 @@ export function managerFacade(deps: {
     lifecycle$: out.lifecycle$.asObservable(),
     error$: out.error$.asObservable(),
     trace$: out.trace$.asObservable(),
+  };
+  // The snapshot reads the per-account streams through current$, which says when an account
+  // switch forgot their value (value$ stays silent then).
+  const snapshot = lazySnapshot(() => ({
+    ...streams,
+    capabilities$: out.capabilities$.current$,
+    addressbook$: out.addressbook$.current$,
+    presenceRules$: out.presenceRules$.current$,
+    dialogRules$: out.dialogRules$.current$,
+    icon$: out.icon$.current$,
+    offlineStatus$: out.offlineStatus$.current$,
+  }));
+
+  return {
+    ...streams,
     get state() {
       return context.sync.state;
     },
+    getSnapshot: snapshot.getSnapshot,
+    subscribe: snapshot.subscribe,
     load: () =>
       refuseClosed('load') ??
       request({ type: 'loadRequested' }, (c) => {

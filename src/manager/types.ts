@@ -24,6 +24,7 @@ import type {
   TraceEntry,
 } from '../streams/ports.js';
 import type { AccountSettings } from '../streams/settings.js';
+import type { XcapSnapshot } from './snapshot.js';
 import type { XcapTransaction } from './transactions.js';
 
 /**
@@ -112,6 +113,21 @@ export interface XcapManager {
   readonly trace$: Observable<TraceEntry>;
   /** The current state. */
   readonly state: XcapState;
+  /**
+   * Every stream's latest value as one immutable object, synchronously: the same object until
+   * a stream emits something new (what React's `useSyncExternalStore` and Angular's signals
+   * need). Subscribes to the streams on first use.
+   *
+   * @example const { state, addressbook } = manager.getSnapshot();
+   */
+  getSnapshot(): XcapSnapshot;
+  /**
+   * Calls `onChange` (no arguments) after each change of {@link XcapManager.getSnapshot}'s
+   * value; returns the function that stops it. Bound: pass `manager.subscribe` as it is.
+   *
+   * @example const snapshot = useSyncExternalStore(manager.subscribe, manager.getSnapshot);
+   */
+  subscribe(onChange: () => void): () => void;
   /**
    * Loads the cache and the journal (once per account); data streams emit when the cache has
    * data. A corrupt document cache is dropped (reported on `error$`, refetched at the next sync);

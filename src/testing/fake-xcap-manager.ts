@@ -4,7 +4,8 @@
  * or `hot()` observable, run your code, and assert on its output and on the operations it
  * called (`manager.calls`).
  */
-import { NEVER } from 'rxjs';
+import { NEVER, startWith } from 'rxjs';
+import { lazySnapshot } from '../manager/snapshot.js';
 import type { XcapTransaction } from '../manager/transactions.js';
 import type { StateChange, XcapManager } from '../manager/types.js';
 import type { XcapState } from '../streams/events.js';
@@ -81,7 +82,9 @@ const ASYNC = new Set<string>(['load', 'start', 'stop', 'close', 'flush']);
 /**
  * A fake manager: streams you do not give never emit; methods record their calls (the async
  * ones resolve at once); `transaction(fn)` records and runs `fn` with a recording transaction; `state` is `options.state`
- * (default `stopped`).
+ * (default `stopped`). `getSnapshot()` and `subscribe()` read the scripted streams (subscribed
+ * on first use): a field is `undefined` until its stream emits, `state` is `options.state` until
+ * `state$` emits.
  *
  * @example
  * ```ts
@@ -125,6 +128,11 @@ export function fakeXcapManager(
     error$: streams.error$ ?? NEVER,
     trace$: streams.trace$ ?? NEVER,
     calls,
+    // A field is undefined until its stream emits; state is options.state until state$ does.
+    ...lazySnapshot(() => ({
+      ...(fake as unknown as XcapManagerStreams),
+      state$: state$.pipe(startWith({ prev: null, state })),
+    })),
     transaction: <T>(fn: (tx: XcapTransaction) => T): T => {
       calls.push({ method: 'transaction', args: [fn] });
       return fn(transaction());
