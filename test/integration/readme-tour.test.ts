@@ -35,6 +35,7 @@ import {
   runSnippet,
   substitute,
   tsBlocks,
+  typecheckSnippets,
 } from '../support/readme-blocks.js';
 import { poolUser, type TestUser, testServer, wipeUserDocuments } from '../support/test-server.js';
 
@@ -82,23 +83,60 @@ async function serverDocument(u: TestUser, auid: string): Promise<string | null>
   }
 }
 
+/** Each block as it runs: the README's text with its placeholders replaced, and its prelude. */
+function snippets() {
+  const env = testServer();
+  const accounts = serviceUsers.map((u) => ({
+    id: u.id,
+    auth: { password: u.password },
+    xcap: { root: env.xcapRoot },
+    sip: { outboundProxy: `sip:${env.sip.tcp};transport=tcp` },
+  }));
+  return {
+    ui: {
+      name: 'tour-ui',
+      code: substitute(block('### The manager, bound to a UI'), accountPlaceholders(tourUser)),
+      // The application's UI, as the README leaves it to the reader: each widget prints what it gets.
+      prelude: `import { contactList, statusBar, toast } from ${JSON.stringify(join(REPO, 'test', 'support', 'readme-ui-stubs.ts'))};`,
+    },
+    service: {
+      name: 'tour-service',
+      code: substitute(block('### A Node service composing streams across accounts'), [
+        ["'/var/lib/my-service/xcap'", JSON.stringify(join(dir, 'service-store'))],
+      ]),
+      prelude: [
+        "import type { AccountSettings } from 'rxcap';",
+        "// The service's account list.",
+        `const accounts: AccountSettings[] = ${JSON.stringify(accounts)};`,
+      ].join('\n'),
+    },
+    client: {
+      name: 'tour-client',
+      code: substitute(block('### The low-level client'), [
+        ["'sip:alice@example.com'", JSON.stringify(clientUser.id)],
+        ["'s3cret'", JSON.stringify(clientUser.password)],
+      ]),
+      prelude: [
+        `const root = ${JSON.stringify(env.xcapRoot)};`,
+        `const knownEtag = '"an-etag-the-server-never-gave"';`,
+      ].join('\n'),
+    },
+  };
+}
+
 describe('README: A short tour, against Kamailio', () => {
-  it('has the three blocks this test runs', () => {
+  it('has the three blocks this test runs, and they type-check (strict, as the project)', async () => {
     expect(blocks.map((b) => b.heading)).toEqual([
       '### The manager, bound to a UI',
       '### A Node service composing streams across accounts',
       '### The low-level client',
     ]);
+    expect(await typecheckSnippets(Object.values(snippets()))).toBe('');
   });
 
   it('The manager, bound to a UI: the edits reach the server, the UI sees them, the process exits', async () => {
-    const code = substitute(block('### The manager, bound to a UI'), accountPlaceholders(tourUser));
-    // The application's UI, as the README leaves it to the reader: each widget prints what it gets.
-    const prelude = `import { contactList, statusBar, toast } from ${JSON.stringify(join(REPO, 'test', 'support', 'readme-ui-stubs.ts'))};`;
     const run = await runSnippet({
-      name: 'tour-ui',
-      code,
-      prelude,
+      ...snippets().ui,
       env: { RXCAP_STORE_DIR: join(dir, 'ui-store') },
       timeoutMs: 45_000,
     });
@@ -119,20 +157,8 @@ describe('README: A short tour, against Kamailio', () => {
   });
 
   it('A Node service composing streams across accounts: every account in sync', async () => {
-    const env = testServer();
-    const code = substitute(block('### A Node service composing streams across accounts'), [
-      ["'/var/lib/my-service/xcap'", JSON.stringify(join(dir, 'service-store'))],
-    ]);
-    const accounts = serviceUsers.map((u) => ({
-      id: u.id,
-      auth: { password: u.password },
-      xcap: { root: env.xcapRoot },
-      sip: { outboundProxy: `sip:${env.sip.tcp};transport=tcp` },
-    }));
     const run = await runSnippet({
-      name: 'tour-service',
-      code,
-      prelude: `// The service's account list.\nconst accounts = ${JSON.stringify(accounts)};`,
+      ...snippets().service,
       // A service runs until it is stopped: the test stops it once both accounts are in sync.
       until: /insync: 2, contacts: 0/,
       timeoutMs: 45_000,
@@ -141,19 +167,7 @@ describe('README: A short tour, against Kamailio', () => {
   });
 
   it('The low-level client: 404 and 412 reach the error callbacks, Node does not crash', async () => {
-    const code = substitute(block('### The low-level client'), [
-      ["'sip:alice@example.com'", JSON.stringify(clientUser.id)],
-      ["'s3cret'", JSON.stringify(clientUser.password)],
-    ]);
-    const run = await runSnippet({
-      name: 'tour-client',
-      code,
-      prelude: [
-        `const root = ${JSON.stringify(testServer().xcapRoot)};`,
-        `const knownEtag = '"an-etag-the-server-never-gave"';`,
-      ].join('\n'),
-      timeoutMs: 30_000,
-    });
+    const run = await runSnippet({ ...snippets().client, timeoutMs: 30_000 });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^404$/m);
     expect(run.stderr).toMatch(/RXCAP_HTTP .*412/);

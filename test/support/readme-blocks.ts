@@ -7,10 +7,11 @@
  * not exit) or an unhandled Observable error (Node exits 1) fails the test as it would fail
  * the user.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -60,6 +61,52 @@ export function substitute(code: string, placeholders: readonly (readonly [strin
   return out;
 }
 
+const CACHE = join(REPO, 'node_modules', '.cache', 'rxcap-readme');
+const withPackageImports = (code: string): string =>
+  code.replaceAll("from 'rxcap'", `from ${JSON.stringify(join(REPO, 'src', 'node.ts'))}`);
+
+/**
+ * Type-checks snippets (each `prelude` + `code`) with the project's compiler options, strict as
+ * the project: tsx, which runs them, only strips types. Resolves with the compiler's output
+ * (empty when they check).
+ */
+export async function typecheckSnippets(
+  snippets: readonly { readonly name: string; readonly code: string; readonly prelude?: string }[],
+): Promise<string> {
+  const dir = join(CACHE, `typecheck-${process.pid}`);
+  await mkdir(dir, { recursive: true });
+  try {
+    const files: string[] = [];
+    for (const s of snippets) {
+      const file = join(dir, `${s.name}.mts`);
+      await writeFile(file, withPackageImports(`${s.prelude ?? ''}\n${s.code}`));
+      files.push(file);
+    }
+    await writeFile(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: join(REPO, 'tsconfig.json'),
+        compilerOptions: { allowImportingTsExtensions: true, noEmit: true },
+        include: [],
+        files,
+      }),
+    );
+    const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
+    try {
+      await promisify(execFile)(tsc, ['--noEmit', '-p', join(dir, 'tsconfig.json')], {
+        cwd: REPO,
+        timeout: 120_000,
+      });
+      return '';
+    } catch (e) {
+      const { stdout = '', stderr = '' } = e as { stdout?: string; stderr?: string };
+      return `${stdout}${stderr}` || String(e);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** What a run printed and how it ended. */
 export interface SnippetRun {
   readonly stdout: string;
@@ -82,14 +129,9 @@ export async function runSnippet(options: {
   readonly until?: RegExp;
   readonly timeoutMs?: number;
 }): Promise<SnippetRun> {
-  const dir = join(REPO, 'node_modules', '.cache', 'rxcap-readme');
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${options.name}-${process.pid}.mts`);
-  const code = options.code.replaceAll(
-    "from 'rxcap'",
-    `from ${JSON.stringify(join(REPO, 'src', 'node.ts'))}`,
-  );
-  await writeFile(file, `${options.prelude ?? ''}\n${code}`);
+  await mkdir(CACHE, { recursive: true });
+  const file = join(CACHE, `${options.name}-${process.pid}.mts`);
+  await writeFile(file, withPackageImports(`${options.prelude ?? ''}\n${options.code}`));
   try {
     return await new Promise<SnippetRun>((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', file], {
