@@ -62,8 +62,9 @@ export function substitute(code: string, placeholders: readonly (readonly [strin
 }
 
 const CACHE = join(REPO, 'node_modules', '.cache', 'rxcap-readme');
-const withPackageImports = (code: string): string =>
-  code.replaceAll("from 'rxcap'", `from ${JSON.stringify(join(REPO, 'src', 'node.ts'))}`);
+/** `code` with `'rxcap'` imports pointing at this checkout's `entry` (default the Node entry). */
+const withPackageImports = (code: string, entry = 'node.ts'): string =>
+  code.replaceAll("from 'rxcap'", `from ${JSON.stringify(join(REPO, 'src', entry))}`);
 
 /**
  * Type-checks snippets (each `prelude` + `code`) with the project's compiler options, strict as
@@ -71,7 +72,13 @@ const withPackageImports = (code: string): string =>
  * (empty when they check).
  */
 export async function typecheckSnippets(
-  snippets: readonly { readonly name: string; readonly code: string; readonly prelude?: string }[],
+  snippets: readonly {
+    readonly name: string;
+    readonly code: string;
+    readonly prelude?: string;
+    /** The file of src/ that `'rxcap'` stands for (default `node.ts`). */
+    readonly entry?: string | undefined;
+  }[],
 ): Promise<string> {
   const dir = join(CACHE, `typecheck-${process.pid}`);
   await mkdir(dir, { recursive: true });
@@ -79,7 +86,7 @@ export async function typecheckSnippets(
     const files: string[] = [];
     for (const s of snippets) {
       const file = join(dir, `${s.name}.mts`);
-      await writeFile(file, withPackageImports(`${s.prelude ?? ''}\n${s.code}`));
+      await writeFile(file, withPackageImports(`${s.prelude ?? ''}\n${s.code}`, s.entry));
       files.push(file);
     }
     await writeFile(
