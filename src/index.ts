@@ -99,6 +99,7 @@ export { memoryStorage } from './store/memory-storage.js';
 export type { StoragePort } from './store/storage-port.js';
 export {
   XcapCapabilitiesError,
+  XcapOperationDroppedError,
   XcapOperationRejectedError,
   XcapSyncError,
 } from './streams/errors.js';
