@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Observable, throwError } from 'rxjs';
+import { BehaviorSubject, type Observable, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { XcapNetworkError } from '../../src/client/errors.js';
@@ -19,8 +19,9 @@ import { Group } from '../../src/model/group.js';
 import { documentCache } from '../../src/store/document-cache.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
 import type { StoragePort } from '../../src/store/storage-port.js';
-import { XcapOperationDroppedError } from '../../src/streams/errors.js';
+import { XcapOperationDroppedError, XcapOperationRejectedError } from '../../src/streams/errors.js';
 import type { DocumentEngine, HttpFactory, XcapHttp } from '../../src/streams/ports.js';
+import type { AccountSettings } from '../../src/streams/settings.js';
 import { createInMemoryXcapServer } from '../../src/testing/in-memory-xcap-server.js';
 import { REFERENCE_LAYOUT_DIR } from '../support/fixtures.js';
 
@@ -49,6 +50,13 @@ function record<T>(o: Observable<T>): T[] {
 async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
+
+/** Every request fails with a network error (retried quietly with backoff). */
+const offlineHttp: HttpFactory = () => {
+  const fail = (method: string) =>
+    throwError(() => new XcapNetworkError({ url: ROOT, method, cause: new Error('refused') }));
+  return { get: () => fail('GET'), put: () => fail('PUT'), delete: () => fail('DELETE') };
+};
 
 const managers: XcapManager[] = [];
 afterEach(async () => {
@@ -310,5 +318,76 @@ describe('edits naming ids that do not exist, made before the first sync', () =>
     const local = latest(m.local.addressbook$)!;
     expect(local.pendingIds.size).toBe(0);
     expect(local.value.contacts.map((c) => c.name)).toEqual(['Bob']);
+  });
+});
+
+describe('manager.pending$ and the local views around failures', () => {
+  it('an edit the server refuses (409) shows once as rejected with its error, then leaves pending$ and the local views', async () => {
+    const { m, server, net, errors, advance } = setup({ latency: 10 });
+    net.online = true;
+    await m.load();
+    await m.start();
+    await advance(1_000);
+    expect(m.state).toBe('insync');
+    const pending = record(m.pending$);
+    server.failNext(409, 1);
+    const b = bob();
+    m.addContact(b);
+    expect(latest(m.local.addressbook$)?.value.contact(b.id)?.name).toBe('Bob');
+    await advance(1_000);
+    const rejected = errors.filter((e) => e instanceof XcapOperationRejectedError);
+    expect(rejected.map((e) => e.operation.type)).toEqual(['addContact']);
+    expect(pending.map(names)).toEqual([[], ['addContact:sending'], ['addContact:rejected'], []]);
+    const shown = pending[2]?.[0];
+    expect(shown?.state === 'rejected' && shown.error).toBe(rejected[0]);
+    const local = latest(m.local.addressbook$)!;
+    expect(local.value.contact(b.id)).toBeUndefined();
+    expect(local.pending).toBe(false);
+  });
+
+  it('a sending edit whose update fails goes back to waiting, and is sent again on the retry', async () => {
+    const { m, server, net, advance } = setup({ latency: 10 });
+    net.online = true;
+    await m.load();
+    await m.start();
+    await advance(1_000);
+    const pending = record(m.pending$);
+    server.failNext(400, 1); // not transient: the update waits for its retry timer
+    m.addContact(bob());
+    await advance(30_000);
+    expect(pending.map(names)).toEqual([
+      [],
+      ['addContact:sending'],
+      ['addContact:waiting'],
+      ['addContact:sending'],
+      [],
+    ]);
+  });
+
+  it('another account: the local views forget the first account’s data; close() completes them', async () => {
+    const settings$ = new BehaviorSubject<AccountSettings>({
+      id: ID,
+      auth: { password: 'pw' },
+      xcap: { root: ROOT },
+    });
+    const m = createXcapManager({
+      account: settings$,
+      storage: memoryStorage(),
+      http: offlineHttp,
+    });
+    managers.push(m);
+    await m.load();
+    m.addContact(bob());
+    expect(latest(m.local.addressbook$)?.value.contacts).toHaveLength(1);
+    settings$.next({ id: 'sip:carol@example.com', auth: { password: 'pw' }, xcap: { root: ROOT } });
+    await settle();
+    await m.flush();
+    expect(latest(m.local.addressbook$)?.value.contacts).toEqual([]);
+    expect(latest(m.pending$)).toEqual([]);
+    let completed = 0;
+    m.local.addressbook$.subscribe({ complete: () => completed++ });
+    m.pending$.subscribe({ complete: () => completed++ });
+    await m.close();
+    expect(completed).toBe(2);
   });
 });
