@@ -48,11 +48,12 @@ export interface LocalAddressbook extends LocalValue<Addressbook> {
 
 /**
  * The local views: what the user sees right after an edit, online or not. Each stream
- * replays its latest value and emits synchronously after every edit made outside a
- * transaction (after the commit for a transaction: one value for all its edits), after the
- * cache is loaded (an account with nothing cached shows as empty, with the edits on it) and
- * after every sync. The top-level streams (`manager.addressbook$`, ...) stay the server's
- * confirmed data: they emit when a sync completes.
+ * replays its latest value and emits when it changes: synchronously when an edit made outside
+ * a transaction changes it (for a transaction, at the commit: one value for all its edits),
+ * when the cache is loaded (an account with nothing cached shows as empty, with the edits on
+ * it) and when a sync brings other devices' changes. They are computed only while subscribed
+ * to. The top-level streams (`manager.addressbook$`, ...) stay the server's confirmed data:
+ * they emit when a sync completes.
  *
  * @example
  * ```ts
