@@ -345,6 +345,35 @@ describe('manager.pending$ and the local views around failures', () => {
     expect(local.pending).toBe(false);
   });
 
+  it('an edit that named what a refused edit added is dropped with it (isolation after a 409)', async () => {
+    const { m, server, net, errors, advance } = setup({ latency: 10 });
+    net.online = true;
+    await m.load();
+    await m.start();
+    await advance(1_000);
+    const friends = new Group({ name: 'Friends' });
+    m.addGroup(friends);
+    await advance(1_000);
+    expect(latest(m.pending$)).toEqual([]);
+    server.failNext(409, 2); // the batch, then the contact's own PUT
+    const b = bob();
+    m.transaction(() => {
+      m.addContact(b);
+      m.addGroupMember(friends, b);
+    });
+    await advance(2_000);
+    expect(
+      errors
+        .filter((e) => e.code.startsWith('RXCAP_OPERATION'))
+        .map((e) => [e.code, (e as XcapOperationDroppedError).operation.type]),
+    ).toEqual([
+      ['RXCAP_OPERATION_REJECTED', 'addContact'],
+      ['RXCAP_OPERATION_DROPPED', 'addGroupMember'],
+    ]);
+    expect(latest(m.pending$)).toEqual([]);
+    expect(latest(m.local.addressbook$)?.value.group(friends.id)?.contacts).toEqual([]);
+  });
+
   it('a sending edit whose update fails goes back to waiting, and is sent again on the retry', async () => {
     const { m, server, net, advance } = setup({ latency: 10 });
     net.online = true;
