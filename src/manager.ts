@@ -9,6 +9,14 @@ export {
   XcapNotDurableError,
   XcapSettingsError,
 } from './manager/errors.js';
+export type {
+  DroppedEditError,
+  LocalAddressbook,
+  LocalValue,
+  PendingEdit,
+  PendingEditState,
+  XcapLocalViews,
+} from './manager/local-types.js';
 export type { XcapSnapshot } from './manager/snapshot.js';
 export type { ExternalStore } from './manager/snapshot-store.js';
 export type { XcapTransaction } from './manager/transactions.js';

@@ -13,6 +13,15 @@ import { REPO, type ReadmeBlock, tsBlocks, typecheckSnippets } from '../support/
 /** What each section's blocks leave to the application, by the heading they sit under. */
 const PRELUDES: Readonly<Record<string, string>> = {
   '### The manager, bound to a UI': `import { contactList, statusBar, toast } from ${JSON.stringify(join(REPO, 'test', 'support', 'readme-ui-stubs.ts'))};`,
+  // Continues the first block's manager (test/docs/readme-local-views.test.ts runs it).
+  '### Local views and pending edits': [
+    "import type { Contact, Icon, XcapManager } from 'rxcap';",
+    'declare const manager: XcapManager;',
+    'declare const bob: Contact;',
+    'declare const contactList: { render(rows: { name: string; syncing: boolean }[]): void };',
+    'declare const avatar: { show(icon: Icon | null, o: { dimmed: boolean }): void };',
+    'declare const badge: { set(text: string): void };',
+  ].join('\n'),
   '### A Node service composing streams across accounts': [
     "import type { AccountSettings } from 'rxcap';",
     'declare const accounts: AccountSettings[];',

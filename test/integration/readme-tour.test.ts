@@ -1,7 +1,9 @@
 /**
  * The README's "A short tour", run against the Kamailio test server: every ```ts block of the
  * section is taken from README.md as it is (test/support/readme-blocks.ts) and run in its own
- * Node process, so the README cannot drift from the API again.
+ * Node process, so the README cannot drift from the API again. ("Local views and pending
+ * edits" continues the first block's manager offline; test/docs/readme-local-views.test.ts runs
+ * it.)
  *
  * What the test changes, and nothing else:
  * - placeholders, replaced by exact text (each must still be in the README, else the test fails
@@ -125,9 +127,11 @@ function snippets() {
 
 describe('README: A short tour, against Kamailio', () => {
   // test/docs/readme-typecheck.test.ts type-checks them (tsx, which runs them, strips types).
-  it('has the three blocks this test runs', () => {
+  it('has the blocks this test runs (and one test/docs/readme-local-views.test.ts runs)', () => {
     expect(blocks.map((b) => b.heading)).toEqual([
       '### The manager, bound to a UI',
+      // Continues the first block offline; run by test/docs/readme-local-views.test.ts.
+      '### Local views and pending edits',
       '### A Node service composing streams across accounts',
       '### The low-level client',
     ]);
