@@ -69,6 +69,7 @@ export {
   type PendingEdit,
   type PendingEditState,
   type StateChange,
+  type XcapLocalSnapshot,
   type XcapLocalViews,
   type XcapManager,
   XcapManagerClosedError,

@@ -17,7 +17,7 @@ export type {
   PendingEditState,
   XcapLocalViews,
 } from './manager/local-types.js';
-export type { XcapSnapshot } from './manager/snapshot.js';
+export type { XcapLocalSnapshot, XcapSnapshot } from './manager/snapshot.js';
 export type { ExternalStore } from './manager/snapshot-store.js';
 export type { XcapTransaction } from './manager/transactions.js';
 /** The manager's public types. @example import type { XcapManager } from 'rxcap'; */

@@ -1,7 +1,8 @@
 /**
  * rxcap bound to React: one `useSyncExternalStore(manager.subscribe, manager.getSnapshot)`
- * gives a component every stream's latest value (state, addressbook, ...) as one immutable
- * snapshot; React re-renders when it changes. Edits are plain method calls on the manager.
+ * gives a component every stream's latest value (state, local views, confirmed data, ...) as
+ * one immutable snapshot; React re-renders when it changes. Edits are plain method calls on the
+ * manager; the local view shows them at once, marked until the server has them.
  *
  * Settings come from the query string (a demo: a real application asks for the password):
  * `?id=sip:alice@example.com&password=…&poll=…`. The XCAP server is the page's own origin
@@ -25,7 +26,9 @@ const manager = createXcapManager({
 
 function Contacts({ manager }: { manager: XcapManager }) {
   // The whole binding: a new snapshot object exactly when a stream emitted something new.
-  const { state, addressbook } = useSyncExternalStore(manager.subscribe, manager.getSnapshot);
+  const { state, local } = useSyncExternalStore(manager.subscribe, manager.getSnapshot);
+  // The local view: an edit shows at once (also offline), marked until the server has it.
+  const book = local.addressbook;
   const error = useLastError(manager);
   const [name, setName] = useState('');
   const [uri, setUri] = useState('');
@@ -45,15 +48,20 @@ function Contacts({ manager }: { manager: XcapManager }) {
         Sync: <span id="status">{state}</span>
       </p>
       {error && <p id="error">{error}</p>}
-      {addressbook === undefined ? (
+      {book === undefined ? (
         <p id="loading">Loading…</p>
       ) : (
         <ul id="contacts">
-          {[...addressbook.contacts]
+          {[...book.value.contacts]
             .sort((a, b) => a.name.localeCompare(b.name))
             .map((c) => (
-              <li key={c.id} data-name={c.name}>
+              <li
+                key={c.id}
+                data-name={c.name}
+                data-pending={book.pendingIds.has(c.id) || undefined}
+              >
                 {c.name}
+                {book.pendingIds.has(c.id) && <em> (not on the server yet)</em>}
                 <span className="uri">{c.uris.map((u) => u.uri).join(', ')}</span>
                 <button type="button" onClick={() => manager.removeContact(c.id)}>
                   Remove

@@ -132,6 +132,7 @@ export function managerFacade(deps: {
     dialogRules$: out.dialogRules$.current$,
     icon$: out.icon$.current$,
     offlineStatus$: out.offlineStatus$.current$,
+    local: views.current,
   }));
 
   return {

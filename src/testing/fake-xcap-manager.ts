@@ -145,7 +145,7 @@ export function fakeXcapManager(
     calls,
     // A field is undefined until its stream emits; state is options.state until state$ does.
     ...lazySnapshot(() => ({
-      ...(fake as unknown as XcapManagerStreams),
+      ...(fake as unknown as XcapManager),
       state$: state$.pipe(startWith({ prev: null, state })),
     })),
     transaction: <T>(fn: (tx: XcapTransaction) => T): T => {

@@ -2,8 +2,8 @@
  * The React example (examples/react/: one `useSyncExternalStore(manager.subscribe,
  * manager.getSnapshot)`) bundled with esbuild and run in Debian's Chromium against the real
  * Kamailio test server: the rendered DOM shows a contact another device added on the server,
- * then a contact added through the page's form, which reaches the server, then a contact
- * another device adds while the page is open.
+ * then a contact added through the page's form (at once, marked pending, until the server has
+ * it), which reaches the server, then a contact another device adds while the page is open.
  *
  * Pool user u535 belongs to this file.
  */
@@ -101,11 +101,25 @@ describe('the React example in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('renders a contact added through the form, and the edit reaches the server', async () => {
+  it('renders a contact added through the form at once, pending, then confirmed on the server', async () => {
+    // Whether Dave was ever rendered marked pending (the local view, before the server answers).
+    await page.evaluate(() => {
+      const w = window as unknown as { seenPending: boolean };
+      w.seenPending = false;
+      new MutationObserver(() => {
+        if (document.querySelector('#contacts li[data-name="Dave"][data-pending]'))
+          w.seenPending = true;
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
     await page.fill('#add input[name=name]', 'Dave');
     await page.fill('#add input[name=uri]', 'sip:dave@example.com');
     await page.click('#add button');
-    await page.waitForSelector('#contacts li[data-name="Dave"]', { timeout: 20_000 });
+    await page.waitForSelector('#contacts li[data-name="Dave"]:not([data-pending])', {
+      timeout: 20_000,
+    });
+    expect(
+      await page.evaluate(() => (window as unknown as { seenPending: boolean }).seenPending),
+    ).toBe(true);
     expect(await renderedNames(page)).toEqual(['Carol', 'Dave']);
 
     const laptop = device();

@@ -93,7 +93,11 @@ describe('manager.getSnapshot()', () => {
     await snapshotWhere(m, (s) => s.state === 'insync' && s.addressbook?.contacts.length === 1);
 
     const seen: (number | undefined)[] = [];
-    m.subscribe(() => seen.push(m.getSnapshot().addressbook?.contacts.length));
+    const seenLocal: (number | undefined)[] = [];
+    m.subscribe(() => {
+      seen.push(m.getSnapshot().addressbook?.contacts.length);
+      seenLocal.push(m.getSnapshot().local.addressbook?.value.contacts.length);
+    });
     account$.next({
       id: 'carol@example.com',
       auth: { password: 'c' },
@@ -109,5 +113,47 @@ describe('manager.getSnapshot()', () => {
     // alice's Bob is gone before carol's empty book arrives: never shown as carol's.
     expect(seen).toContain(undefined);
     expect(seen.indexOf(undefined)).toBeLessThan(seen.lastIndexOf(0));
+    // The local view too: alice's local addressbook is never shown as carol's.
+    expect(seenLocal).toContain(undefined);
+    expect(seenLocal.indexOf(undefined)).toBeLessThan(seenLocal.lastIndexOf(0));
+    expect(seenLocal.slice(seenLocal.indexOf(undefined))).not.toContain(1);
+  });
+
+  it('shows an edit at once in local and pending, and confirmed once on the server', async () => {
+    const server = createInMemoryXcapServer({ users: { 'sip:alice@example.com': 's3cret' } });
+    const m = createXcapManager({
+      account: {
+        id: 'alice@example.com',
+        auth: { password: 's3cret' },
+        xcap: { root: server.root },
+      },
+      storage: memoryStorage(),
+      http: server.http,
+      sip: server.diff,
+    });
+    managers.push(m);
+    await m.load();
+    let changes = 0;
+    m.subscribe(() => changes++);
+    const before = changes;
+    const contact = bob();
+    m.addContact(contact);
+    // Synchronously: the method returned and the snapshot already shows the edit, pending.
+    expect(changes).toBeGreaterThan(before);
+    const offline = m.getSnapshot();
+    expect(offline.local.addressbook?.value.contacts.map((c) => c.name)).toEqual(['Bob']);
+    expect(offline.local.addressbook?.pendingIds.has(contact.id)).toBe(true);
+    expect(offline.pending.map((e) => e.state)).toEqual(['waiting']);
+    expect(offline.addressbook?.contacts ?? []).toEqual([]);
+
+    await m.start();
+    const synced = await snapshotWhere(
+      m,
+      (s) => s.state === 'insync' && s.pending.length === 0 && s.addressbook !== undefined,
+    );
+    expect(synced.addressbook?.contacts.map((c) => c.name)).toEqual(['Bob']);
+    expect(synced.local.addressbook?.pendingIds.size).toBe(0);
+    // The local group kept its reference while only other fields changed.
+    expect(m.getSnapshot().local).toBe(synced.local);
   });
 });
