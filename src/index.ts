@@ -63,11 +63,15 @@ export {
   createXcapManager,
   type LifecycleEvent,
   type StateChange,
+  type XcapConnectivity,
+  type XcapDiffStatus,
   type XcapManager,
   XcapManagerClosedError,
   type XcapManagerOptions,
   XcapNotDurableError,
   XcapSettingsError,
+  type XcapStatus,
+  XcapStoppedError,
   type XcapTransaction,
 } from './manager.js';
 export { DEFAULT_BACKOFF } from './manager-defaults.js';

@@ -127,12 +127,20 @@ export type MachineEvent =
   | { readonly type: 'capabilitiesDiscovered'; readonly discovery: Discovery }
   | { readonly type: 'capabilitiesFailed'; readonly error: XcapError }
   | { readonly type: 'authFailed'; readonly error: XcapError; readonly documents?: DocumentStore }
-  | { readonly type: 'fetched'; readonly documents: DocumentStore; readonly changed: boolean }
+  | {
+      readonly type: 'fetched';
+      readonly documents: DocumentStore;
+      readonly changed: boolean;
+      /** Scheduler time of the answer (the manager stamps it: the time of a sync). */
+      readonly at?: number;
+    }
   | { readonly type: 'fetchFailed'; readonly error: XcapError }
   | {
       readonly type: 'updated';
       readonly documents: DocumentStore;
       readonly appliedIds: readonly string[];
+      /** Scheduler time of the answer (the manager stamps it: the time of a sync). */
+      readonly at?: number;
     }
   | { readonly type: 'conflict'; readonly documents: DocumentStore }
   | { readonly type: 'rejected'; readonly id: string; readonly error: XcapError }
