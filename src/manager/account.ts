@@ -16,6 +16,14 @@ const MAX_SUBSCRIBE_INTERVAL = 604_800;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+function isUrl(text: string): boolean {
+  try {
+    return new URL(text).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 function fail(message: string, field: string): never {
   throw new XcapValidationError(message, field);
 }
@@ -40,6 +48,14 @@ export function checkAccountSettings(value: unknown): AccountSettings {
       'account.id',
     );
   if (/^sips?:$/i.test(id.trim())) fail('account.id has no user or domain', 'account.id');
+  // The XUI of a user's documents is an AOR (RFC 4825 §4): user@domain. Without a domain the
+  // server answers 401/403 to every request and nothing says why (regression test "an account
+  // id without a domain is refused synchronously").
+  if (!/^[^@]+@[^@;:>]+/.test(id.trim().replace(/^sips?:/i, '')))
+    fail(
+      `account.id must be user@domain or a SIP URI with a user and a domain (got ${JSON.stringify(id.trim().slice(0, 64))})`,
+      'account.id',
+    );
   if (auth !== undefined) {
     if (!isObject(auth)) fail('account.auth must be an object', 'account.auth');
     if (typeof auth.password !== 'string')
@@ -50,8 +66,11 @@ export function checkAccountSettings(value: unknown): AccountSettings {
     if (!isObject(xcap)) fail('account.xcap must be an object', 'account.xcap');
     const root = xcap.root;
     if (root !== undefined && root !== null) {
-      if (typeof root !== 'string' || !/^https?:\/\/[^/\s]+/i.test(root))
-        fail('account.xcap.root must be an http(s) URL or null', 'account.xcap.root');
+      if (typeof root !== 'string' || !/^https?:\/\/[^/\s]+/i.test(root) || !isUrl(root))
+        fail(
+          'account.xcap.root must be an http(s) URL (scheme and host, e.g. https://xcap.example.com/xcap-root) or null',
+          'account.xcap.root',
+        );
     }
     if (xcap.xcapDiff !== undefined && typeof xcap.xcapDiff !== 'boolean')
       fail('account.xcap.xcapDiff must be a boolean', 'account.xcap.xcapDiff');
