@@ -179,7 +179,8 @@ function failureHint(e: XcapError | null): string {
   const host = hostOf(x.url);
   if (e.code === 'RXCAP_NETWORK') {
     const where = host ?? 'the XCAP server';
-    switch (x.causeCode) {
+    const code = systemCode(e) ?? x.causeCode;
+    switch (code) {
       case 'ECONNREFUSED':
         return `connection refused by ${where}`;
       case 'ENOTFOUND':
@@ -189,13 +190,27 @@ function failureHint(e: XcapError | null): string {
       case 'UND_ERR_SOCKET':
         return `connection to ${where} lost`;
       default:
-        return `network error with ${where}${typeof x.causeCode === 'string' ? ` (${x.causeCode})` : ''}`;
+        return `cannot reach ${where}${typeof code === 'string' ? ` (${code})` : ''}`;
     }
   }
   if (e.code === 'RXCAP_TIMEOUT') return `no answer from ${host ?? 'the XCAP server'} (timeout)`;
   if (e.code === 'RXCAP_HTTP' && typeof x.status === 'number')
     return `the XCAP server${host ? ` at ${host}` : ''} answered ${x.status}`;
   return e.message;
+}
+
+/**
+ * The operating system's code behind a network error (`ECONNREFUSED`, `ENOTFOUND`): fetch
+ * wraps it in a `TypeError('fetch failed')` whose own `cause` carries it.
+ */
+function systemCode(e: unknown): string | undefined {
+  let cause = (e as { cause?: unknown }).cause;
+  for (let depth = 0; depth < 4 && typeof cause === 'object' && cause !== null; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function hostOf(url: unknown): string | undefined {
