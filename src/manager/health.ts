@@ -30,6 +30,10 @@ export interface ManagerHealth {
   readonly reported: string | null;
   /** Why xcap-diff is not active, as its port said. */
   readonly diffReason: string | null;
+  /** Resubscriptions of xcap-diff in a row that the manager scheduled (0 once it is active). */
+  readonly diffFailures: number;
+  /** When the manager resubscribes to xcap-diff (scheduler time; null: not scheduled). */
+  readonly diffRetryAt: number | null;
   /** Scheduler time of the last completed sync (the manager entered `insync`). */
   readonly lastSyncAt: number | null;
 }
@@ -47,6 +51,8 @@ export function initialHealth(): ManagerHealth {
     reachable: null,
     reported: null,
     diffReason: null,
+    diffFailures: 0,
+    diffRetryAt: null,
     lastSyncAt: null,
   };
 }
@@ -114,7 +120,10 @@ export function foldHealth(
   if (restarted)
     h = { ...h, failures: 0, lastError: null, nextRetryAt: null, reachable: null, reported: null };
 
-  if (event.type === 'retrying') {
+  if (event.type === 'retrying' && event.target === 'xcap-diff') {
+    if (!running) return step;
+    h = { ...h, diffFailures: event.attempt, diffRetryAt: event.at + event.delay };
+  } else if (event.type === 'retrying') {
     if (!running) return step;
     h = { ...h, nextRetryAt: event.at + event.delay };
     if (event.error !== undefined) {
@@ -132,12 +141,16 @@ export function foldHealth(
   } else if (SUCCESS.has(event.type)) {
     h = { ...h, failures: 0, lastError: null, nextRetryAt: null, reachable: true, reported: null };
   } else if (event.type === 'diffState') {
-    h = { ...h, diffReason: event.state === 'active' ? null : (event.reason ?? null) };
+    h =
+      event.state === 'active'
+        ? { ...h, diffReason: null, diffFailures: 0, diffRetryAt: null }
+        : { ...h, diffReason: event.reason ?? h.diffReason };
   } else if (event.type === 'diffFailed') {
     h = { ...h, diffReason: event.error.message };
   }
 
-  if (!running) h = h.nextRetryAt === null ? h : { ...h, nextRetryAt: null };
+  if (!running && (h.nextRetryAt !== null || h.diffRetryAt !== null))
+    h = { ...h, nextRetryAt: null, diffRetryAt: null };
   if (after.sync.state === 'insync' && before.sync.state !== 'insync') {
     const at = (event as { at?: unknown }).at;
     if (typeof at === 'number') h = { ...h, lastSyncAt: at };

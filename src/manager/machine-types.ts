@@ -87,6 +87,8 @@ export type ManagerEvent =
       readonly attempt: number;
       readonly delay: number;
       readonly at: number;
+      /** The XCAP server (default) or the xcap-diff subscription. */
+      readonly target?: 'xcap' | 'xcap-diff';
     }
   | { readonly type: 'loadRequested' }
   | { readonly type: 'startRequested' }

@@ -43,6 +43,12 @@ export interface XcapDiffStatus {
   readonly reason: string | null;
   /** The polling period in force, ms (null while xcap-diff is active or nothing runs). */
   readonly pollPeriod: number | null;
+  /**
+   * Subscriptions that failed in a row and when the manager subscribes again (scheduler time),
+   * when it schedules that itself; the SIP side's own resubscriptions are only in `reason`.
+   */
+  readonly failures: number;
+  readonly nextRetryAt: number | null;
 }
 
 /**
@@ -120,15 +126,17 @@ export function xcapStatus(
 
 function diffStatus(c: ManagerContext, running: boolean, pollPeriod: number): XcapDiffStatus {
   const d = c.sync.diff;
+  const none = { failures: 0, nextRetryAt: null };
   if (!running || d === 'off' || d === 'terminated') {
     // Running but not subscribed yet (initializing): polling starts with the subscription.
-    return { state: 'off', reason: null, pollPeriod: null };
+    return { state: 'off', reason: null, pollPeriod: null, ...none };
   }
-  if (d === 'active') return { state: 'active', reason: null, pollPeriod: null };
-  if (d === 'pending') return { state: 'connecting', reason: null, pollPeriod };
+  if (d === 'active') return { state: 'active', reason: null, pollPeriod: null, ...none };
+  const retry = { failures: c.health.diffFailures, nextRetryAt: c.health.diffRetryAt };
+  if (d === 'pending') return { state: 'connecting', reason: null, pollPeriod, ...retry };
   if (d === 'unavailable' && c.settings?.xcap?.xcapDiff === false)
-    return { state: 'off', reason: 'xcap-diff disabled', pollPeriod };
-  return { state: 'down', reason: c.health.diffReason ?? d, pollPeriod };
+    return { state: 'off', reason: 'xcap-diff disabled', pollPeriod, ...none };
+  return { state: 'down', reason: c.health.diffReason ?? d, pollPeriod, ...retry };
 }
 
 function hintOf(c: ManagerContext, s: Omit<XcapStatus, 'hint'>): string {
@@ -237,6 +245,8 @@ export function sameStatus(a: XcapStatus, b: XcapStatus): boolean {
     a.xcapDiff.state === b.xcapDiff.state &&
     a.xcapDiff.reason === b.xcapDiff.reason &&
     a.xcapDiff.pollPeriod === b.xcapDiff.pollPeriod &&
+    a.xcapDiff.failures === b.xcapDiff.failures &&
+    a.xcapDiff.nextRetryAt === b.xcapDiff.nextRetryAt &&
     a.pending === b.pending &&
     a.lastSyncAt === b.lastSyncAt &&
     a.hint === b.hint

@@ -61,4 +61,6 @@ export interface RetryNotice {
   readonly error?: XcapError;
   readonly attempt: number;
   readonly delay: number;
+  /** What is retried: the XCAP server (default) or the xcap-diff subscription. */
+  readonly target?: 'xcap' | 'xcap-diff';
 }

@@ -246,6 +246,45 @@ describe('status$ and error$: a failure explains itself once', () => {
   });
 });
 
+describe('status$: the manager’s own resubscriptions of xcap-diff', () => {
+  it('a diff port that fails every time: failures counted, the next resubscription due, one error on error$', async () => {
+    const ts = scheduler();
+    const server = createInMemoryXcapServer({ scheduler: ts });
+    let watches = 0;
+    const failing: DiffPort = {
+      watch: () => {
+        watches++;
+        return throwError(() => new Error('fake: SIP server gone'));
+      },
+    };
+    const m = createXcapManager({
+      account,
+      storage: memoryStorage(),
+      http: server.http,
+      sip: failing,
+      scheduler: ts,
+      backoff,
+      pollPeriod: POLL,
+    });
+    const r = record(m);
+    const started = m.start();
+    await advance(ts, 0);
+    await started;
+    // Subscriptions at 0, 1 s, 3 s and 7 s: the fourth failure waits 8 s.
+    await advance(ts, 10_000);
+    expect(watches).toBe(4);
+    expect(r.last().xcapDiff).toEqual({
+      state: 'down',
+      reason: 'diff failed: fake: SIP server gone',
+      pollPeriod: POLL,
+      failures: 4,
+      nextRetryAt: 7_000 + 8_000,
+    });
+    expect(r.errors.map((e) => e.message)).toEqual(['diff failed: fake: SIP server gone']);
+    await m.close();
+  });
+});
+
 describe('settings are checked synchronously where they can be', () => {
   it.each([
     ['an account id without a domain', { ...account, id: 'alice' }, 'account.id'],
