@@ -24,6 +24,25 @@ function isUrl(text: string): boolean {
   }
 }
 
+/** A host name, IPv4 or bracketed IPv6 address, with an optional port 1..65535. */
+const HOST_PORT = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i;
+
+/**
+ * The forms `sip.outboundProxy` takes (see the SIP targets): a ws/wss URL, a sip/sips URI or
+ * host:port. Garbage used to be accepted and only showed as a SIP connection that never came
+ * up (regression test "a garbage outbound proxy is refused synchronously").
+ */
+function isProxy(text: string): boolean {
+  const t = text.trim().replace(/^<(.*)>$/, '$1');
+  const ws = /^wss?:\/\/([^/?#\s]+)[^\s]*$/i.exec(t);
+  const sip = /^sips?:(?:[^@;\s]*@)?([^;?\s]+)[^\s]*$/i.exec(t);
+  const hostPort = ws?.[1] ?? sip?.[1] ?? t;
+  const m = HOST_PORT.exec(hostPort);
+  if (m === null) return false;
+  const port = m[1] === undefined ? 1 : Number(m[1]);
+  return port >= 1 && port <= 65_535;
+}
+
 function fail(message: string, field: string): never {
   throw new XcapValidationError(message, field);
 }
@@ -95,6 +114,11 @@ export function checkAccountSettings(value: unknown): AccountSettings {
         'account.sip.subscribeInterval',
       );
     optionalString(sip.outboundProxy, 'account.sip.outboundProxy');
+    if (typeof sip.outboundProxy === 'string' && !isProxy(sip.outboundProxy))
+      fail(
+        "account.sip.outboundProxy must be a WebSocket URL ('wss://sip.example.com/ws'), a SIP URI ('sip:sip.example.com:5060;transport=tcp') or host:port",
+        'account.sip.outboundProxy',
+      );
     const t = sip.transports;
     if (
       t !== undefined &&

@@ -11,7 +11,8 @@ import type { ManagerContext } from './machine-types.js';
 
 /**
  * How the XCAP server is doing:
- * - `unknown`: not asked yet (stopped, or the first request has not been answered);
+ * - `unknown`: not asked (stopped: `lastError` keeps the last failure), or the first request
+ *   has not been answered yet;
  * - `reachable`: the last exchange succeeded;
  * - `unreachable`: the last attempt failed (`lastError`); it is retried (see `nextRetryAt`);
  * - `waiting-for-credentials`: the server refused the credentials (401/403): nothing is retried
@@ -103,7 +104,8 @@ export function xcapStatus(
   if (settingsError !== null) {
     connectivity = 'waiting-for-settings';
     lastError = settingsError;
-  } else if (c.sync.blocked === 'auth') connectivity = 'waiting-for-credentials';
+  } else if (!running) connectivity = 'unknown';
+  else if (c.sync.blocked === 'auth') connectivity = 'waiting-for-credentials';
   else if (h.lastError?.code === 'RXCAP_CAPABILITIES') connectivity = 'missing-capabilities';
   else if (h.lastError !== null) connectivity = 'unreachable';
   else if (h.reachable === true && running) connectivity = 'reachable';

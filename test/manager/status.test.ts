@@ -299,7 +299,17 @@ describe('settings are checked synchronously where they can be', () => {
       { ...account, xcap: { root: 'http://:80/xcap-root' } },
       'account.xcap.root',
     ],
-  ])(
+    [
+      'a garbage outbound proxy',
+      { ...account, sip: { outboundProxy: 'not a proxy at all' } },
+      'account.sip.outboundProxy',
+    ],
+    [
+      'an outbound proxy port past 65535',
+      { ...account, sip: { outboundProxy: 'sip:proxy.example.com:70000' } },
+      'account.sip.outboundProxy',
+    ],
+  ] as [string, AccountSettings, string][])(
     '%s: createXcapManager throws XcapValidationError for the first value',
     (_name, bad, field) => {
       expect(() => createXcapManager({ account: bad, storage: memoryStorage() })).toThrow(
@@ -311,6 +321,23 @@ describe('settings are checked synchronously where they can be', () => {
       );
     },
   );
+
+  it.each([
+    ['sip:proxy.example.com:5060;transport=tcp'],
+    ['<sips:proxy.example.com>'],
+    ['wss://sip.example.com:8443/ws'],
+    ['ws://127.0.0.1:5066/ws'],
+    ['127.0.0.1:5060'],
+    ['[::1]:5060'],
+    ['sip:alice@[2001:db8::1]:5061;transport=tls'],
+  ])('an outbound proxy %s is accepted', (outboundProxy) => {
+    expect(() =>
+      createXcapManager({
+        account: { ...account, sip: { outboundProxy } },
+        storage: memoryStorage(),
+      }),
+    ).not.toThrow();
+  });
 
   it('a later id without a domain goes to error$ once and the last good settings stay', async () => {
     const ts = scheduler();
