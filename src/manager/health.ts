@@ -131,6 +131,8 @@ export function foldHealth(
       h = failed(h, event.error);
       if (fresh) commands = [...commands, { type: 'reportError', error: event.error }];
     }
+  } else if (!running && (FAILURE.has(event.type) || SUCCESS.has(event.type))) {
+    // A late answer of a cancelled step: the transition ignored it, and so does the health.
   } else if (FAILURE.has(event.type)) {
     const error = (event as Extract<MachineEvent, { error: XcapError }>).error;
     const repeat = failureKind(error) === h.reported;
