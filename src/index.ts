@@ -69,6 +69,8 @@ export {
   type PendingEdit,
   type PendingEditState,
   type StateChange,
+  type XcapConnectivity,
+  type XcapDiffStatus,
   type XcapLocalSnapshot,
   type XcapLocalViews,
   type XcapManager,
@@ -77,6 +79,8 @@ export {
   XcapNotDurableError,
   XcapSettingsError,
   type XcapSnapshot,
+  type XcapStatus,
+  XcapStoppedError,
   type XcapTransaction,
 } from './manager.js';
 export { DEFAULT_BACKOFF } from './manager-defaults.js';

@@ -8,6 +8,7 @@ export {
   XcapManagerClosedError,
   XcapNotDurableError,
   XcapSettingsError,
+  XcapStoppedError,
 } from './manager/errors.js';
 export type {
   DroppedEditError,
@@ -19,6 +20,7 @@ export type {
 } from './manager/local-types.js';
 export type { XcapLocalSnapshot, XcapSnapshot } from './manager/snapshot.js';
 export type { ExternalStore } from './manager/snapshot-store.js';
+export type { XcapConnectivity, XcapDiffStatus, XcapStatus } from './manager/status.js';
 export type { XcapTransaction } from './manager/transactions.js';
 /** The manager's public types. @example import type { XcapManager } from 'rxcap'; */
 export type {
