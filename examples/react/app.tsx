@@ -1,6 +1,6 @@
 /**
  * rxcap bound to React: one `useSyncExternalStore(manager.subscribe, manager.getSnapshot)`
- * gives a component every stream's latest value (state, local views, confirmed data, ...) as
+ * gives a component every stream's latest value (status, local views, confirmed data, ...) as
  * one immutable snapshot; React re-renders when it changes. Edits are plain method calls on the
  * manager; the local view shows them at once, marked until the server has them.
  *
@@ -26,7 +26,7 @@ const manager = createXcapManager({
 
 function Contacts({ manager }: { manager: XcapManager }) {
   // The whole binding: a new snapshot object exactly when a stream emitted something new.
-  const { state, local } = useSyncExternalStore(manager.subscribe, manager.getSnapshot);
+  const { status, local } = useSyncExternalStore(manager.subscribe, manager.getSnapshot);
   // The local view: an edit shows at once (also offline), marked until the server has it.
   const book = local.addressbook;
   const error = useLastError(manager);
@@ -45,7 +45,7 @@ function Contacts({ manager }: { manager: XcapManager }) {
     <main>
       <h1>Contacts</h1>
       <p>
-        Sync: <span id="status">{state}</span>
+        Sync: <span id="status">{status.state}</span> · <span id="hint">{status.hint}</span>
       </p>
       {error && <p id="error">{error}</p>}
       {book === undefined ? (

@@ -10,12 +10,13 @@ import type { XcapState } from '../streams/events.js';
 import type { Capabilities } from '../streams/ports.js';
 import type { LocalAddressbook, LocalValue, PendingEdit, XcapLocalViews } from './local-types.js';
 import { type ExternalStore, snapshotStore } from './snapshot-store.js';
+import type { XcapStatus } from './status.js';
 import type { XcapManager } from './types.js';
 
 /** A stream whose field is `undefined` while it has no value (no data yet, another account). */
 type Current<S> = S extends Observable<infer V> ? Observable<V | undefined> : never;
 /** The streams that always have a value. */
-type Always = 'state$' | 'pending$';
+type Always = 'state$' | 'status$' | 'pending$';
 
 /**
  * The manager's streams as the snapshot reads them: each replays its current value at once;
@@ -53,14 +54,16 @@ export interface XcapLocalSnapshot {
  *
  * @example
  * ```ts
- * const { state, local } = manager.getSnapshot();
+ * const { status, local } = manager.getSnapshot();
  * if (local.addressbook) render(local.addressbook.value.contacts, local.addressbook.pendingIds);
- * statusLine.text = state;
+ * statusLine.text = status.hint;
  * ```
  */
 export interface XcapSnapshot {
   /** The manager's state (`insync`, `fetching`, ...), as on `state$`. */
   readonly state: XcapState;
+  /** The state explained (connectivity, failures, next retry, xcap-diff, hint), as on `status$`. */
+  readonly status: XcapStatus;
   /** The edits not yet on the server, as on `pending$`. */
   readonly pending: readonly PendingEdit[];
   /** The server's capabilities, as on `capabilities$`. */
@@ -92,6 +95,7 @@ type SnapshotFieldsOf<S> = {
  */
 export const snapshotFields = (m: SnapshotSources): SnapshotFieldsOf<XcapSnapshot> => ({
   state: m.state$.pipe(map((c) => c.state)),
+  status: m.status$,
   pending: m.pending$,
   capabilities: m.capabilities$,
   addressbook: m.addressbook$,

@@ -51,6 +51,22 @@ const insync = (m: XcapManager) =>
     ),
   );
 
+/** Waits for `selector`; on a timeout, says what the page showed (names, status line, error). */
+async function waitForSelector(p: Page, selector: string): Promise<void> {
+  try {
+    await p.waitForSelector(selector, { timeout: 20_000 });
+  } catch (e) {
+    const shown = await p.evaluate(() => ({
+      hint: document.querySelector('#hint')?.textContent,
+      error: document.querySelector('#error')?.textContent,
+      rows: [...document.querySelectorAll('#contacts li')].map((li) => li.outerHTML),
+    }));
+    throw new Error(`${selector} not shown: ${JSON.stringify(shown)} (${pageErrors.join('; ')})`, {
+      cause: e,
+    });
+  }
+}
+
 async function renderedNames(p: Page): Promise<string[]> {
   return p.$$eval('#contacts li', (lis) => lis.map((li) => (li as HTMLElement).dataset.name ?? ''));
 }
@@ -95,7 +111,7 @@ describe('the React example in Chromium', () => {
 
     const q = new URLSearchParams({ id: user.id, password: user.password, poll: '500' });
     await page.goto(`${server.url}?${q}`);
-    await page.waitForSelector('#contacts li[data-name="Carol"]', { timeout: 20_000 });
+    await waitForSelector(page, '#contacts li[data-name="Carol"]');
     await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'insync');
     expect(await renderedNames(page)).toEqual(['Carol']);
     expect(pageErrors).toEqual([]);
@@ -114,12 +130,14 @@ describe('the React example in Chromium', () => {
     await page.fill('#add input[name=name]', 'Dave');
     await page.fill('#add input[name=uri]', 'sip:dave@example.com');
     await page.click('#add button');
-    await page.waitForSelector('#contacts li[data-name="Dave"]:not([data-pending])', {
-      timeout: 20_000,
-    });
+    await waitForSelector(page, '#contacts li[data-name="Dave"]:not([data-pending])');
     expect(
       await page.evaluate(() => (window as unknown as { seenPending: boolean }).seenPending),
     ).toBe(true);
+    // The status line explains the state (xcap-diff is off in this page: polling).
+    await page.waitForFunction(() =>
+      document.querySelector('#hint')?.textContent?.startsWith('in sync'),
+    );
     expect(await renderedNames(page)).toEqual(['Carol', 'Dave']);
 
     const laptop = device();
@@ -137,7 +155,7 @@ describe('the React example in Chromium', () => {
     laptop.addContact(
       new Contact({ name: 'Erin', uris: [new ContactURI({ uri: 'sip:erin@example.com' })] }),
     );
-    await page.waitForSelector('#contacts li[data-name="Erin"]', { timeout: 20_000 });
+    await waitForSelector(page, '#contacts li[data-name="Erin"]');
     await laptop.close();
     expect(await renderedNames(page)).toEqual(['Carol', 'Dave', 'Erin']);
     expect(pageErrors).toEqual([]);

@@ -109,7 +109,13 @@ describe('fakeXcapManager: getSnapshot and subscribe read the scripted streams',
         { state: 'initializing' },
       );
       expectObservable(renders(manager), '^---!').toBe('ab-(cd)', {
-        a: expect.objectContaining({ state: 'initializing', addressbook: undefined }),
+        a: expect.objectContaining({
+          state: 'initializing',
+          status: expect.objectContaining({ state: 'initializing', failures: 0 }),
+          pending: [],
+          addressbook: undefined,
+          local: expect.objectContaining({ addressbook: undefined }),
+        }),
         b: expect.objectContaining({ state: 'fetching', addressbook: undefined }),
         c: expect.objectContaining({ state: 'insync', addressbook: undefined }),
         d: expect.objectContaining({ state: 'insync', addressbook: book }),

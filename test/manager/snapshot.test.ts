@@ -119,7 +119,7 @@ describe('manager.getSnapshot()', () => {
     expect(seenLocal.slice(seenLocal.indexOf(undefined))).not.toContain(1);
   });
 
-  it('shows an edit at once in local and pending, and confirmed once on the server', async () => {
+  it('shows an edit at once in local, pending and status, and confirmed once on the server', async () => {
     const server = createInMemoryXcapServer({ users: { 'sip:alice@example.com': 's3cret' } });
     const m = createXcapManager({
       account: {
@@ -146,13 +146,15 @@ describe('manager.getSnapshot()', () => {
     expect(offline.pending.map((e) => e.state)).toEqual(['waiting']);
     expect(offline.addressbook?.contacts ?? []).toEqual([]);
 
+    expect(offline.status).toMatchObject({ state: 'stopped', pending: 1 });
+
     await m.start();
-    const synced = await snapshotWhere(
-      m,
-      (s) => s.state === 'insync' && s.pending.length === 0 && s.addressbook !== undefined,
-    );
+    await m.whenInSync();
+    const synced = m.getSnapshot();
     expect(synced.addressbook?.contacts.map((c) => c.name)).toEqual(['Bob']);
     expect(synced.local.addressbook?.pendingIds.size).toBe(0);
+    expect(synced.pending).toEqual([]);
+    expect(synced.status).toMatchObject({ state: 'insync', pending: 0, connectivity: 'reachable' });
     // The local group kept its reference while only other fields changed.
     expect(m.getSnapshot().local).toBe(synced.local);
   });
