@@ -103,8 +103,9 @@ export function nodeRequest(
       ...parent,
       children: parent.children.filter((c) => c !== gone),
     });
-    // §7.5: a GET of the same URI must then answer 404 (a positional selector would select
-    // the next sibling instead).
+    // §7.5: a GET of the same URI must then answer 404, so a positional selector naming an
+    // element in the middle (the next sibling would take its place) is refused with 409
+    // <cannot-delete>, as OpenXCAP does ("cannot delete something in the middle").
     if (tryPath(next, sel.steps) !== null) throw new NodeRequestRefused(409, 'cannot-delete');
     return { kind: 'written', root: next, created: false };
   }
