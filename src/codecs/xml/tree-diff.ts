@@ -50,16 +50,18 @@ function diffElement(a: XmlElement, b: XmlElement, path: number[], out: TreeChan
   while (s < max - p && ka[ka.length - 1 - s] === kb[kb.length - 1 - s]) s++;
   const midA = ka.length - s - p;
   const midB = kb.length - s - p;
-  if (midA === 1 && midB === 1 && ka[p]!.type === 'element' && kb[p]!.type === 'element') {
-    // One child differs: descend into it, unless it is another element altogether.
-    const x = ka[p] as XmlElement;
-    const y = kb[p] as XmlElement;
+  if (midA === midB && midA > 0) {
+    // As many children as before: each changed one is a change of its own (an addressbook edit
+    // changes the addressbook list and a few derived lists, never the 10,000 contacts between).
     if (head !== undefined) out.push({ path: [...path], element: head });
-    if (x.ns === y.ns && x.name === y.name) {
-      diffElement(x, y, [...path, p], out);
-      return;
+    for (let i = p; i < p + midA; i++) {
+      const x = ka[i]!;
+      const y = kb[i]!;
+      if (x === y) continue;
+      if (x.type === 'element' && y.type === 'element' && x.ns === y.ns && x.name === y.name)
+        diffElement(x, y, [...path, i], out);
+      else out.push({ path: [...path], from: i, to: i + 1, nodes: [y] });
     }
-    out.push({ path: [...path], from: p, to: p + 1, nodes: [y] });
     return;
   }
   if (midA === 0 && midB === 0) {
