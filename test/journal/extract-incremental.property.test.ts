@@ -7,11 +7,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DOCUMENT_NAMES } from '../../src/codecs/applications.js';
 import { parseXml } from '../../src/codecs/xml/parse.js';
+import { serializeXml } from '../../src/codecs/xml/serialize.js';
 import type { XmlElement } from '../../src/codecs/xml/tree.js';
 import {
   applyOperation,
   type Documents,
   extractData,
+  normalizeResourceLists,
   operations,
 } from '../../src/journal/index.js';
 import { ctx, fixtureDocs } from './fixture-helpers.js';
@@ -38,6 +40,25 @@ describe('extractData after edits = a fresh extraction', () => {
         for (const op of ops) {
           docs = applyOperation(docs, op, ctx).docs;
           expect(json(extractData(docs, ctx))).toEqual(json(extractData(fresh(docs), ctx)));
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
+describe('normalize of a normalized document returns it', () => {
+  it('the memoized answer is what a fresh normalize of the same document gives', () => {
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 12 }), (ops) => {
+        let docs = fixtureDocs();
+        for (const op of ops) {
+          docs = applyOperation(docs, op, ctx).docs;
+          const rl = docs['resource-lists'];
+          if (!rl) continue;
+          expect(normalizeResourceLists(rl, ctx)).toBe(rl);
+          const copy = structuredClone(rl) as XmlElement;
+          expect(serializeXml(normalizeResourceLists(copy, ctx))).toBe(serializeXml(rl));
         }
       }),
       { numRuns: 20 },
