@@ -3,6 +3,7 @@
  * reload rebuilds the same documents, compaction writes a new base, stale changes (a crash
  * between a new base and the purge) are ignored, and a cache written by older versions loads.
  */
+import 'fake-indexeddb/auto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +18,12 @@ import { ContactURI } from '../../src/model/contact-uri.js';
 import { documentCache } from '../../src/store/document-cache.js';
 import { xmlDocumentChangeLog } from '../../src/store/document-change-log.js';
 import { fileStorage } from '../../src/store/file-storage.js';
+import { indexedDbStorage } from '../../src/store/indexeddb-storage.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
 import type { StorageKey, StoragePort } from '../../src/store/storage-port.js';
 import { createInMemoryXcapServer } from '../../src/testing/index.js';
 import { ctx } from '../journal/fixture-helpers.js';
+import { fakeWebLocks } from './fake-web-locks.js';
 
 const ACCOUNT = 'alice@example.com';
 
@@ -66,8 +69,14 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
+let databases = 0;
 const stores: [string, () => Promise<StoragePort>][] = [
   ['memory', async () => memoryStorage()],
+  [
+    'IndexedDB (fake-indexeddb)',
+    async () =>
+      indexedDbStorage({ databaseName: `rxcap-changelog-${databases++}`, locks: fakeWebLocks() }),
+  ],
   [
     'file',
     async () => {
