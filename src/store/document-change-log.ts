@@ -278,7 +278,7 @@ export function documentChangeLog<T>(
     };
     await storage.save(baseKey(name), value);
     // Older changes name the old generation: purging them is tidying, not correctness.
-    if (st === undefined || st.changesStored) await storage.purge(changesPrefix(name));
+    if (st?.changesStored === true) await storage.purge(changesPrefix(name));
     known!.set(name, {
       doc: d,
       gen,
