@@ -61,12 +61,16 @@ export { XcapWriteLimitError } from './journal/write-budget.js';
 export {
   canonicalAccount,
   createXcapManager,
+  type ElementWritesSetting,
+  KAMAILIO_XCAP_SERVER,
   type LifecycleEvent,
+  RFC4825_SERVER,
   type StateChange,
   type XcapManager,
   XcapManagerClosedError,
   type XcapManagerOptions,
   XcapNotDurableError,
+  type XcapServerProfile,
   XcapSettingsError,
   type XcapTransaction,
 } from './manager.js';

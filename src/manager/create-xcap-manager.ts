@@ -18,6 +18,7 @@ import { XcapSyncError } from '../streams/errors.js';
 import type { MachineCommand } from '../streams/events.js';
 import { PIPELINES } from '../streams/machine.js';
 import { type PipelinePorts, unavailableDiffPort } from '../streams/ports.js';
+import { learningServers, serverKnowledge } from '../streams/server-knowledge.js';
 import { managerFacade } from './facade.js';
 import { initialManagerContext, managerTransition } from './machine.js';
 import type { ManagerCommand, ManagerContext, ManagerEvent } from './machine-types.js';
@@ -42,8 +43,11 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const random = options.random ?? Math.random;
   const out = outputs();
+  // How each server applies element writes, learned for this manager's session.
+  const servers = serverKnowledge(options.elementWrites ?? 'auto');
   const ports: PipelinePorts = {
-    http: options.http ?? clientFactory(options.client),
+    http: learningServers(options.http ?? clientFactory(options.client), servers),
+    servers,
     dns: options.dns ?? noDns,
     diff: options.sip ?? unavailableDiffPort,
     engine: options.engine ?? defaultEngine,

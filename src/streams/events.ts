@@ -33,6 +33,12 @@ export interface StoredDocument {
   readonly root: XmlElement;
   /** Response headers worth keeping (e.g. `x-alternative-location` of the icon). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * ETags our own writes gave this document before `etag` (the steps of an element-write
+   * chain): an xcap-diff NOTIFY naming one of them reports our own write (RFC 5875 §4.5) and
+   * needs no GET. Not persisted.
+   */
+  readonly ownEtags?: readonly string[];
 }
 
 /**

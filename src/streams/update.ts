@@ -35,6 +35,7 @@ import { XmlLimitError } from '../codecs/xml/errors.js';
 import { writeLimitExceeded } from '../codecs/xml/limits.js';
 import { sameElement, type XmlElement } from '../codecs/xml/tree.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
+import { elementChain } from './element-update.js';
 import { isAuthFailure, statusOf, toXcapError, XcapOperationRejectedError } from './errors.js';
 import type {
   DocumentStore,
@@ -295,6 +296,27 @@ function write(
         done[name] = null;
       }),
     );
+  }
+  // An edit of a document we hold with its ETag, on a server whose element writes are known:
+  // element writes when they are smaller (./element-update.ts), else the whole document.
+  const profile =
+    old !== null && old.etag !== null
+      ? ports.servers?.profile(cmd.connection.root, name)
+      : undefined;
+  if (profile !== undefined && old !== null && old.etag !== null) {
+    const chain = elementChain({ ...old, etag: old.etag }, next, {
+      app,
+      root: cmd.connection.root,
+      profile,
+      http,
+      ports,
+      record: (doc) => {
+        done[name] = doc;
+      },
+      refuse: () => ports.servers?.refuse(cmd.connection.root, name),
+      whole: (current) => write(name, current, next, run, cmd, http, ports),
+    });
+    if (chain !== undefined) return chain;
   }
   let body: string;
   try {
