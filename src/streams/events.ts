@@ -105,6 +105,12 @@ export interface MachineContext {
   readonly pendingFetch: FetchScope | null;
   /** Complete xcap-diff patches of the pending fetch (they may spare its GETs). */
   readonly pendingPatches?: PatchSet;
+  /**
+   * The ETags the NOTIFYs of the pending fetch named, by document (empty: a NOTIFY named none):
+   * a document the update then holds at every one of these versions, or replaced by its own
+   * writes (their NOTIFYs arrived before their answers), is not fetched.
+   */
+  readonly pendingEtags?: Partial<Record<DocumentName, readonly (string | null)[]>>;
   /** Counter for the ids of normalize operations. */
   readonly normalizeCount: number;
   /** Consecutive non-transient failures (the delay of the next `scheduleRetry` grows with it). */

@@ -198,9 +198,10 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         { type: 'saveJournal', journal: persistable(journal) },
         { type: 'emitData', documents, discovery: c.discovery },
       ];
-      if (c.pendingFetch !== null) {
+      const pending = stillPending(c.pendingFetch, c.pendingEtags, documents);
+      if (pending !== null) {
         const next: MachineContext = { ...base, state: 'fetching', pendingFetch: null };
-        return result(next, [...effects, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
+        return result(next, [...effects, fetchCommand(next, pending, c.pendingPatches)]);
       }
       if (journal.length > 0) return result(base, [...effects, updateCommand(base)]);
       return result({ ...base, state: 'insync' }, effects);
@@ -267,11 +268,25 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
 
     case 'remoteChanged': {
       // A NOTIFY for a version we already hold (typically our own PUT) needs no fetch.
-      const etags = event.etags;
-      if (event.documents === 'all' || etags === undefined)
-        return remoteChange(c, event.documents, event.patches);
+      const etags = event.etags ?? {};
+      if (event.documents === 'all') return remoteChange(c, 'all', event.patches);
       const names = event.documents.filter((n) => !alreadyHeld(c.documents[n], etags[n]));
-      return names.length === 0 ? same(c) : remoteChange(c, names, event.patches);
+      if (names.length === 0) return same(c);
+      const changed = remoteChange(c, names, event.patches);
+      if (changed.context.pendingFetch === null || changed.context === c) return changed;
+      // Busy: remember the versions named, so that the update's own writes are not fetched.
+      const pendingEtags: Partial<Record<DocumentName, readonly (string | null)[]>> =
+        c.pendingFetch === null ? {} : { ...c.pendingEtags };
+      for (const n of names) {
+        const before = pendingEtags[n];
+        const etag = etags[n];
+        // Unknown (empty) stays unknown; a long list is not kept (a peer sends the NOTIFYs).
+        pendingEtags[n] =
+          etag === undefined || before?.length === 0 || (before?.length ?? 0) >= 64
+            ? []
+            : [...(before ?? []), etag];
+      }
+      return { ...changed, context: { ...changed.context, pendingEtags } };
     }
 
     case 'pollTick':
@@ -345,7 +360,31 @@ function alreadyHeld(
 ): boolean {
   if (newEtag === undefined || known === undefined) return false;
   if (newEtag === null) return known === null;
-  return known !== null && known.etag !== null && bareEtag(known.etag) === bareEtag(newEtag);
+  if (known === null) return false;
+  const tag = bareEtag(newEtag);
+  if (known.etag !== null && bareEtag(known.etag) === tag) return true;
+  // A version our own writes made and then replaced (a step of an element-write chain).
+  return known.ownEtags?.some((e) => bareEtag(e) === tag) ?? false;
+}
+
+/**
+ * The pending fetch once an update is done: a document named only by NOTIFYs of versions it now
+ * holds (the NOTIFY of one of its own writes, e.g. a step of an element-write chain, RFC 5875
+ * §4.5) is left out. Null when nothing is left to fetch.
+ */
+function stillPending(
+  scope: FetchScope | null,
+  etags: MachineContext['pendingEtags'],
+  documents: DocumentStore,
+): FetchScope | null {
+  if (scope === null || scope === 'all' || etags === undefined) return scope;
+  const left = scope.filter((n) => {
+    const named = etags[n];
+    return (
+      named === undefined || named.length === 0 || named.some((e) => !alreadyHeld(documents[n], e))
+    );
+  });
+  return left.length === 0 ? null : left;
 }
 
 function mergeScope(a: FetchScope | null, b: FetchScope): FetchScope {
