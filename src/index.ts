@@ -61,11 +61,17 @@ export { XcapWriteLimitError } from './journal/write-budget.js';
 export {
   canonicalAccount,
   createXcapManager,
+  type DroppedEditError,
   type ElementWritesSetting,
   KAMAILIO_XCAP_SERVER,
   type LifecycleEvent,
+  type LocalAddressbook,
+  type LocalValue,
+  type PendingEdit,
+  type PendingEditState,
   RFC4825_SERVER,
   type StateChange,
+  type XcapLocalViews,
   type XcapManager,
   XcapManagerClosedError,
   type XcapManagerOptions,
@@ -103,6 +109,7 @@ export { memoryStorage } from './store/memory-storage.js';
 export type { StoragePort } from './store/storage-port.js';
 export {
   XcapCapabilitiesError,
+  XcapOperationDroppedError,
   XcapOperationRejectedError,
   XcapSyncError,
 } from './streams/errors.js';
