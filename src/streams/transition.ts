@@ -5,7 +5,7 @@
  * and this error policy (412 refetch and replay, 401/403 wait for new settings, 409
  * drop the offending operation). Transient failures never reach it: the pipelines retry them.
  */
-import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import type { DocumentName } from '../codecs/applications.js';
 import { XcapOperationDroppedError } from './errors.js';
 import type {
   DocumentStore,
@@ -18,7 +18,8 @@ import type {
   TransitionResult,
   XcapState,
 } from './events.js';
-import { bareEtag, mergePatches, type PatchSet } from './patch.js';
+import { mergePatches, type PatchSet } from './patch.js';
+import { alreadyHeld, mergeScope, notePendingEtags, stillPending } from './remote-versions.js';
 import {
   fetchCommand,
   NORMALIZE_ID_PREFIX,
@@ -279,17 +280,11 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       const changed = remoteChange(c, names, event.patches);
       if (changed.context.pendingFetch === null || changed.context === c) return changed;
       // Busy: remember the versions named, so that the update's own writes are not fetched.
-      const pendingEtags: Partial<Record<DocumentName, readonly (string | null)[]>> =
-        c.pendingFetch === null ? {} : { ...c.pendingEtags };
-      for (const n of names) {
-        const before = pendingEtags[n];
-        const etag = etags[n];
-        // Unknown (empty) stays unknown; a long list is not kept (a peer sends the NOTIFYs).
-        pendingEtags[n] =
-          etag === undefined || before?.length === 0 || (before?.length ?? 0) >= 64
-            ? []
-            : [...(before ?? []), etag];
-      }
+      const pendingEtags = notePendingEtags(
+        c.pendingFetch === null ? undefined : c.pendingEtags,
+        names,
+        etags,
+      );
       return { ...changed, context: { ...changed.context, pendingEtags } };
     }
 
@@ -379,45 +374,6 @@ function retry(c: MachineContext, before: MachineCommand[]): TransitionResult {
   if (c.state === 'fetching') return result(next, [...before, fetchCommand(next, 'all')]);
   if (c.state === 'updating') return result(next, [...before, updateCommand(next)]);
   return result(next, before);
-}
-
-function alreadyHeld(
-  known: DocumentStore[DocumentName],
-  newEtag: string | null | undefined,
-): boolean {
-  if (newEtag === undefined || known === undefined) return false;
-  if (newEtag === null) return known === null;
-  if (known === null) return false;
-  const tag = bareEtag(newEtag);
-  if (known.etag !== null && bareEtag(known.etag) === tag) return true;
-  // A version our own writes made and then replaced (a step of an element-write chain).
-  return known.ownEtags?.some((e) => bareEtag(e) === tag) ?? false;
-}
-
-/**
- * The pending fetch once an update is done: a document named only by NOTIFYs of versions it now
- * holds (the NOTIFY of one of its own writes, e.g. a step of an element-write chain, RFC 5875
- * §4.5) is left out. Null when nothing is left to fetch.
- */
-function stillPending(
-  scope: FetchScope | null,
-  etags: MachineContext['pendingEtags'],
-  documents: DocumentStore,
-): FetchScope | null {
-  if (scope === null || scope === 'all' || etags === undefined) return scope;
-  const left = scope.filter((n) => {
-    const named = etags[n];
-    return (
-      named === undefined || named.length === 0 || named.some((e) => !alreadyHeld(documents[n], e))
-    );
-  });
-  return left.length === 0 ? null : left;
-}
-
-function mergeScope(a: FetchScope | null, b: FetchScope): FetchScope {
-  if (a === null) return b;
-  if (a === 'all' || b === 'all') return 'all';
-  return DOCUMENT_NAMES.filter((n) => a.includes(n) || b.includes(n));
 }
 
 function pick(docs: DocumentStore, names: readonly DocumentName[]): DocumentStore {
