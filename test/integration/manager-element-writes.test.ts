@@ -1,11 +1,12 @@
 /**
  * The manager's edits as element writes (RFC 4825 §7.4–7.6), end to end: against the real
- * Kamailio test server (learned from its `Server` header; pool users u022–u024) and against a
+ * Kamailio test server (learned from its `Server` header; pool users u022–u025) and against a
  * FAKE RFC 4825-strict server (fakeRfc4825XcapServer, `elementWrites: RFC4825_SERVER`).
  *
  * After the edits, the server's documents are what the manager cached (text and ETag), a fresh
  * manager reads the same addressbook, and normalize has nothing to change. A foreign write
- * between two writes of one chain (a 412 in the middle) is repaired and loses nothing.
+ * between two writes of one chain (a 412 in the middle) is repaired and loses nothing. With
+ * xcap-diff, the NOTIFYs Kamailio sends after each write of a chain cost no GET.
  */
 import { filter, firstValueFrom, lastValueFrom, Observable, tap, timeout } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -25,6 +26,7 @@ import type { Addressbook } from '../../src/model/addressbook.js';
 import { Contact } from '../../src/model/contact.js';
 import { ContactURI } from '../../src/model/contact-uri.js';
 import { Group } from '../../src/model/group.js';
+import { nodeSipDiffPort } from '../../src/sip/node.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
 import type { StoragePort } from '../../src/store/storage-port.js';
 import type { Connection, TraceEntry, XcapHttp } from '../../src/streams/ports.js';
@@ -273,6 +275,44 @@ function suite(label: string, target: () => Promise<Target>): void {
     });
   });
 }
+
+describe('against the Kamailio test server, with xcap-diff', () => {
+  it("the NOTIFYs of our own chain's writes cost no GET", async () => {
+    const u = poolUser(25);
+    wipeUserDocuments(u);
+    const env = testServer();
+    const m = createXcapManager({
+      account: {
+        id: u.id,
+        auth: { username: u.username, password: u.password },
+        xcap: { root: env.xcapRoot },
+        sip: { outboundProxy: `sip:${env.sip.tcp};transport=tcp`, transports: ['tcp' as const] },
+      },
+      storage: memoryStorage(),
+      backoff: fast,
+      pollPeriod: 600_000,
+      sip: nodeSipDiffPort(),
+    });
+    managers.push(m);
+    const traces: TraceEntry[] = [];
+    m.trace$.subscribe((e) => traces.push(e));
+    await m.start();
+    await inSync(m);
+    await edited(m, () => {
+      for (let i = 0; i < 6; i++) m.addContact(contact(i));
+    });
+    // The NOTIFYs of the whole-document PUTs above are done with.
+    await new Promise((r) => setTimeout(r, 1500));
+    const from = traces.length;
+    await edited(m, () => m.addContact(contact(100)));
+    // Kamailio NOTIFYs after every write of the chain; give the last ones time to land.
+    await new Promise((r) => setTimeout(r, 2000));
+    const sent = traces.slice(from);
+    expect(sent.filter((e) => e.method === 'PUT').length).toBeGreaterThan(1);
+    expect(sent.filter((e) => e.method === 'GET')).toEqual([]);
+    expect((await firstValueFrom(m.state$)).state).toBe('insync');
+  });
+});
 
 let user = 22;
 suite('against the Kamailio test server (learned from its Server header)', async () => {
