@@ -102,6 +102,18 @@ export function elementChain(
     return undefined;
   }
   if (writeLimitExceeded(content) !== undefined) return undefined;
+  // The chain's state is per subscription.
+  return defer(() => sendChain(old, writes, expected, content, run));
+}
+
+/** Sends `writes` in order (see {@link elementChain}), recording what the server holds. */
+function sendChain(
+  old: StoredDocument & { readonly etag: string },
+  writes: readonly PlannedWrite[],
+  expected: XmlElement,
+  content: string,
+  run: ElementChainRun,
+): Observable<unknown> {
   const seen: string[] = [...(old.ownEtags ?? []), old.etag];
   let etag = old.etag;
   let sent = 0;
