@@ -71,6 +71,8 @@ export {
   type PendingEditState,
   RFC4825_SERVER,
   type StateChange,
+  type XcapConnectivity,
+  type XcapDiffStatus,
   type XcapLocalViews,
   type XcapManager,
   XcapManagerClosedError,
@@ -78,6 +80,8 @@ export {
   XcapNotDurableError,
   type XcapServerProfile,
   XcapSettingsError,
+  type XcapStatus,
+  XcapStoppedError,
   type XcapTransaction,
 } from './manager.js';
 export { DEFAULT_BACKOFF } from './manager-defaults.js';
