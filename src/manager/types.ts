@@ -23,6 +23,7 @@ import type {
   HttpFactory,
   TraceEntry,
 } from '../streams/ports.js';
+import type { ElementWritesSetting } from '../streams/server-knowledge.js';
 import type { AccountSettings } from '../streams/settings.js';
 import type { PendingEdit, XcapLocalViews } from './local-types.js';
 import type { XcapSnapshot } from './snapshot.js';
@@ -62,6 +63,13 @@ export interface XcapManagerOptions {
   readonly pollPeriod?: number;
   /** Randomness for the jitter, in [0, 1). */
   readonly random?: () => number;
+  /**
+   * Element-level writes (RFC 4825 §7.4–7.6): `'auto'` (default) sends them to servers rxcap
+   * recognizes by their `Server` header (Kamailio's xcap_server) when they are smaller than the
+   * document; `'off'` always PUTs whole documents; a profile (`RFC4825_SERVER`) says how the
+   * server applies them. A server that refuses one gets whole documents for the session.
+   */
+  readonly elementWrites?: ElementWritesSetting;
   /**
    * Document functions (tests). Default: src/codecs + src/journal. The update refuses to write
    * over a document of another application whatever the engine.
