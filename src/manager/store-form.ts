@@ -8,19 +8,25 @@ import type { CachedDocument } from '../store/document-cache.js';
 import type { DocumentStore, StoredDocument } from '../streams/events.js';
 
 /**
- * The cache form of the known documents (absent ones are not stored).
+ * The cache form of the known documents; one known to be absent is stored as `null`, so that
+ * a restart does not ask for it again (test "a restart asks for no document the cache knows
+ * to be absent").
  *
  * @example cache.save(cacheForm(command.documents))
  */
 export function cacheForm(
   documents: DocumentStore,
-): Record<string, { content: string; etag: string | null; headers?: Record<string, string> }> {
+): Record<
+  string,
+  { content: string; etag: string | null; headers?: Record<string, string> } | null
+> {
   const out: Record<
     string,
-    { content: string; etag: string | null; headers?: Record<string, string> }
+    { content: string; etag: string | null; headers?: Record<string, string> } | null
   > = {};
   for (const n of DOCUMENT_NAMES) {
     const d: StoredDocument | null | undefined = documents[n];
+    if (d === null) out[n] = null;
     if (!d) continue;
     out[n] = {
       content: d.content,
@@ -41,7 +47,7 @@ export function cacheForm(
  * ```
  */
 export function restoreDocuments(
-  cached: Readonly<Record<string, CachedDocument>>,
+  cached: Readonly<Record<string, CachedDocument | null>>,
   parse: (content: string) => XmlElement,
   onCorrupt: (e: unknown) => void,
 ): DocumentStore {
@@ -49,6 +55,10 @@ export function restoreDocuments(
   for (const n of DOCUMENT_NAMES) {
     const d = cached[n];
     if (d === undefined) continue;
+    if (d === null) {
+      documents[n] = null;
+      continue;
+    }
     try {
       documents[n] = {
         content: d.content,

@@ -64,6 +64,11 @@ export interface Discovery {
   readonly presRulesAuid: string;
   /** The documents the server supports, in DOCUMENT_NAMES order. */
   readonly supported: readonly DocumentName[];
+  /**
+   * The ETag of the `xcap-caps` document these capabilities were read from, if the server sent
+   * one: the next discovery asks with `If-None-Match` and keeps them on a 304.
+   */
+  readonly capsEtag?: string;
 }
 
 /**
@@ -97,6 +102,17 @@ export interface MachineContext {
   readonly blocked: 'auth' | 'capabilities' | 'error' | null;
   /** Remote changes that arrived while busy, fetched when the current step ends. */
   readonly pendingFetch: FetchScope | null;
+  /**
+   * The ETags the NOTIFYs behind a pending fetch named (null: deleted), by document: a
+   * document held at that ETag when the current step ends is not fetched (typically the
+   * NOTIFY of our own PUT, arriving before the PUT's answer).
+   */
+  readonly pendingEtags?: Partial<Record<DocumentName, string | null>>;
+  /**
+   * What the last discovery found, kept across stop and start: the next discovery revalidates
+   * `xcap-caps` with its ETag instead of reading it again.
+   */
+  readonly lastDiscovery?: Discovery;
   /** Complete xcap-diff patches of the pending fetch (they may spare its GETs). */
   readonly pendingPatches?: PatchSet;
   /** Counter for the ids of normalize operations. */
@@ -172,7 +188,12 @@ export type MachineEvent =
  * @example if (command.type === 'saveJournal') await journal.save(command.journal);
  */
 export type MachineCommand =
-  | { readonly type: 'discoverCapabilities'; readonly settings: AccountSettings }
+  | {
+      readonly type: 'discoverCapabilities';
+      readonly settings: AccountSettings;
+      /** Capabilities known from an earlier discovery (revalidated by their ETag). */
+      readonly known?: Discovery;
+    }
   | {
       readonly type: 'fetch';
       readonly connection: Connection;

@@ -12,6 +12,7 @@ import type {
   MachineCommand,
   MachineContext,
   MachineEvent,
+  StoredDocument,
   TransitionResult,
   XcapState,
 } from './events.js';
@@ -86,7 +87,10 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       return initialize({ ...c, settings: event.settings, diff: 'off' }, []);
 
     case 'settingsChanged': {
-      const next = { ...c, settings: event.settings };
+      // Another server or account may hold other documents: what was known to be absent is
+      // asked again (the documents held are revalidated by their ETags anyway).
+      const documents = event.kind === 'connection' ? withoutAbsent(c.documents) : c.documents;
+      const next = { ...c, settings: event.settings, documents };
       if (!RUNNING.has(c.state) || event.kind === 'none') return result(next, []);
       if (event.kind === 'connection') {
         return initialize(next, [{ type: 'cancel' }, { type: 'unsubscribe' }]);
@@ -101,11 +105,22 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       const discovery = event.discovery;
       // Documents the server does not support are forgotten; journal operations skip them.
       const documents = pick(c.documents, discovery.supported);
-      const next: MachineContext = { ...c, discovery, documents, state: 'fetching', blocked: null };
+      const next: MachineContext = {
+        ...c,
+        discovery,
+        lastDiscovery: discovery,
+        documents,
+        state: 'fetching',
+        blocked: null,
+      };
+      // A document known to be absent is not asked for again at start: xcap-diff's first
+      // NOTIFY names it if it was created meanwhile, else the next poll asks (test "a resync
+      // with nothing changed makes only conditional requests and asks for no absent document").
+      const unknownOrHeld = discovery.supported.filter((n) => documents[n] !== null);
       return result(next, [
         { type: 'emitCapabilities', capabilities: discovery.capabilities },
         subscribeCommand(next, discovery),
-        fetchCommand(next, 'all'),
+        fetchCommand(next, unknownOrHeld),
       ]);
     }
 
@@ -152,11 +167,14 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         firstFetch: false,
         changedSinceSync: changed,
         blocked: null,
+        pendingFetch: null,
+        pendingEtags: undefined,
       };
       const save: MachineCommand[] = event.changed ? [{ type: 'saveCache', documents }] : [];
-      if (c.pendingFetch !== null) {
-        const next = { ...base, pendingFetch: null };
-        return result(next, [...save, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
+      const pending = stillPending(c, documents);
+      if (pending !== null) {
+        const next = { ...base, pendingFetch: null, pendingEtags: undefined };
+        return result(next, [...save, fetchCommand(next, pending, c.pendingPatches)]);
       }
       if (changed) {
         // A normalize operation goes at the beginning of the journal.
@@ -198,12 +216,14 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         { type: 'saveJournal', journal: persistable(journal) },
         { type: 'emitData', documents, discovery: c.discovery },
       ];
-      if (c.pendingFetch !== null) {
-        const next: MachineContext = { ...base, state: 'fetching', pendingFetch: null };
-        return result(next, [...effects, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
+      const pending = stillPending(c, documents);
+      const settled: MachineContext = { ...base, pendingFetch: null, pendingEtags: undefined };
+      if (pending !== null) {
+        const next: MachineContext = { ...settled, state: 'fetching' };
+        return result(next, [...effects, fetchCommand(next, pending, c.pendingPatches)]);
       }
-      if (journal.length > 0) return result(base, [...effects, updateCommand(base)]);
-      return result({ ...base, state: 'insync' }, effects);
+      if (journal.length > 0) return result(settled, [...effects, updateCommand(settled)]);
+      return result({ ...settled, state: 'insync' }, effects);
     }
 
     case 'conflict': {
@@ -216,6 +236,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         documents,
         state: 'fetching',
         pendingFetch: null,
+        pendingEtags: undefined,
         changedSinceSync: true,
       };
       return result(next, [{ type: 'saveCache', documents }, fetchCommand(next, 'all')]);
@@ -271,7 +292,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (event.documents === 'all' || etags === undefined)
         return remoteChange(c, event.documents, event.patches);
       const names = event.documents.filter((n) => !alreadyHeld(c.documents[n], etags[n]));
-      return names.length === 0 ? same(c) : remoteChange(c, names, event.patches);
+      return names.length === 0 ? same(c) : remoteChange(c, names, event.patches, etags);
     }
 
     case 'pollTick':
@@ -279,12 +300,17 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (c.state !== 'insync') return same(c);
       return remoteChange(c, 'all');
 
-    case 'stopRequested':
+    case 'stopRequested': {
       if (!RUNNING.has(c.state)) return same(c);
-      return result({ ...c, state: 'stopping', pendingFetch: null, blocked: null }, [
-        { type: 'cancel' },
-        { type: 'unsubscribe' },
-      ]);
+      const stopping: MachineContext = {
+        ...c,
+        state: 'stopping',
+        pendingFetch: null,
+        pendingEtags: undefined,
+        blocked: null,
+      };
+      return result(stopping, [{ type: 'cancel' }, { type: 'unsubscribe' }]);
+    }
 
     case 'stopped':
       if (c.state !== 'stopping') return same(c);
@@ -301,12 +327,25 @@ function initialize(c: MachineContext, before: MachineCommand[]): TransitionResu
     changedSinceSync: false,
     blocked: null,
     pendingFetch: null,
+    pendingEtags: undefined,
   };
-  return result(next, [...before, { type: 'discoverCapabilities', settings: c.settings! }]);
+  return result(next, [
+    ...before,
+    {
+      type: 'discoverCapabilities',
+      settings: c.settings!,
+      ...(c.lastDiscovery !== undefined ? { known: c.lastDiscovery } : {}),
+    },
+  ]);
 }
 
 /** Remote documents changed: fetch them now when in sync, else after the current step. */
-function remoteChange(c: MachineContext, scope: FetchScope, patches?: PatchSet): TransitionResult {
+function remoteChange(
+  c: MachineContext,
+  scope: FetchScope,
+  patches?: PatchSet,
+  etags?: Partial<Record<DocumentName, string | null>>,
+): TransitionResult {
   if (c.blocked === 'error') return retry(c, []);
   if (c.blocked !== null) return same(c);
   if (c.state === 'insync') {
@@ -316,8 +355,9 @@ function remoteChange(c: MachineContext, scope: FetchScope, patches?: PatchSet):
   if (c.state === 'fetching' || c.state === 'updating') {
     // Patches of an earlier pending fetch were consumed with it: start afresh then.
     const pendingPatches = mergePatches(c.pendingFetch ? c.pendingPatches : undefined, patches);
-    const next = { ...c, pendingFetch: mergeScope(c.pendingFetch, scope), pendingPatches };
-    return result(next, []);
+    const pendingFetch = mergeScope(c.pendingFetch, scope);
+    const pendingEtags = mergeEtags(c, pendingFetch, scope, etags);
+    return result({ ...c, pendingFetch, pendingPatches, pendingEtags }, []);
   }
   return same(c);
 }
@@ -346,6 +386,53 @@ function alreadyHeld(
   if (newEtag === undefined || known === undefined) return false;
   if (newEtag === null) return known === null;
   return known !== null && known.etag !== null && bareEtag(known.etag) === bareEtag(newEtag);
+}
+
+/**
+ * The ETags a pending fetch of `merged` waits for: a document some pending change named
+ * without an ETag (or a scope of 'all') is fetched whatever we hold; else the latest NOTIFY's
+ * ETag for it counts.
+ */
+function mergeEtags(
+  c: MachineContext,
+  merged: FetchScope,
+  scope: FetchScope,
+  etags: Partial<Record<DocumentName, string | null>> | undefined,
+): Partial<Record<DocumentName, string | null>> | undefined {
+  if (merged === 'all' || scope === 'all') return undefined;
+  const before = c.pendingFetch === null ? {} : c.pendingEtags;
+  if (before === undefined) return undefined;
+  const out: Partial<Record<DocumentName, string | null>> = {};
+  for (const n of merged) {
+    const wasPending =
+      c.pendingFetch !== null && c.pendingFetch !== 'all' && c.pendingFetch.includes(n);
+    if (wasPending && before[n] === undefined) continue;
+    const latest = scope.includes(n) ? etags?.[n] : before[n];
+    if (latest !== undefined) out[n] = latest;
+  }
+  return out;
+}
+
+/**
+ * The pending fetch still needed with `documents` held: documents held at the ETag their
+ * NOTIFY named are left out (our own PUT's NOTIFY costs no GET even when it arrives before
+ * the PUT's answer: test "the NOTIFY of our own PUT, arriving before its answer, costs no
+ * GET"); null when nothing is left.
+ */
+function stillPending(c: MachineContext, documents: DocumentStore): FetchScope | null {
+  const p = c.pendingFetch;
+  if (p === null || p === 'all' || c.pendingEtags === undefined) return p;
+  const etags = c.pendingEtags;
+  const left = p.filter((n) => !alreadyHeld(documents[n], etags[n]));
+  return left.length === 0 ? null : left;
+}
+
+/** The documents without those known to be absent (they become unknown). */
+function withoutAbsent(docs: DocumentStore): DocumentStore {
+  const out: DocumentStore = {};
+  for (const [n, d] of Object.entries(docs) as [DocumentName, StoredDocument | null][])
+    if (d !== null) out[n] = d;
+  return out;
 }
 
 function mergeScope(a: FetchScope | null, b: FetchScope): FetchScope {
