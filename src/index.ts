@@ -61,8 +61,14 @@ export { XcapWriteLimitError } from './journal/write-budget.js';
 export {
   canonicalAccount,
   createXcapManager,
+  type DroppedEditError,
   type LifecycleEvent,
+  type LocalAddressbook,
+  type LocalValue,
+  type PendingEdit,
+  type PendingEditState,
   type StateChange,
+  type XcapLocalViews,
   type XcapManager,
   XcapManagerClosedError,
   type XcapManagerOptions,
@@ -99,6 +105,7 @@ export { memoryStorage } from './store/memory-storage.js';
 export type { StoragePort } from './store/storage-port.js';
 export {
   XcapCapabilitiesError,
+  XcapOperationDroppedError,
   XcapOperationRejectedError,
   XcapSyncError,
 } from './streams/errors.js';

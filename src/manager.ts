@@ -9,6 +9,14 @@ export {
   XcapNotDurableError,
   XcapSettingsError,
 } from './manager/errors.js';
+export type {
+  DroppedEditError,
+  LocalAddressbook,
+  LocalValue,
+  PendingEdit,
+  PendingEditState,
+  XcapLocalViews,
+} from './manager/local-types.js';
 export type { XcapTransaction } from './manager/transactions.js';
 /** The manager's public types. @example import type { XcapManager } from 'rxcap'; */
 export type {
