@@ -76,7 +76,7 @@ export const GOALS = {
   firstSyncRatio: 1.2,
 } as const;
 
-function nextInSync(m: XcapManager, ms = 120_000): Promise<unknown> {
+function nextInSync(m: XcapManager, ms = 600_000): Promise<unknown> {
   return firstValueFrom(
     m.state$.pipe(
       skip(1),
