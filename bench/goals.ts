@@ -18,6 +18,7 @@
 import { pathToFileURL } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { filter, firstValueFrom, lastValueFrom, skip, timeout } from 'rxjs';
+import { undiciTransport } from '../src/client/undici-transport.js';
 import { XcapClient } from '../src/client/xcap-client.js';
 import { auidOf, DOCUMENT_NAMES } from '../src/codecs/applications.js';
 import { NS } from '../src/codecs/xml/tree.js';
@@ -142,7 +143,7 @@ function benchManager(user: TestUser): Bench {
       xcap: { root: env.xcapRoot, xcapDiff: false },
     },
     storage: memoryStorage(),
-    client: { dispatcher: counting.agent },
+    client: { dispatcher: counting.agent, transport: undiciTransport },
     pollPeriod: 600_000,
   });
   const traces: TraceEntry[] = [];
