@@ -17,6 +17,7 @@ import { operationMethods } from './operation-methods.js';
 import type { outputs } from './outputs.js';
 import { transactions } from './transactions.js';
 import type { XcapManager } from './types.js';
+import { inSyncDecision } from './when-in-sync.js';
 
 type Step = ActorStep<ManagerContext, ManagerEvent, ManagerCommand>;
 /** What a waiter decides at a step: keep waiting, resolve, or reject with an error. */
@@ -54,6 +55,7 @@ export function managerFacade(deps: {
   });
 
   out.state$.next({ prev: null, state: context.sync.state });
+  out.emitStatus(context);
   let actorSub: Subscription | null = null;
   actorSub = deps.actor$.subscribe((step) => {
     const prev = context.sync.state;
@@ -66,6 +68,7 @@ export function managerFacade(deps: {
     // when its method returns.
     views.step(context, step.commands);
     if (context.sync.state !== prev) out.state$.next({ prev, state: context.sync.state });
+    out.emitStatus(context);
     steps$.next(step);
     if (step.commands.some((c) => c.type === 'complete')) {
       settingsSub?.unsubscribe();
@@ -109,6 +112,7 @@ export function managerFacade(deps: {
 
   return {
     state$: out.state$.asObservable(),
+    status$: out.status$.asObservable(),
     capabilities$: out.capabilities$.value$,
     addressbook$: out.addressbook$.value$,
     presenceRules$: out.presenceRules$.value$,
@@ -166,6 +170,14 @@ export function managerFacade(deps: {
         request({ type: 'flushRequested' }, (c, step) => {
           if (step.event.type === 'flushRequested') target = c.journalSeq;
           if (c.savedSeq >= target && c.writing === 0) return 'done';
+          // No settings yet: no account, so no store to make them durable in; waiting would
+          // last until settings arrive, maybe forever (regression test "flush() before any
+          // settings rejects instead of waiting forever"). They stay held and are journaled
+          // once the account's store is loaded.
+          if (step.event.type === 'flushRequested' && c.settings === null)
+            return new XcapNotDurableError(
+              'no account settings yet: the operations are held in memory until the account stream gives settings and its store is loaded',
+            );
           if (c.phase === 'closed') return new XcapManagerClosedError('flush');
           const e = step.event;
           if (e.type === 'journalSaveFailed' || (c.storeFailures > 0 && c.writing === 0))
@@ -180,6 +192,21 @@ export function managerFacade(deps: {
         })
       );
     },
+    whenInSync: () =>
+      new Promise<void>((resolve, reject) => {
+        const settle = (d: 'done' | XcapError): void => (d === 'done' ? resolve() : reject(d));
+        const now = inSyncDecision(context);
+        if (now !== 'wait') return settle(now);
+        const sub = steps$.subscribe({
+          next: (step) => {
+            const d = inSyncDecision(step.context);
+            if (d === 'wait') return;
+            sub.unsubscribe();
+            settle(d);
+          },
+          complete: () => reject(new XcapManagerClosedError('whenInSync')),
+        });
+      }),
     transaction: tx.transaction,
     startTransaction: () => {
       if (context.phase !== 'open') throw new XcapManagerClosedError('startTransaction');

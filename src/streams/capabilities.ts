@@ -24,7 +24,7 @@ import {
   REQUIRED_AUIDS,
 } from '../codecs/applications.js';
 import { backoffDelay, retryBackoff } from '../operators/retry-backoff.js';
-import { isAuthFailure, toXcapError, XcapCapabilitiesError } from './errors.js';
+import { isAuthFailure, statusOf, toXcapError, XcapCapabilitiesError } from './errors.js';
 import type { Discovery, MachineCommand, MachineEvent } from './events.js';
 import type { Capabilities, PipelinePorts } from './ports.js';
 import { request } from './request.js';
@@ -61,9 +61,10 @@ export function discoveryOf(
 }
 
 /**
- * The XCAP root of an account: the setting, else the first `http(s)://` TXT string of
- * `xcap.<domain>` whose host is the account's domain or a subdomain of it. Transient DNS
- * failures are retried; no record, or only records naming other hosts, is an
+ * The XCAP root of an account: the setting, else the first `https://` TXT string of
+ * `xcap.<domain>` whose host is the account's domain or a subdomain of it (an `http://` one
+ * only with `xcap.allowInsecureDiscoveredRoot`). Transient DNS failures are retried; no
+ * record, only records naming other hosts, or only plain-http ones is an
  * XcapCapabilitiesError.
  *
  * A TXT answer is not authenticated (no DNSSEC check here), and the root decides where the
@@ -85,6 +86,8 @@ export function xcapRootOf(settings: AccountSettings, ports: PipelinePorts): Obs
       scheduler: ports.scheduler,
       random: ports.random,
       shouldRetry: (e) => isTransientDns(e),
+      onRetry: (e, attempt, delay) =>
+        ports.retrying?.({ error: toXcapError(e, 'capabilities'), attempt, delay }),
     }),
     catchError((e: unknown) =>
       throwError(
@@ -104,7 +107,23 @@ export function xcapRootOf(settings: AccountSettings, ports: PipelinePorts): Obs
               `no XCAP root: ${name} has no TXT record with an http(s) URI`,
             ),
         );
-      const root = uris.find((u) => onDomain(u, domain));
+      const onAccountDomain = uris.filter((u) => onDomain(u, domain));
+      const root =
+        onAccountDomain.find((u) => /^https:/i.test(u)) ??
+        (settings.xcap?.allowInsecureDiscoveredRoot === true ? onAccountDomain[0] : undefined);
+      if (root === undefined && onAccountDomain.length > 0) {
+        // Only plain http on the account's domain: a forged or downgraded TXT answer would
+        // have the Digest exchange answered in cleartext (open to offline cracking of the
+        // password), so such a root is refused unless the application opted in (regression
+        // test "a plain-http root from DNS is refused unless allowInsecureDiscoveredRoot").
+        return throwError(
+          () =>
+            new XcapCapabilitiesError(
+              `refusing the XCAP root from DNS: ${name} names only plain http (${onAccountDomain[0]!.slice(0, 200)}), and the credentials of ${domain} go only over https to a root found through DNS; publish an https root, set xcap.root, or set xcap.allowInsecureDiscoveredRoot: true`,
+              { root: onAccountDomain[0]! },
+            ),
+        );
+      }
       if (root === undefined) {
         const hosts = [...new Set(uris.map(hostOf))].join(', ').slice(0, 200);
         return throwError(
@@ -145,6 +164,23 @@ function hostOf(uri: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * RFC 4825 §12: every XCAP server serves `xcap-caps/global/index`. A 404 for it means that the
+ * root names no XCAP server (a typo in the path, a web server): only new settings can help
+ * (regression test "a 404 on xcap-caps says there is no XCAP server at the root").
+ */
+function noXcapServer(e: unknown, settings: AccountSettings): XcapCapabilitiesError | null {
+  if (statusOf(e) !== 404) return null;
+  const root = (settings.xcap?.root ?? '').replace(/\/+$/, '');
+  const url = (e as { url?: unknown }).url;
+  const at =
+    root !== '' ? root : typeof url === 'string' ? url.replace(/\/xcap-caps\/.*$/, '') : '';
+  return new XcapCapabilitiesError(
+    `no XCAP server at ${at || 'the XCAP root'}: xcap-caps answered 404 (check xcap.root)`,
+    at !== '' ? { root: at, cause: e } : { cause: e },
+  );
 }
 
 function isTransientDns(e: unknown): boolean {
@@ -213,15 +249,16 @@ function discover(
         return of<MachineEvent>({ type: 'authFailed', error: toXcapError(e, 'capabilities') });
       const failed = of<MachineEvent>({
         type: 'capabilitiesFailed',
-        error: toXcapError(e, 'capabilities'),
+        error: noXcapServer(e, settings) ?? toXcapError(e, 'capabilities'),
       });
-      // No root, or required AUIDs missing: only new settings can help.
-      if (e instanceof XcapCapabilitiesError) return failed;
+      // No root, no XCAP server at it, or required AUIDs missing: only new settings can help.
+      if (e instanceof XcapCapabilitiesError || statusOf(e) === 404) return failed;
       // A broken answer (a truncated or hostile xcap-caps document, an HTTP error that is not
       // transient) may be gone later: report it and discover again after a backoff, instead of
       // waiting in initializing for new settings that nothing calls for (robustness test "a
       // malformed xcap-caps answer is reported and retried, not wedging initializing").
       const delay = backoffDelay(ports.backoff, failures + 1, ports.random);
+      ports.retrying?.({ attempt: failures + 1, delay });
       return concat(
         failed,
         timer(delay, ports.scheduler).pipe(

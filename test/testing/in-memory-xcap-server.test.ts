@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { XcapHttpError } from '../../src/client/errors.js';
 import { XcapClient } from '../../src/client/xcap-client.js';
-import { createXcapManager, type XcapManager } from '../../src/manager.js';
+import { createXcapManager, type XcapManager, type XcapStatus } from '../../src/manager.js';
 import { Addressbook } from '../../src/model/addressbook.js';
 import { Contact } from '../../src/model/contact.js';
 import { ContactURI } from '../../src/model/contact-uri.js';
@@ -120,10 +120,10 @@ describe('createInMemoryXcapServer with the manager', () => {
     const error = await lastValueFrom(wrong.get('resource-lists')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(XcapHttpError);
     expect((error as XcapHttpError).status).toBe(401);
-    const selector = await lastValueFrom(
-      client.get('resource-lists', { node: 'resource-lists' }),
-    ).catch((e: unknown) => e);
-    expect((selector as XcapHttpError).status).toBe(501);
+    // Before: node selectors answered 501.
+    const selector = await lastValueFrom(client.get('resource-lists', { node: 'resource-lists' }));
+    expect(selector).toMatchObject({ status: 200, etag: put.etag });
+    expect(selector.body).toBe('<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"/>');
 
     const manager = createXcapManager({
       account: {
@@ -183,5 +183,27 @@ describe('fakeXcapManager: marble tests of code that uses the manager', () => {
       expect(manager.calls).toEqual([{ method: 'removeContact', args: [bob] }]);
       expect(manager.state).toBe('stopped');
     });
+  });
+
+  it('scripts status$ and records whenInSync() (which resolves at once)', async () => {
+    const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+    const offline: XcapStatus = {
+      state: 'initializing',
+      connectivity: 'unreachable',
+      lastError: null,
+      failures: 2,
+      nextRetryAt: 3_000,
+      xcapDiff: { state: 'off', reason: null, pollPeriod: null, failures: 0, nextRetryAt: null },
+      pending: 1,
+      lastSyncAt: null,
+      hint: 'connection refused by 127.0.0.1:1; retrying',
+    };
+    let manager: ReturnType<typeof fakeXcapManager> | undefined;
+    scheduler.run(({ cold, expectObservable }) => {
+      manager = fakeXcapManager({ status$: cold('a', { a: offline }) });
+      expectObservable(manager.status$.pipe(map((s) => s.hint))).toBe('h', { h: offline.hint });
+    });
+    await expect(manager!.whenInSync()).resolves.toBeUndefined();
+    expect(manager!.calls).toEqual([{ method: 'whenInSync', args: [] }]);
   });
 });
