@@ -18,6 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBatchBench } from './batch.js';
 import { runBundleSizeBench } from './bundle-size.js';
 import { runCodecBench } from './codec.js';
 import { runExtractBench } from './extract.js';
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_PARSERS === '1')
     await run('parsers side by side (bench/parsers.ts)', () => runParsersBench({ log }));
   await run('xcap-diff patch (bench/xcap-diff-patch.ts)', xcapDiffPatchSection);
+  await run('large batch (bench/batch.ts)', () => runBatchBench({ log }));
 
   let startedServer = false;
   const serverNotes: string[] = [];

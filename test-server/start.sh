@@ -132,6 +132,8 @@ caps="<?xml version='1.0' encoding='UTF-8'?>
 cfg="$(cat "$here/kamailio.cfg.in")"
 subst() { cfg="${cfg//"@$1@"/$2}"; }
 subst XCAP_CAPS "$caps"
+# The ETag of xcap-caps: a hash of its text (it changes only with this script).
+subst CAPS_ETAG "caps-$(printf '%s' "$caps" | sha1sum | cut -c1-16)"
 subst HOST "$HOST"
 subst XCAP_PORT "$XCAP_PORT"
 subst SIP_PORT "$SIP_PORT"

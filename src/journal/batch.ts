@@ -27,26 +27,27 @@
 import { ADDRESSBOOK_LIST } from '../codecs/addressbook.js';
 import { setChildren } from '../codecs/addressbook-xml-edit.js';
 import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
-import type { XmlElement, XmlNode } from '../codecs/xml/tree.js';
+import { withChildren, type XmlElement, type XmlNode } from '../codecs/xml/tree.js';
 import { type BookEditor, runAddressbookOperation } from './apply-addressbook.js';
 import {
   changedChildren,
   decodeItem,
   type ItemCache,
   lazyBook,
+  orderRun,
   rawKey,
   sameDoc,
   sameNodes,
   urisOf,
 } from './batch-items.js';
-import { orderList, replaceTopList, topList } from './list-edit.js';
+import { replaceTopList, topList } from './list-edit.js';
 import {
   normalizeItem,
   normalizeResourceLists,
   resourceListsPrefixes,
 } from './normalize-resource-lists.js';
 import type { Operation } from './operations.js';
-import { isSkip, itemIndexes, normalizeAll } from './step.js';
+import { isSkip, itemIndexes, normalizeAll, ownedLists } from './step.js';
 import type { Documents, JournalContext, OperationOutcome } from './types.js';
 
 /** Operations that only edit the addressbook list (see apply-addressbook.ts). */
@@ -120,7 +121,14 @@ class Window {
    * operation of this window touched, or would duplicate an id.
    */
   apply(op: Operation, index: number): OperationOutcome | 'again' {
-    const list = topList(this.rl, ADDRESSBOOK_LIST)!;
+    const list = this.ownedList();
+    // `putItem` appends to an owned list in place (step.ts `ownedLists`): the list is then the
+    // same object, one child longer, and its old children are the first `length` ones.
+    const length = list.children.length;
+    const undo = (): void => {
+      const kids = list.children as XmlNode[];
+      if (kids.length > length) kids.length = length;
+    };
     let edited: XmlElement | undefined;
     const deferred: BookEditor = (_docs, _ctx, edit) => {
       const res = edit(list, this.prefixes, lazyBook(list, this.cache));
@@ -129,12 +137,18 @@ class Window {
       return {};
     };
     const step = runAddressbookOperation({}, op, this.ctx, deferred);
-    if (step !== undefined && isSkip(step)) return { changed: [], skipped: step.skipped };
+    if (step !== undefined && isSkip(step)) {
+      undo();
+      return { changed: [], skipped: step.skipped };
+    }
     if (edited === undefined) throw new Error(`not an addressbook operation: ${op.type}`);
+    const grew = list.children.length > length;
+    const appended = grew && edited === list;
+    const old = (): readonly XmlNode[] => (grew ? list.children.slice(0, length) : list.children);
 
     // What normalize would do to the edited list: its new items in normal form (the others
     // already are), then schema order (RFC 4826 §3.2).
-    const raw = changedChildren(list.children, edited.children);
+    const raw = appended ? appendedRun(list, length) : changedChildren(old(), edited.children);
     let next = edited;
     if (raw.added.length > 0) {
       // Only the run that differs can hold new items (no copy when they are already normal).
@@ -143,24 +157,30 @@ class Window {
         const c = edited.children[i]!;
         const n = normalizeItem(c, this.prefixes);
         if (n === c) continue;
-        kids ??= edited.children.slice();
+        // An appended item is the owned list's own: normalize it in place.
+        kids ??= appended ? (edited.children as XmlNode[]) : edited.children.slice();
         kids[i] = n;
       }
-      if (kids !== undefined) next = setChildren(edited, kids);
+      if (kids !== undefined && !appended) next = setChildren(edited, kids);
     }
-    next = orderList(next);
+    next = orderRun(next, raw.from, raw.midB.length);
 
-    const { gone, added, midA, midB } = changedChildren(list.children, next.children);
+    const { gone, added, midA, midB } =
+      next === list ? appendedRun(list, length) : changedChildren(old(), next.children);
     const before = gone.map((n) => decodeItem(n, this.cache));
     const after = added.map((n) => decodeItem(n, this.cache));
     const uris = new Set([...before.flatMap(urisOf), ...after.flatMap(urisOf)]);
-    for (const u of uris) if (this.touched.has(u)) return 'again';
+    const again = (): 'again' => {
+      undo();
+      return 'again';
+    };
+    for (const u of uris) if (this.touched.has(u)) return again();
     const freed = new Set(before.flatMap((d) => (d === null ? [] : [`${d.kind} ${d.data.id}`])));
     const taken = new Set<string>();
     for (const d of after) {
       if (d === null) continue;
       const key = `${d.kind} ${d.data.id}`;
-      if (taken.has(key) || (this.ids.has(key) && !freed.has(key))) return 'again';
+      if (taken.has(key) || (this.ids.has(key) && !freed.has(key))) return again();
       taken.add(key);
     }
 
@@ -175,7 +195,7 @@ class Window {
     for (const k of freed) this.ids.delete(k);
     for (const k of taken) this.ids.add(k);
 
-    if (this.index !== undefined && next !== list) {
+    if (this.index !== undefined && (next !== list || grew)) {
       itemIndexes.delete(list);
       for (const n of gone) {
         const k = rawKey(n);
@@ -204,10 +224,29 @@ class Window {
     return { changed };
   }
 
+  /**
+   * The addressbook list, owned by this window (its own copy of the children, registered in
+   * step.ts `ownedLists`) while its items are indexed: an append then costs no copy of the
+   * list. A list an edit replaced is owned again at the next operation.
+   */
+  private ownedList(): XmlElement {
+    const list = topList(this.rl, ADDRESSBOOK_LIST)!;
+    if (this.index === undefined || ownedLists.has(list)) return list;
+    const own = withChildren(list, list.children.slice());
+    ownedLists.add(own);
+    itemIndexes.delete(list);
+    itemIndexes.set(own, this.index);
+    this.rl = replaceTopList(this.rl, ADDRESSBOOK_LIST, own);
+    return own;
+  }
+
   /** The documents after the window's operations (the base when all were skipped). */
   close(): Documents {
     const last = topList(this.rl, ADDRESSBOOK_LIST);
-    if (last !== undefined) itemIndexes.delete(last); // the index is mutable: never outlives us
+    if (last !== undefined) {
+      itemIndexes.delete(last); // the index is mutable: never outlives us
+      ownedLists.delete(last); // nor does editing in place: the list leaves with the documents
+    }
     if (!this.committed) return this.base;
     const rl = normalizeResourceLists(this.rl, this.ctx, this.dropped, this.touched);
     const out: Documents = { ...this.base };
@@ -280,4 +319,13 @@ export function applyBatch(
   }
   if (win !== undefined) cur = win.close();
   return { docs: cur, outcomes };
+}
+
+/** What `changedChildren` gives for a list whose children past `length` were appended. */
+function appendedRun(
+  list: XmlElement,
+  length: number,
+): { gone: XmlNode[]; added: XmlNode[]; midA: XmlNode[]; midB: XmlNode[]; from: number } {
+  const added = list.children.slice(length);
+  return { gone: [], added, midA: [], midB: added, from: length };
 }

@@ -31,6 +31,19 @@ export function replaceTopList(root: XmlElement, name: string, next: XmlElement)
 const RL_ITEMS = new Set(['list', 'external', 'entry', 'entry-ref']);
 
 /**
+ * The place of a child of an `rl:list` in schema order (RFC 4826 §3.2): `display-name` 0, the
+ * items 1, foreign elements 2; -1 for text and comments, which keep their place.
+ *
+ * @example rank(displayName) // 0
+ */
+export function rank(n: XmlNode): number {
+  if (n.type !== 'element') return -1;
+  if (n.ns === RL && n.name === 'display-name') return 0;
+  if (n.ns === RL && RL_ITEMS.has(n.name)) return 1;
+  return 2;
+}
+
+/**
  * Puts the children of an `rl:list` into schema order, recursively: `display-name`, then
  * `entry`/`list`/`external`/`entry-ref`, then foreign elements (RFC 4826 §3.2; the reference
  * implementation, python-sipsimple, rejects a whole document otherwise). Stable; returns
@@ -38,12 +51,6 @@ const RL_ITEMS = new Set(['list', 'external', 'entry', 'entry-ref']);
  */
 export function orderList(list: XmlElement): XmlElement {
   const kids = list.children.map((c) => (is(c, RL, 'list') ? orderList(c) : c));
-  const rank = (n: XmlNode): number => {
-    if (n.type !== 'element') return -1;
-    if (n.ns === RL && n.name === 'display-name') return 0;
-    if (n.ns === RL && RL_ITEMS.has(n.name)) return 1;
-    return 2;
-  };
   let max = 0;
   let sorted = true;
   for (const k of kids) {

@@ -46,7 +46,7 @@ export async function loadAccountStore(
   const source = await findStore(storage, account, id);
   const problems: XcapError[] = [];
   const cache = cacheOf(source);
-  let cached: Record<string, CachedDocument & { root?: XmlElement }> = {};
+  let cached: Record<string, (CachedDocument & { root?: XmlElement }) | null> = {};
   try {
     cached = await cache.load();
   } catch (e) {
@@ -83,8 +83,9 @@ export async function loadAccountStore(
  * incremental one (document-change-log.ts), which also returns the parsed trees it rebuilt.
  */
 export interface AccountCache {
-  load(): Promise<Record<string, CachedDocument & { root?: XmlElement }>>;
-  save(docs: Record<string, CachedDocument & { root: XmlElement }>): Promise<unknown>;
+  /** `null`: a document known to be absent (the server answered 404). */
+  load(): Promise<Record<string, (CachedDocument & { root?: XmlElement }) | null>>;
+  save(docs: Record<string, (CachedDocument & { root: XmlElement }) | null>): Promise<unknown>;
   clear(): Promise<void>;
 }
 
@@ -97,7 +98,11 @@ function plainCache(storage: StoragePort, account: string): AccountCache {
     save: (docs) =>
       cache.save(
         Object.fromEntries(
-          Object.entries(docs).map(([n, { root: _, ...d }]) => [n, d as CachedDocument]),
+          Object.entries(docs).map(([n, doc]) => {
+            if (doc === null) return [n, null];
+            const { root: _, ...d } = doc;
+            return [n, d as CachedDocument];
+          }),
         ),
       ),
   };
@@ -107,12 +112,13 @@ function plainCache(storage: StoragePort, account: string): AccountCache {
 async function saveMoved(
   cache: AccountCache,
   documents: DocumentStore,
-  cached: Record<string, CachedDocument>,
+  cached: Record<string, CachedDocument | null>,
 ): Promise<void> {
-  const out: Record<string, CachedDocument & { root: XmlElement }> = {};
+  const out: Record<string, (CachedDocument & { root: XmlElement }) | null> = {};
   for (const [name, d] of Object.entries(documents)) {
     const c = cached[name];
-    if (d && c) out[name] = { ...c, root: d.root };
+    if (d === null && c === null) out[name] = null;
+    else if (d && c) out[name] = { ...c, root: d.root };
   }
   await cache.save(out);
 }

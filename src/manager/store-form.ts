@@ -8,16 +8,18 @@ import type { CachedDocument } from '../store/document-cache.js';
 import type { DocumentStore, StoredDocument } from '../streams/events.js';
 
 /**
- * The cache form of the known documents (absent ones are not stored): the held documents
- * themselves, so that the incremental cache finds what changed by identity.
+ * The cache form of the known documents: the held documents themselves, so that the
+ * incremental cache finds what changed by identity; one known to be absent is `null`, so that a
+ * restart does not ask for it again (test "a restart asks for no document the cache knows to be
+ * absent").
  *
  * @example cache.save(cacheForm(command.documents))
  */
-export function cacheForm(documents: DocumentStore): Record<string, StoredDocument> {
-  const out: Record<string, StoredDocument> = {};
+export function cacheForm(documents: DocumentStore): Record<string, StoredDocument | null> {
+  const out: Record<string, StoredDocument | null> = {};
   for (const n of DOCUMENT_NAMES) {
     const d: StoredDocument | null | undefined = documents[n];
-    if (d) out[n] = d;
+    if (d !== undefined) out[n] = d;
   }
   return out;
 }
@@ -32,7 +34,7 @@ export function cacheForm(documents: DocumentStore): Record<string, StoredDocume
  * ```
  */
 export function restoreDocuments(
-  cached: Readonly<Record<string, CachedDocument & { root?: XmlElement }>>,
+  cached: Readonly<Record<string, (CachedDocument & { root?: XmlElement }) | null>>,
   parse: (content: string) => XmlElement,
   onCorrupt: (e: unknown) => void,
 ): DocumentStore {
@@ -40,6 +42,10 @@ export function restoreDocuments(
   for (const n of DOCUMENT_NAMES) {
     const d = cached[n];
     if (d === undefined) continue;
+    if (d === null) {
+      documents[n] = null;
+      continue;
+    }
     try {
       documents[n] = {
         content: d.content,

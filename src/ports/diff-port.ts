@@ -81,7 +81,7 @@ export type DiffEvent =
       readonly secure?: boolean;
       /**
        * The initial NOTIFY's full state (RFC 5875 §4.4.2): every document it names is at that
-       * ETag; documents it does not name are fetched.
+       * ETag; a document it does not name does not exist (fetched only when one is held).
        */
       readonly fullState?: boolean;
     }

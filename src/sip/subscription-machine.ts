@@ -324,7 +324,8 @@ export function subscriptionTransition(
         // RFC 5875 §4.4.2: the initial NOTIFY holds the full state, every document with its
         // ETag: only documents we do not hold at that ETag need a GET (a resubscription after
         // a termination is then not a full refetch). A body without it: fetch everything.
-        const event = n.body.trim() === '' ? null : changedEvent(n.body, ctx.xui, st.secure);
+        // A full state that names none of our documents says none exists: not a resync.
+        const event = n.body.trim() === '' ? null : changedEvent(n.body, ctx.xui, st.secure, true);
         fx.push({
           type: 'emit',
           event:
@@ -396,10 +397,15 @@ export function subscriptionTransition(
 }
 
 /** The `changed` event of a NOTIFY body, `resync` when it cannot be parsed, null when it names nothing of ours. */
-function changedEvent(body: string, xui: string, secure: boolean): DiffEvent | null {
+function changedEvent(
+  body: string,
+  xui: string,
+  secure: boolean,
+  fullState = false,
+): DiffEvent | null {
   try {
     const documents = changedDocuments(parseXcapDiff(body), xui);
-    if (documents.length === 0) return null;
+    if (documents.length === 0 && !fullState) return null;
     return secure ? { type: 'changed', documents, secure } : { type: 'changed', documents };
   } catch {
     // RFC 5874 body we cannot read: fetch everything (the issue).

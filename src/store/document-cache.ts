@@ -43,7 +43,9 @@ export function documentCacheKey(accountId: string): StorageKey {
 
 /**
  * The document cache of one account, on top of a storage port. Documents are keyed by the
- * caller's names (e.g. `'resource-lists'`); the cache knows nothing of XCAP applications.
+ * caller's names (e.g. `'resource-lists'`); the cache knows nothing of XCAP applications. A
+ * `null` entry records a document known to be absent (the server answered 404), so that a
+ * restart does not ask for it again; caches written before hold no such entry.
  *
  * @example
  * ```ts
@@ -58,9 +60,9 @@ export function documentCache(
   accountId: string,
 ): {
   /** The cached documents; `{}` when nothing is cached. Rejects with XcapStoreCorruptError. */
-  load(): Promise<Record<string, CachedDocument>>;
-  /** Replace the whole cache with `docs`. */
-  save(docs: Record<string, CachedDocument>): Promise<void>;
+  load(): Promise<Record<string, CachedDocument | null>>;
+  /** Replace the whole cache with `docs` (`null`: known to be absent). */
+  save(docs: Record<string, CachedDocument | null>): Promise<void>;
   /** Forget every cached document (e.g. after a corrupt cache: they will be fetched again). */
   clear(): Promise<void>;
 } {
@@ -96,10 +98,14 @@ function checkDocuments(
   key: StorageKey,
   value: unknown,
   fail: (message: string) => Error = (message) => new XcapStoreCorruptError(key, message),
-): Record<string, CachedDocument> {
+): Record<string, CachedDocument | null> {
   if (!isRecord(value)) throw fail('the document cache is not an object');
-  const out: Record<string, CachedDocument> = {};
+  const out: Record<string, CachedDocument | null> = {};
   for (const [name, doc] of Object.entries(value)) {
+    if (doc === null) {
+      out[name] = null;
+      continue;
+    }
     if (
       !isRecord(doc) ||
       typeof doc.content !== 'string' ||

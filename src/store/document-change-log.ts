@@ -91,7 +91,20 @@ interface State<T> {
   changesStored: boolean;
   /** Only in the old whole-cache key: its base must be written. */
   legacy: boolean;
+  /** Stored as known to be absent (a base `{ absent: true }`). */
+  absent?: boolean;
 }
+
+const emptyState = <T>(): State<T> => ({
+  doc: undefined,
+  gen: '',
+  seq: 0,
+  count: 0,
+  bytes: 0,
+  baseBytes: 0,
+  changesStored: false,
+  legacy: false,
+});
 
 const SEQ_DIGITS = 10;
 const seqKey = (n: number): string => String(n).padStart(SEQ_DIGITS, '0');
@@ -126,10 +139,10 @@ export function documentChangeLog<T>(
   trees: ChangeLogTrees<T>,
   limits: ChangeLogLimits = CHANGE_LOG_LIMITS,
 ): {
-  /** The cached documents, with their trees; `{}` when nothing is cached. Rejects with XcapStoreCorruptError. */
-  load(): Promise<Record<string, CachedDocument & { root?: T }>>;
-  /** Stores `docs` as the whole cache, writing only what changed since the last load or save; resolves the bytes handed to the storage. */
-  save(docs: Readonly<Record<string, TreeDocument<T>>>): Promise<number>;
+  /** The cached documents, with their trees (`null`: known to be absent); `{}` when nothing is cached. Rejects with XcapStoreCorruptError. */
+  load(): Promise<Record<string, (CachedDocument & { root?: T }) | null>>;
+  /** Stores `docs` as the whole cache (`null`: known to be absent), writing only what changed since the last load or save; resolves the bytes handed to the storage. */
+  save(docs: Readonly<Record<string, TreeDocument<T> | null>>): Promise<number>;
   /** Forgets every cached document. */
   clear(): Promise<void>;
 } {
@@ -158,13 +171,17 @@ export function documentChangeLog<T>(
     return { bases, changes, legacy };
   };
 
-  const load = async (): Promise<Record<string, CachedDocument & { root?: T }>> => {
+  const load = async (): Promise<Record<string, (CachedDocument & { root?: T }) | null>> => {
     const { bases, changes, legacy } = await readKeys();
     const state = new Map<string, State<T>>();
-    const out: Record<string, CachedDocument & { root?: T }> = {};
+    const out: Record<string, (CachedDocument & { root?: T }) | null> = {};
     if (legacy) {
       for (const [name, d] of Object.entries(await documentCache(storage, accountId).load())) {
         out[name] = d;
+        if (d === null) {
+          state.set(name, { ...emptyState(), changesStored: changes.has(name), legacy: true });
+          continue;
+        }
         state.set(name, {
           doc: undefined,
           gen: '',
@@ -181,6 +198,12 @@ export function documentChangeLog<T>(
       const key = baseKey(name);
       const base = await storage.load(key);
       if (base === undefined) continue;
+      if (isRecord(base) && base.absent === true && typeof base.gen === 'string') {
+        out[name] = null;
+        const changesStored = (changes.get(name)?.length ?? 0) > 0;
+        state.set(name, { ...emptyState(), gen: base.gen, changesStored, absent: true });
+        continue;
+      }
       if (
         !isRecord(base) ||
         typeof base.content !== 'string' ||
@@ -292,12 +315,12 @@ export function documentChangeLog<T>(
     return d.content.length;
   };
 
-  const save = async (docs: Readonly<Record<string, TreeDocument<T>>>): Promise<number> => {
+  const save = async (docs: Readonly<Record<string, TreeDocument<T> | null>>): Promise<number> => {
     for (const [name, d] of Object.entries(docs))
       if (
-        !isRecord(d) ||
-        typeof d.content !== 'string' ||
-        (d.etag !== null && typeof d.etag !== 'string')
+        (d !== null && !isRecord(d)) ||
+        (d !== null &&
+          (typeof d.content !== 'string' || (d.etag !== null && typeof d.etag !== 'string')))
       )
         throw new XcapValidationError(
           `cached document ${JSON.stringify(name)} is malformed`,
@@ -330,6 +353,15 @@ export function documentChangeLog<T>(
     }
     for (const [name, d] of Object.entries(docs)) {
       const st = known.get(name);
+      if (d === null) {
+        if (st?.absent === true && !st.legacy) continue;
+        const value = { absent: true, gen: newGen() };
+        await storage.save(baseKey(name), value);
+        if (st?.changesStored === true) await storage.purge(changesPrefix(name));
+        known.set(name, { ...emptyState(), gen: value.gen, absent: true });
+        written += JSON.stringify(value).length;
+        continue;
+      }
       const last = st?.doc;
       if (st === undefined || last === undefined || st.legacy) {
         written += await writeBase(name, d, st);

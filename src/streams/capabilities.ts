@@ -201,27 +201,46 @@ export function capabilitiesPipeline(
 ): Observable<MachineEvent> {
   return commands$.pipe(
     filter((c) => c.type === 'discoverCapabilities' || c.type === 'cancel'),
-    switchMap((c) => (c.type === 'discoverCapabilities' ? discover(c.settings, ports) : EMPTY)),
+    switchMap((c) =>
+      c.type === 'discoverCapabilities' ? discover(c.settings, ports, 0, c.known) : EMPTY,
+    ),
   );
 }
 
+/**
+ * `known`: the capabilities an earlier discovery read, with the ETag of their `xcap-caps`
+ * document. On the same root they are revalidated (`If-None-Match`, RFC 4825 §7.11): a 304
+ * keeps them and costs no body, so a resync with nothing changed reads no document at all.
+ * A retry after a failure reads `xcap-caps` again in full.
+ */
 function discover(
   settings: AccountSettings,
   ports: PipelinePorts,
   failures = 0,
+  known?: Discovery,
 ): Observable<MachineEvent> {
   return xcapRootOf(settings, ports).pipe(
     switchMap((root) => {
       const http = ports.http(connectionOf(settings, root));
+      const etag = known?.root === root ? known.capsEtag : undefined;
       return request(ports, { method: 'GET', auid: 'xcap-caps', filename: 'index' }, () =>
-        http.get('xcap-caps', { global: true, filename: 'index' }),
+        http.get('xcap-caps', {
+          global: true,
+          filename: 'index',
+          ...(etag !== undefined ? { ifNoneMatch: etag } : {}),
+        }),
       ).pipe(
         map((resource): MachineEvent => {
+          if (resource.status === 304 && etag !== undefined && known !== undefined)
+            return { type: 'capabilitiesDiscovered', discovery: known };
           const caps = ports.engine.decodeCaps(ports.engine.parse(resource.body));
           const d = discoveryOf(root, caps);
-          return d instanceof XcapCapabilitiesError
-            ? { type: 'capabilitiesFailed', error: d }
-            : { type: 'capabilitiesDiscovered', discovery: d };
+          if (d instanceof XcapCapabilitiesError) return { type: 'capabilitiesFailed', error: d };
+          const capsEtag = resource.etag ?? undefined;
+          return {
+            type: 'capabilitiesDiscovered',
+            discovery: capsEtag !== undefined ? { ...d, capsEtag } : d,
+          };
         }),
       );
     }),

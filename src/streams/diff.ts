@@ -166,8 +166,11 @@ function watch(
           emit({ type: 'remoteChanged', documents: 'all' });
         } else {
           // A full-state NOTIFY (RFC 5875 §4.4.2) stands for every document: those it names at
-          // an ETag we hold are skipped by the transition, the others are fetched.
-          const names = e.fullState === true ? DOCUMENT_NAMES : namesOf(e.documents, settings);
+          // an ETag we hold are skipped by the transition, the others are fetched; one it does
+          // not name does not exist, so it is fetched only if we hold it (test "a full-state
+          // NOTIFY asks for no document it does not name and we know to be absent").
+          const full = e.fullState === true;
+          const names = full ? DOCUMENT_NAMES : namesOf(e.documents, settings);
           const patches = patchesTrusted(settings, e.secure === true)
             ? patchesOfDiff(e.documents, names, presRulesAuidOf(settings))
             : undefined;
@@ -175,7 +178,7 @@ function watch(
             emit({
               type: 'remoteChanged',
               documents: names,
-              etags: etagsOf(e.documents, names, settings),
+              etags: etagsOf(e.documents, names, settings, full),
               ...(patches !== undefined ? { patches } : {}),
             });
         }
@@ -251,17 +254,22 @@ function patchesTrusted(settings: DiffSettings, secure: boolean): boolean {
   return trust === 'always' || (trust === 'secure' && secure);
 }
 
-/** The new ETag of each named document, as the NOTIFY gives it. */
+/**
+ * The new ETag of each named document, as the NOTIFY gives it; with full state, null (absent)
+ * for a document it does not name.
+ */
 function etagsOf(
   documents: readonly DiffDocument[],
   names: readonly DocumentName[],
   settings: DiffSettings,
+  fullState: boolean,
 ): Partial<Record<DocumentName, string | null>> {
   const presRulesAuid = presRulesAuidOf(settings);
   const out: Partial<Record<DocumentName, string | null>> = {};
   for (const n of names) {
     const d = documents.find((x) => x.auid === auidOf(n, presRulesAuid));
     if (d) out[n] = d.newEtag;
+    else if (fullState) out[n] = null;
   }
   return out;
 }

@@ -80,6 +80,11 @@ export interface Discovery {
   readonly presRulesAuid: string;
   /** The documents the server supports, in DOCUMENT_NAMES order. */
   readonly supported: readonly DocumentName[];
+  /**
+   * The ETag of the `xcap-caps` document these capabilities were read from, if the server sent
+   * one: the next discovery asks with `If-None-Match` and keeps them on a 304.
+   */
+  readonly capsEtag?: string;
 }
 
 /**
@@ -113,6 +118,11 @@ export interface MachineContext {
   readonly blocked: 'auth' | 'capabilities' | 'error' | null;
   /** Remote changes that arrived while busy, fetched when the current step ends. */
   readonly pendingFetch: FetchScope | null;
+  /**
+   * What the last discovery found, kept across stop and start: the next discovery revalidates
+   * `xcap-caps` with its ETag instead of reading it again.
+   */
+  readonly lastDiscovery?: Discovery;
   /** Complete xcap-diff patches of the pending fetch (they may spare its GETs). */
   readonly pendingPatches?: PatchSet;
   /**
@@ -207,7 +217,12 @@ export type MachineEvent =
  * @example if (command.type === 'saveJournal') await journal.save(command.journal);
  */
 export type MachineCommand =
-  | { readonly type: 'discoverCapabilities'; readonly settings: AccountSettings }
+  | {
+      readonly type: 'discoverCapabilities';
+      readonly settings: AccountSettings;
+      /** Capabilities known from an earlier discovery (revalidated by their ETag). */
+      readonly known?: Discovery;
+    }
   | {
       readonly type: 'fetch';
       readonly connection: Connection;

@@ -15,6 +15,7 @@ import type {
   MachineContext,
   MachineEvent,
   SkippedOperation,
+  StoredDocument,
   TransitionResult,
   XcapState,
 } from './events.js';
@@ -90,7 +91,10 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       return initialize({ ...c, settings: event.settings, diff: 'off' }, []);
 
     case 'settingsChanged': {
-      const next = { ...c, settings: event.settings };
+      // Another server or account may hold other documents: what was known to be absent is
+      // asked again (the documents held are revalidated by their ETags anyway).
+      const documents = event.kind === 'connection' ? withoutAbsent(c.documents) : c.documents;
+      const next = { ...c, settings: event.settings, documents };
       if (!RUNNING.has(c.state) || event.kind === 'none') return result(next, []);
       if (event.kind === 'connection') {
         return initialize(next, [{ type: 'cancel' }, { type: 'unsubscribe' }]);
@@ -105,11 +109,22 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       const discovery = event.discovery;
       // Documents the server does not support are forgotten; journal operations skip them.
       const documents = pick(c.documents, discovery.supported);
-      const next: MachineContext = { ...c, discovery, documents, state: 'fetching', blocked: null };
+      const next: MachineContext = {
+        ...c,
+        discovery,
+        lastDiscovery: discovery,
+        documents,
+        state: 'fetching',
+        blocked: null,
+      };
+      // A document known to be absent is not asked for again at start: xcap-diff's first
+      // NOTIFY names it if it was created meanwhile, else the next poll asks (test "a resync
+      // with nothing changed makes only conditional requests and asks for no absent document").
+      const unknownOrHeld = discovery.supported.filter((n) => documents[n] !== null);
       return result(next, [
         { type: 'emitCapabilities', capabilities: discovery.capabilities },
         subscribeCommand(next, discovery),
-        fetchCommand(next, 'all'),
+        fetchCommand(next, unknownOrHeld),
       ]);
     }
 
@@ -156,11 +171,14 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         firstFetch: false,
         changedSinceSync: changed,
         blocked: null,
+        pendingFetch: null,
+        pendingEtags: undefined,
       };
       const save: MachineCommand[] = event.changed ? [{ type: 'saveCache', documents }] : [];
-      if (c.pendingFetch !== null) {
-        const next = { ...base, pendingFetch: null };
-        return result(next, [...save, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
+      const pending = stillPending(c.pendingFetch, c.pendingEtags, documents);
+      if (pending !== null) {
+        const next = { ...base, pendingFetch: null, pendingEtags: undefined };
+        return result(next, [...save, fetchCommand(next, pending, c.pendingPatches)]);
       }
       if (changed) {
         // A normalize operation goes at the beginning of the journal.
@@ -204,12 +222,13 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         ...droppedReports(c.journal, event.skipped),
       ];
       const pending = stillPending(c.pendingFetch, c.pendingEtags, documents);
+      const settled: MachineContext = { ...base, pendingFetch: null, pendingEtags: undefined };
       if (pending !== null) {
-        const next: MachineContext = { ...base, state: 'fetching', pendingFetch: null };
+        const next: MachineContext = { ...settled, state: 'fetching' };
         return result(next, [...effects, fetchCommand(next, pending, c.pendingPatches)]);
       }
-      if (journal.length > 0) return result(base, [...effects, updateCommand(base)]);
-      return result({ ...base, state: 'insync' }, effects);
+      if (journal.length > 0) return result(settled, [...effects, updateCommand(settled)]);
+      return result({ ...settled, state: 'insync' }, effects);
     }
 
     case 'conflict': {
@@ -222,6 +241,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         documents,
         state: 'fetching',
         pendingFetch: null,
+        pendingEtags: undefined,
         changedSinceSync: true,
       };
       return result(next, [{ type: 'saveCache', documents }, fetchCommand(next, 'all')]);
@@ -293,12 +313,17 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (c.state !== 'insync') return same(c);
       return remoteChange(c, 'all');
 
-    case 'stopRequested':
+    case 'stopRequested': {
       if (!RUNNING.has(c.state)) return same(c);
-      return result({ ...c, state: 'stopping', pendingFetch: null, blocked: null }, [
-        { type: 'cancel' },
-        { type: 'unsubscribe' },
-      ]);
+      const stopping: MachineContext = {
+        ...c,
+        state: 'stopping',
+        pendingFetch: null,
+        pendingEtags: undefined,
+        blocked: null,
+      };
+      return result(stopping, [{ type: 'cancel' }, { type: 'unsubscribe' }]);
+    }
 
     case 'stopped':
       if (c.state !== 'stopping') return same(c);
@@ -338,8 +363,16 @@ function initialize(c: MachineContext, before: MachineCommand[]): TransitionResu
     changedSinceSync: false,
     blocked: null,
     pendingFetch: null,
+    pendingEtags: undefined,
   };
-  return result(next, [...before, { type: 'discoverCapabilities', settings: c.settings! }]);
+  return result(next, [
+    ...before,
+    {
+      type: 'discoverCapabilities',
+      settings: c.settings!,
+      ...(c.lastDiscovery !== undefined ? { known: c.lastDiscovery } : {}),
+    },
+  ]);
 }
 
 /** Remote documents changed: fetch them now when in sync, else after the current step. */
@@ -374,6 +407,14 @@ function retry(c: MachineContext, before: MachineCommand[]): TransitionResult {
   if (c.state === 'fetching') return result(next, [...before, fetchCommand(next, 'all')]);
   if (c.state === 'updating') return result(next, [...before, updateCommand(next)]);
   return result(next, before);
+}
+
+/** The documents without those known to be absent (they become unknown). */
+function withoutAbsent(docs: DocumentStore): DocumentStore {
+  const out: DocumentStore = {};
+  for (const [n, d] of Object.entries(docs) as [DocumentName, StoredDocument | null][])
+    if (d !== null) out[n] = d;
+  return out;
 }
 
 function pick(docs: DocumentStore, names: readonly DocumentName[]): DocumentStore {

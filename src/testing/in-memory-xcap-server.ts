@@ -281,8 +281,11 @@ export function createInMemoryXcapServer(
       return record(answer(failures.status));
     }
     if (r.global) {
-      if (r.auid === 'xcap-caps' && r.method === 'GET' && r.filename === 'index')
+      if (r.auid === 'xcap-caps' && r.method === 'GET' && r.filename === 'index') {
+        // Conditional like any document (RFC 4825 §7.11): the manager revalidates it.
+        if (bare(r.ifNoneMatch) === 'caps') return record(answer(304, 'caps'));
         return record(answer(200, 'caps', xcapCaps(auids), 'application/xcap-caps+xml'));
+      }
       return record(answer(r.method === 'GET' ? 404 : 403));
     }
     if (r.xui === null) return record(answer(404));

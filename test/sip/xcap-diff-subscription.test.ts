@@ -291,6 +291,18 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
       });
     });
 
+    it('a first NOTIFY whose full state names none of our documents says none exists (not a resync)', () => {
+      const empty =
+        '<xcap-diff xmlns="urn:ietf:params:xml:ns:xcap-diff" xcap-root="http://127.0.0.1/xcap-root/"/>';
+      const r = during(3_000, terminatedAtOnce('deactivated', empty));
+      expect(r.events.filter((e) => e.type === 'resync')).toEqual([]);
+      expect(r.events.find((e) => e.type === 'changed')).toEqual({
+        type: 'changed',
+        fullState: true,
+        documents: [],
+      });
+    });
+
     it('a retry-after past the timer limit waits the longest backoff delay, not 1 ms', () => {
       // 10 years: 3.15e11 ms, which a Node timer fires after 1 ms (past 2^31-1 ms).
       const r = during(700_000, (_n, cold) => ({

@@ -98,3 +98,15 @@ describe('documentCache', () => {
     );
   });
 });
+
+describe('documentCache: documents known to be absent', () => {
+  it('a null entry (known to be absent) round-trips; a cache written without one loads as before', async () => {
+    const storage = memoryStorage();
+    const cache = documentCache(storage, 'alice@example.com');
+    await cache.save({ ...docs, 'pidf-manipulation': null });
+    expect(await cache.load()).toStrictEqual({ ...docs, 'pidf-manipulation': null });
+    // An existing store (no null entries) is read unchanged.
+    await storage.save(documentCacheKey('alice@example.com'), docs);
+    expect(await cache.load()).toStrictEqual(docs);
+  });
+});
