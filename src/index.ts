@@ -86,7 +86,14 @@ export {
   type SubHandling,
 } from './model/index.js';
 // xcap-diff over SIP (WebSocket; Node adds TCP and TLS).
-export { type SipDiffPortOptions, sipDiffPort } from './sip/index.js';
+export {
+  type SipConnectionPool,
+  type SipConnectionPoolOptions,
+  type SipConnectionPoolStats,
+  type SipDiffPortOptions,
+  sipConnectionPool,
+  sipDiffPort,
+} from './sip/index.js';
 export { SipUnavailableError } from './sip/sipjs-dialog-port.js';
 export {
   XcapStoreClosedError,

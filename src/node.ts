@@ -35,6 +35,7 @@ export {
 export * from './index.js';
 export {
   nodeSipDiffPort,
+  sharedSipDiffPort,
   TcpTransport,
   type TcpTransportOptions,
   TlsTransport,
