@@ -292,7 +292,8 @@ export function subscriptionTransition(
         // RFC 5875 §4.4.2: the initial NOTIFY holds the full state, every document with its
         // ETag: only documents we do not hold at that ETag need a GET (a resubscription after
         // a termination is then not a full refetch). A body without it: fetch everything.
-        const event = n.body.trim() === '' ? null : changedEvent(n.body, ctx.xui, st.secure);
+        // A full state naming none of our documents says none exists: not a resync.
+        const event = n.body.trim() === '' ? null : changedEvent(n.body, ctx.xui, st.secure, true);
         fx.push({
           type: 'emit',
           event:
@@ -368,11 +369,19 @@ export function subscriptionTransition(
   }
 }
 
-/** The `changed` event of a NOTIFY body, `resync` when it cannot be parsed, null when it names nothing of ours. */
-function changedEvent(body: string, xui: string, secure: boolean): DiffEvent | null {
+/**
+ * The `changed` event of a NOTIFY body, `resync` when it cannot be parsed, null when it names
+ * nothing of ours (a full state naming nothing is still an event: none of ours exists).
+ */
+function changedEvent(
+  body: string,
+  xui: string,
+  secure: boolean,
+  fullState = false,
+): DiffEvent | null {
   try {
     const documents = changedDocuments(parseXcapDiff(body), xui);
-    if (documents.length === 0) return null;
+    if (documents.length === 0 && !fullState) return null;
     return secure ? { type: 'changed', documents, secure } : { type: 'changed', documents };
   } catch {
     // RFC 5874 body we cannot read: fetch everything (the issue).

@@ -175,7 +175,7 @@ function watch(
             emit({
               type: 'remoteChanged',
               documents: names,
-              etags: etagsOf(e.documents, names, settings),
+              etags: etagsOf(e.documents, names, settings, e.fullState === true),
               ...(patches !== undefined ? { patches } : {}),
             });
         }
@@ -255,12 +255,16 @@ function etagsOf(
   documents: readonly DiffDocument[],
   names: readonly DocumentName[],
   settings: DiffSettings,
+  fullState: boolean,
 ): Partial<Record<DocumentName, string | null>> {
   const presRulesAuid = presRulesAuidOf(settings);
   const out: Partial<Record<DocumentName, string | null>> = {};
   for (const n of names) {
     const d = documents.find((x) => x.auid === auidOf(n, presRulesAuid));
     if (d) out[n] = d.newEtag;
+    // RFC 5875 §4.4.2: the full state lists every document that exists; one it leaves out is
+    // absent, and a GET of it would only confirm the 404 we hold.
+    else if (fullState) out[n] = null;
   }
   return out;
 }

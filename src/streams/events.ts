@@ -99,6 +99,11 @@ export interface MachineContext {
   readonly pendingFetch: FetchScope | null;
   /** Complete xcap-diff patches of the pending fetch (they may spare its GETs). */
   readonly pendingPatches?: PatchSet;
+  /**
+   * ETags the NOTIFYs behind `pendingFetch` named (null: absent): a pending document that the
+   * current step brought to that very ETag is not fetched again.
+   */
+  readonly pendingEtags?: Partial<Record<DocumentName, string | null>>;
   /** Counter for the ids of normalize operations. */
   readonly normalizeCount: number;
   /** Consecutive non-transient failures (the delay of the next `scheduleRetry` grows with it). */

@@ -143,21 +143,22 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (c.state !== 'fetching') return same(c);
       const documents = { ...c.documents, ...event.documents };
       const changed = c.changedSinceSync || event.changed || c.firstFetch;
+      const pending = stillPending(c, documents);
       const base: MachineContext = {
         ...c,
         documents,
+        pendingFetch: null,
         // A fetch that leads to another update keeps the count, so that a fetch/update cycle
         // failing on the same document backs off (reset once in sync or updated).
-        failures: changed || c.journal.length > 0 || c.pendingFetch !== null ? c.failures : 0,
+        failures: changed || c.journal.length > 0 || pending !== null ? c.failures : 0,
         firstFetch: false,
         changedSinceSync: changed,
         blocked: null,
       };
       const save: MachineCommand[] = event.changed ? [{ type: 'saveCache', documents }] : [];
-      if (c.pendingFetch !== null) {
-        const next = { ...base, pendingFetch: null };
-        return result(next, [...save, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
-      }
+      if (pending !== null)
+        return result(base, [...save, fetchCommand(base, pending, c.pendingPatches)]);
+
       if (changed) {
         // A normalize operation goes at the beginning of the journal.
         const id = `${NORMALIZE_ID_PREFIX}${c.normalizeCount + 1}`;
@@ -189,6 +190,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         ...c,
         documents,
         journal,
+        pendingFetch: null,
         changedSinceSync: false,
         blocked: null,
         failures: 0,
@@ -198,10 +200,12 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         { type: 'saveJournal', journal: persistable(journal) },
         { type: 'emitData', documents, discovery: c.discovery },
       ];
-      if (c.pendingFetch !== null) {
-        const next: MachineContext = { ...base, state: 'fetching', pendingFetch: null };
-        return result(next, [...effects, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
+      const pending = stillPending(c, documents);
+      if (pending !== null) {
+        const next: MachineContext = { ...base, state: 'fetching' };
+        return result(next, [...effects, fetchCommand(next, pending, c.pendingPatches)]);
       }
+
       if (journal.length > 0) return result(base, [...effects, updateCommand(base)]);
       return result({ ...base, state: 'insync' }, effects);
     }
@@ -271,7 +275,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (event.documents === 'all' || etags === undefined)
         return remoteChange(c, event.documents, event.patches);
       const names = event.documents.filter((n) => !alreadyHeld(c.documents[n], etags[n]));
-      return names.length === 0 ? same(c) : remoteChange(c, names, event.patches);
+      return names.length === 0 ? same(c) : remoteChange(c, names, event.patches, etags);
     }
 
     case 'pollTick':
@@ -306,7 +310,12 @@ function initialize(c: MachineContext, before: MachineCommand[]): TransitionResu
 }
 
 /** Remote documents changed: fetch them now when in sync, else after the current step. */
-function remoteChange(c: MachineContext, scope: FetchScope, patches?: PatchSet): TransitionResult {
+function remoteChange(
+  c: MachineContext,
+  scope: FetchScope,
+  patches?: PatchSet,
+  etags?: Partial<Record<DocumentName, string | null>>,
+): TransitionResult {
   if (c.blocked === 'error') return retry(c, []);
   if (c.blocked !== null) return same(c);
   if (c.state === 'insync') {
@@ -316,7 +325,14 @@ function remoteChange(c: MachineContext, scope: FetchScope, patches?: PatchSet):
   if (c.state === 'fetching' || c.state === 'updating') {
     // Patches of an earlier pending fetch were consumed with it: start afresh then.
     const pendingPatches = mergePatches(c.pendingFetch ? c.pendingPatches : undefined, patches);
-    const next = { ...c, pendingFetch: mergeScope(c.pendingFetch, scope), pendingPatches };
+    const pendingFetch = mergeScope(c.pendingFetch, scope);
+    const pendingEtags = mergeEtags(
+      c.pendingFetch ? c.pendingEtags : undefined,
+      pendingFetch,
+      scope,
+      etags,
+    );
+    const next = { ...c, pendingFetch, pendingPatches, pendingEtags };
     return result(next, []);
   }
   return same(c);
@@ -346,6 +362,41 @@ function alreadyHeld(
   if (newEtag === undefined || known === undefined) return false;
   if (newEtag === null) return known === null;
   return known !== null && known.etag !== null && bareEtag(known.etag) === bareEtag(newEtag);
+}
+
+/**
+ * The ETags a pending fetch waits for: the latest NOTIFY's for each document; a document
+ * named without one (or a fetch of everything) must be fetched whatever it holds.
+ */
+function mergeEtags(
+  before: Partial<Record<DocumentName, string | null>> | undefined,
+  pending: FetchScope,
+  scope: FetchScope,
+  etags: Partial<Record<DocumentName, string | null>> | undefined,
+): Partial<Record<DocumentName, string | null>> {
+  if (pending === 'all' || scope === 'all') return {};
+  const out = { ...before };
+  for (const n of scope) {
+    const e = etags?.[n];
+    if (e === undefined) delete out[n];
+    else out[n] = e;
+  }
+  return out;
+}
+
+/**
+ * What is left of the pending fetch once the current step brought `documents` in: a document
+ * the step fetched or wrote at the ETag its NOTIFY named is not fetched again (a cold start
+ * otherwise fetched every document twice: once for the first sync, once for the initial
+ * NOTIFY that arrived meanwhile; regression test "a full-state NOTIFY that arrives during the
+ * first fetch does not fetch the documents again").
+ */
+function stillPending(c: MachineContext, documents: DocumentStore): FetchScope | null {
+  const pending = c.pendingFetch;
+  if (pending === null || pending === 'all') return pending;
+  const etags = c.pendingEtags ?? {};
+  const left = pending.filter((n) => !(n in etags && alreadyHeld(documents[n], etags[n])));
+  return left.length === 0 ? null : left;
 }
 
 function mergeScope(a: FetchScope | null, b: FetchScope): FetchScope {

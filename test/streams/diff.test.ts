@@ -68,7 +68,7 @@ describe('diff pipeline', () => {
     });
   });
 
-  it('a full-state NOTIFY stands for every document: ETags for those it names, the rest fetched', () => {
+  it('a full-state NOTIFY stands for every document: ETags for those it names, absent (null) for the rest', () => {
     const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
     ts.run(({ hot, cold }) => {
       const port: DiffPort = {
@@ -93,8 +93,14 @@ describe('diff pipeline', () => {
         'pidf-manipulation',
         'pres-content',
       ]);
+      // RFC 5875 §4.4.2: the documents it leaves out do not exist.
       expect(changed?.type === 'remoteChanged' && changed.etags).toEqual({
         'resource-lists': 'e7',
+        'rls-services': null,
+        'pres-rules': null,
+        'dialog-rules': null,
+        'pidf-manipulation': null,
+        'pres-content': null,
       });
     });
   });
