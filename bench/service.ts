@@ -11,7 +11,7 @@
  * (`RXCAP_POOL_SIZE`). When the running server has too few, {@link ensureServiceAccounts}
  * restarts it with enough (test-server/start.sh on the exported ports).
  *
- * Run alone: `npx tsx bench/service.ts [accounts] [shared|own]`.
+ * Run alone: `npx tsx bench/service.ts [accounts] [baseline accounts] [PostgreSQL accounts]`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -261,23 +261,6 @@ export async function runServiceBench(options: ServiceOptions): Promise<ServiceM
   };
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const accounts = Number(process.argv[2] ?? 1000);
-  ensureServiceAccounts(accounts, console.log);
-  const m = await runServiceBench({
-    accounts,
-    sip: process.argv[3] === 'own' ? 'own' : 'shared',
-    ...(process.argv[4] !== undefined ? { concurrency: Number(process.argv[4]) } : {}),
-    log: (l) => console.log(l),
-  });
-  console.log({
-    ...m,
-    heapPerAccountKiB: m.heapPerAccount / 1024,
-    rssPerAccountKiB: m.rssPerAccount / 1024,
-    errors: Object.fromEntries(m.errors),
-  });
-}
-
 const kib = (x: number): string => `${(x / 1024).toFixed(1)} KiB`;
 const perAccount = (m: ServiceMeasures): string => fmt.ms(m.allMs / m.accounts);
 
@@ -395,4 +378,23 @@ export async function runServiceSection(options: ServiceSectionOptions = {}): Pr
       'The accounts are provisioned on the test server (u601…, RXCAP_POOL_SIZE); documents are wiped first, so every first sync creates them (PUTs, each followed by a NOTIFY).',
     ],
   };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // npx tsx bench/service.ts [accounts] [baseline accounts] [PostgreSQL accounts]
+  const { benchPostgres } = await import('./storage.js');
+  const section = await runServiceSection({
+    accounts: Number(process.argv[2] ?? 10_000),
+    baselineAccounts: Number(process.argv[3] ?? 100),
+    postgresAccounts: Number(process.argv[4] ?? 0),
+    postgres: () => benchPostgres(console.log),
+    log: (l) => console.log(l),
+  });
+  console.log(section.title);
+  for (const r of section.rows)
+    console.log(
+      `- ${r.name}: ${r.value}${r.baseline ? ` | baseline ${r.baseline}` : ''}${r.ratio ? ` | ${r.ratio}` : ''}${r.note ? ` | ${r.note}` : ''}`,
+    );
+  for (const n of section.notes ?? []) console.log(`* ${n}`);
+  process.exit(0);
 }
