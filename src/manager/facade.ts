@@ -10,12 +10,14 @@ import { generateId } from '../model/validation.js';
 import type { AccountSettings } from '../streams/settings.js';
 import { checkAccountSettings } from './account.js';
 import { XcapManagerClosedError, XcapNotDurableError, XcapSettingsError } from './errors.js';
+import type { localViews } from './local-views.js';
 import { initialManagerContext, isRunning } from './machine.js';
 import type { ManagerCommand, ManagerContext, ManagerEvent } from './machine-types.js';
 import { operationMethods } from './operation-methods.js';
 import type { outputs } from './outputs.js';
 import { transactions } from './transactions.js';
 import type { XcapManager } from './types.js';
+import { inSyncDecision } from './when-in-sync.js';
 
 type Step = ActorStep<ManagerContext, ManagerEvent, ManagerCommand>;
 /** What a waiter decides at a step: keep waiting, resolve, or reject with an error. */
@@ -31,9 +33,11 @@ export function managerFacade(deps: {
   readonly actor$: Observable<Step>;
   readonly input$: Subject<ManagerEvent>;
   readonly out: ReturnType<typeof outputs>;
+  /** The local views and pending edits, fed with every step. */
+  readonly views: ReturnType<typeof localViews>;
   readonly account: AccountSettings | Observable<AccountSettings>;
 }): XcapManager {
-  const { out, input$ } = deps;
+  const { out, input$, views } = deps;
   let context = initialManagerContext();
   const steps$ = new Subject<Step>();
   const send = (event: ManagerEvent): void => input$.next(event);
@@ -51,6 +55,7 @@ export function managerFacade(deps: {
   });
 
   out.state$.next({ prev: null, state: context.sync.state });
+  out.emitStatus(context);
   let actorSub: Subscription | null = null;
   actorSub = deps.actor$.subscribe((step) => {
     const prev = context.sync.state;
@@ -59,12 +64,17 @@ export function managerFacade(deps: {
     // insync) must find the ids emitData rebuilt from this step's data; and a UI that sees
     // insync finds the synced data already on the data streams.
     for (const c of step.commands) if (c.type !== 'complete') out.run(c, context, tx.held());
+    // Synchronously after the step: an edit made outside a transaction is in the local views
+    // when its method returns.
+    views.step(context, step.commands);
     if (context.sync.state !== prev) out.state$.next({ prev, state: context.sync.state });
+    out.emitStatus(context);
     steps$.next(step);
     if (step.commands.some((c) => c.type === 'complete')) {
       settingsSub?.unsubscribe();
       steps$.complete();
       out.run({ type: 'complete' }, context);
+      views.complete();
       actorSub?.unsubscribe();
     }
   });
@@ -102,6 +112,7 @@ export function managerFacade(deps: {
 
   return {
     state$: out.state$.asObservable(),
+    status$: out.status$.asObservable(),
     capabilities$: out.capabilities$.value$,
     addressbook$: out.addressbook$.value$,
     presenceRules$: out.presenceRules$.value$,
@@ -111,6 +122,8 @@ export function managerFacade(deps: {
     lifecycle$: out.lifecycle$.asObservable(),
     error$: out.error$.asObservable(),
     trace$: out.trace$.asObservable(),
+    local: views.local,
+    pending$: views.pending$,
     get state() {
       return context.sync.state;
     },
@@ -171,6 +184,21 @@ export function managerFacade(deps: {
         })
       );
     },
+    whenInSync: () =>
+      new Promise<void>((resolve, reject) => {
+        const settle = (d: 'done' | XcapError): void => (d === 'done' ? resolve() : reject(d));
+        const now = inSyncDecision(context);
+        if (now !== 'wait') return settle(now);
+        const sub = steps$.subscribe({
+          next: (step) => {
+            const d = inSyncDecision(step.context);
+            if (d === 'wait') return;
+            sub.unsubscribe();
+            settle(d);
+          },
+          complete: () => reject(new XcapManagerClosedError('whenInSync')),
+        });
+      }),
     transaction: tx.transaction,
     startTransaction: () => {
       if (context.phase !== 'open') throw new XcapManagerClosedError('startTransaction');

@@ -53,6 +53,16 @@ export interface JournalEntry {
 }
 
 /**
+ * A journaled operation the update applied as a no-op, and why (the engine's `skipped`).
+ *
+ * @example const s: SkippedOperation = { id: 'a1b2', reason: 'contact id123 not found' };
+ */
+export interface SkippedOperation {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/**
  * What initializing found out about the server.
  *
  * @example discovery.supported.includes('dialog-rules') // the server offers org.openxcap.dialog-rules
@@ -132,12 +142,25 @@ export type MachineEvent =
   | { readonly type: 'capabilitiesDiscovered'; readonly discovery: Discovery }
   | { readonly type: 'capabilitiesFailed'; readonly error: XcapError }
   | { readonly type: 'authFailed'; readonly error: XcapError; readonly documents?: DocumentStore }
-  | { readonly type: 'fetched'; readonly documents: DocumentStore; readonly changed: boolean }
+  | {
+      readonly type: 'fetched';
+      readonly documents: DocumentStore;
+      readonly changed: boolean;
+      /** Scheduler time of the answer (the manager stamps it: the time of a sync). */
+      readonly at?: number;
+    }
   | { readonly type: 'fetchFailed'; readonly error: XcapError }
   | {
       readonly type: 'updated';
       readonly documents: DocumentStore;
       readonly appliedIds: readonly string[];
+      /**
+       * Applied operations that did nothing because they no longer apply (their target is
+       * missing, their document unsupported), with the engine's reason.
+       */
+      readonly skipped?: readonly SkippedOperation[];
+      /** Scheduler time of the answer (the manager stamps it: the time of a sync). */
+      readonly at?: number;
     }
   | { readonly type: 'conflict'; readonly documents: DocumentStore }
   | { readonly type: 'rejected'; readonly id: string; readonly error: XcapError }
