@@ -96,14 +96,9 @@ export {
   type SubHandling,
 } from './model/index.js';
 // xcap-diff over SIP (WebSocket; Node adds TCP and TLS).
-export {
-  type SipConnectionPool,
-  type SipConnectionPoolOptions,
-  type SipConnectionPoolStats,
-  type SipDiffPortOptions,
-  sipConnectionPool,
-  sipDiffPort,
-} from './sip/index.js';
+// sipConnectionPool (shared SIP connections for services) is on the rxcap/sip subpath: the
+// main entry stays curated.
+export { type SipDiffPortOptions, sipDiffPort } from './sip/index.js';
 export { SipUnavailableError } from './sip/sipjs-dialog-port.js';
 export {
   XcapStoreClosedError,

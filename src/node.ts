@@ -35,7 +35,6 @@ export {
 export * from './index.js';
 export {
   nodeSipDiffPort,
-  sharedSipDiffPort,
   TcpTransport,
   type TcpTransportOptions,
   TlsTransport,

@@ -36,6 +36,9 @@ export function nodeSipDiffPort(options: SipDiffPortOptions = {}): DiffPort {
  * connections (one per server, up to `maxPerConnection` accounts each) instead of opening one
  * per account. `connections` tells how many are open.
  *
+ * Used by `createFleet`; an application passes `nodeSipDiffPort({ connections:
+ * sipConnectionPool() })` (the pool from `rxcap/sip`) to the same effect.
+ *
  * @example
  * ```ts
  * const sip = sharedSipDiffPort();
