@@ -12,7 +12,11 @@
  * BENCH_MANAGERS (default 500) sets the scale benchmark's size, BENCH_STORAGE_MANAGERS (200) the
  * storage benchmark's (it also needs the PostgreSQL test cluster, which it starts if needed);
  * BENCH_ALL_SCALE=1 adds the scale run with unlimited connections; BENCH_PARSERS=1 adds the
- * side-by-side parser comparison (bench/parsers.ts, about 60 s of CPU).
+ * side-by-side parser comparison (bench/parsers.ts, about 60 s of CPU). The service benchmark
+ * (bench/service.ts, xcap-diff on, shared SIP connections) runs BENCH_SERVICE_ACCOUNTS (10,000)
+ * accounts beside a BENCH_SERVICE_BASELINE (100) one-connection-per-manager baseline, then
+ * BENCH_SERVICE_PG_ACCOUNTS (10,000; 0 skips) on PostgreSQL storage; it restarts the test server
+ * with enough accounts when it has too few. BENCH_SERVICE_ACCOUNTS=0 skips it.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -26,7 +30,8 @@ import { runGoalsBench } from './goals.js';
 import { runImportBench } from './import.js';
 import { runParsersBench } from './parsers.js';
 import { runScaleBench } from './scale.js';
-import { runStorageBench } from './storage.js';
+import { runServiceSection } from './service.js';
+import { benchPostgres, runStorageBench } from './storage.js';
 import { ensureTestServer, fmt, type Section, stopTestServer } from './support.js';
 import { runXcapDiffPatchBench } from './xcap-diff-patch.js';
 
@@ -168,6 +173,17 @@ async function main(): Promise<void> {
       await run('storage: memory vs file vs PostgreSQL (bench/storage.ts)', () =>
         runStorageBench({ managers: Number(process.env.BENCH_STORAGE_MANAGERS ?? 200), log }),
       );
+      // Last: it may restart the test server with more accounts (u601… up to 600 + N).
+      if (process.env.BENCH_SERVICE_ACCOUNTS !== '0')
+        await run('service: many accounts, xcap-diff on (bench/service.ts)', () =>
+          runServiceSection({
+            accounts: Number(process.env.BENCH_SERVICE_ACCOUNTS ?? 10_000),
+            baselineAccounts: Number(process.env.BENCH_SERVICE_BASELINE ?? 100),
+            postgresAccounts: Number(process.env.BENCH_SERVICE_PG_ACCOUNTS ?? 10_000),
+            postgres: () => benchPostgres(log),
+            log,
+          }),
+        );
     } finally {
       if (startedServer) stopTestServer();
     }

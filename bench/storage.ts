@@ -153,3 +153,33 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   });
   console.table(s.rows);
 }
+
+/**
+ * PostgreSQL storage for another benchmark: starts the test cluster when it does not answer,
+ * and `done()` drops the table and stops what it started.
+ *
+ * @example const pg = await benchPostgres(); runServiceBench({ storage: pg.storage }); await pg.done();
+ */
+export async function benchPostgres(log: (l: string) => void = () => {}): Promise<{
+  readonly storage: { readonly name: string; open(): StoragePort };
+  done(): Promise<void>;
+}> {
+  const startedPg = !(await postgresAnswers());
+  if (startedPg) {
+    log('PostgreSQL test cluster not running: bash test-server/postgres/start.sh');
+    execFileSync('bash', [join(ROOT, 'test-server', 'postgres', 'start.sh')], { stdio: 'inherit' });
+  }
+  const pool = new pg.Pool({ connectionString: postgresUrl(), max: 10 });
+  const table = `bench_service_${process.pid}`;
+  return {
+    storage: { name: 'PostgreSQL', open: () => postgresStorage(pool, { table }) },
+    async done() {
+      await pool.query(`DROP TABLE IF EXISTS ${table}_values, ${table}_owners`).catch(() => {});
+      await pool.end();
+      if (startedPg)
+        execFileSync('bash', [join(ROOT, 'test-server', 'postgres', 'stop.sh')], {
+          stdio: 'inherit',
+        });
+    },
+  };
+}

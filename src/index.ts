@@ -103,6 +103,8 @@ export {
   type SubHandling,
 } from './model/index.js';
 // xcap-diff over SIP (WebSocket; Node adds TCP and TLS).
+// sipConnectionPool (shared SIP connections for services) is on the rxcap/sip subpath: the
+// main entry stays curated.
 export { type SipDiffPortOptions, sipDiffPort } from './sip/index.js';
 export { SipUnavailableError } from './sip/sipjs-dialog-port.js';
 export {

@@ -25,7 +25,7 @@ import {
   type XcapManagerOptions,
   type XcapState,
 } from '../index.js';
-import { nodeSipDiffPort } from '../sip/node.js';
+import { sharedSipDiffPort } from '../sip/node.js';
 import {
   lockKey,
   type PgPool,
@@ -151,10 +151,13 @@ export function createFleet(options: FleetOptions): Fleet {
     changes$.next(status);
   };
 
+  // One diff port for all the fleet's managers: their xcap-diff subscriptions share SIP
+  // connections instead of opening one per account.
+  const sip = options.managerOptions?.sip ?? sharedSipDiffPort();
   const newManager = (account: AccountSettings): XcapManager =>
     createXcapManager({
       dns: nodeDns(),
-      sip: nodeSipDiffPort(),
+      sip,
       ...options.managerOptions,
       // HTTP through undici, as the Node entry's managers (`client.dispatcher` applies).
       client: { transport: undiciTransport, ...options.managerOptions?.client },

@@ -4,8 +4,10 @@
  * services use `nodeSipDiffPort()` from ./node.ts (undici's WebSocket plus TCP/TLS).
  */
 import { catchError, defer, type Observable, throwError } from 'rxjs';
+import { Web } from 'sip.js';
 import type { DiffPort, DiffSettings } from '../ports/index.js';
 import type { SipDialogPort, SipDialogPortFactory } from './dialog-port.js';
+import type { SipConnectionPool } from './sip-connection-pool.js';
 import { type SipTarget, type SipTransportName, sipTargets } from './sip-targets.js';
 import {
   type SipTransportConstructor,
@@ -24,6 +26,12 @@ export type {
   SubscribeRequest,
   SubscribeResponse,
 } from './dialog-port.js';
+export {
+  type SipConnectionPool,
+  type SipConnectionPoolOptions,
+  type SipConnectionPoolStats,
+  sipConnectionPool,
+} from './sip-connection-pool.js';
 export { type SipTarget, type SipTransportName, sipTargets } from './sip-targets.js';
 export {
   type SipJsPortOptions,
@@ -64,6 +72,11 @@ export interface SipDiffPortOptions extends XcapDiffSubscriptionOptions {
    * `globalThis.WebSocket` when none exists (sip.js 0.21 reads the global).
    */
   readonly webSocket?: unknown;
+  /**
+   * Shared connections: every account whose diff port has the same pool sends over one
+   * connection per server (up to the pool's per-connection limit) instead of its own.
+   */
+  readonly connections?: SipConnectionPool;
   /** Replaces how a SIP port is opened (tests, special deployments). */
   readonly open?: SipDialogPortFactory<DiffSettings>;
 }
@@ -122,7 +135,14 @@ function connect(
   target: SipTarget,
   options: SipDiffPortOptions,
 ): Observable<SipDialogPort> {
-  const ctor = options.transportConstructors?.[target.transport];
+  const own = options.transportConstructors?.[target.transport];
+  const ctor =
+    options.connections === undefined
+      ? own
+      : options.connections.transportFor(
+          own ?? (Web.Transport as unknown as SipTransportConstructor),
+          `${target.transport}|${target.server}`,
+        );
   return sipJsDialogPort({
     aor: settings.aor,
     ...(settings.username !== undefined ? { username: settings.username } : {}),

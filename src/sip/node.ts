@@ -5,6 +5,7 @@
 import { WebSocket } from 'undici';
 import type { DiffPort } from '../ports/index.js';
 import { type SipDiffPortOptions, sipDiffPort } from './index.js';
+import { type SipConnectionPool, sipConnectionPool } from './sip-connection-pool.js';
 import { TcpTransport, TlsTransport } from './tcp-transport.js';
 
 export { TcpTransport, type TcpTransportOptions, TlsTransport } from './tcp-transport.js';
@@ -28,4 +29,26 @@ export function nodeSipDiffPort(options: SipDiffPortOptions = {}): DiffPort {
       ...(options.transportConstructors ?? {}),
     },
   });
+}
+
+/**
+ * One diff port for every manager of a Node service: their xcap-diff subscriptions share SIP
+ * connections (one per server, up to `maxPerConnection` accounts each) instead of opening one
+ * per account. `connections` tells how many are open.
+ *
+ * Used by `createFleet`; an application passes `nodeSipDiffPort({ connections:
+ * sipConnectionPool() })` (the pool from `rxcap/sip`) to the same effect.
+ *
+ * @example
+ * ```ts
+ * const sip = sharedSipDiffPort();
+ * const managers = accounts.map((account) => createXcapManager({ account, sip }));
+ * sip.connections.stats(); // { open: 1, opened: 1, accounts: 500, strayRequests: 0 }
+ * ```
+ */
+export function sharedSipDiffPort(
+  options: SipDiffPortOptions = {},
+): DiffPort & { readonly connections: SipConnectionPool } {
+  const connections = options.connections ?? sipConnectionPool();
+  return { ...nodeSipDiffPort({ ...options, connections }), connections };
 }

@@ -269,6 +269,8 @@ function etagsOf(
   for (const n of names) {
     const d = documents.find((x) => x.auid === auidOf(n, presRulesAuid));
     if (d) out[n] = d.newEtag;
+    // RFC 5875 §4.4.2: the full state lists every document that exists; one it leaves out is
+    // absent, and a GET of it would only confirm the 404 we hold.
     else if (fullState) out[n] = null;
   }
   return out;

@@ -162,12 +162,13 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (c.state !== 'fetching') return same(c);
       const documents = { ...c.documents, ...event.documents };
       const changed = c.changedSinceSync || event.changed || c.firstFetch;
+      const pending = stillPending(c.pendingFetch, c.pendingEtags, documents);
       const base: MachineContext = {
         ...c,
         documents,
         // A fetch that leads to another update keeps the count, so that a fetch/update cycle
         // failing on the same document backs off (reset once in sync or updated).
-        failures: changed || c.journal.length > 0 || c.pendingFetch !== null ? c.failures : 0,
+        failures: changed || c.journal.length > 0 || pending !== null ? c.failures : 0,
         firstFetch: false,
         changedSinceSync: changed,
         blocked: null,
@@ -175,11 +176,8 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         pendingEtags: undefined,
       };
       const save: MachineCommand[] = event.changed ? [{ type: 'saveCache', documents }] : [];
-      const pending = stillPending(c.pendingFetch, c.pendingEtags, documents);
-      if (pending !== null) {
-        const next = { ...base, pendingFetch: null, pendingEtags: undefined };
-        return result(next, [...save, fetchCommand(next, pending, c.pendingPatches)]);
-      }
+      if (pending !== null)
+        return result(base, [...save, fetchCommand(base, pending, c.pendingPatches)]);
       if (changed) {
         // A normalize operation goes at the beginning of the journal.
         const id = `${NORMALIZE_ID_PREFIX}${c.normalizeCount + 1}`;
@@ -211,6 +209,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         ...c,
         documents,
         journal,
+        pendingFetch: null,
         changedSinceSync: false,
         blocked: null,
         failures: 0,

@@ -89,8 +89,9 @@ it('a SIGKILLed worker’s accounts are in sync elsewhere within 10 s; every ack
     });
     workers.push(child);
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const [kind, account = '', arg = ''] = line.split(' ');
-      events.push({ at: Date.now(), worker: name, kind: kind!, account, arg });
+      // Stamped by the worker when written (same machine, same clock).
+      const [at, kind, account = '', arg = ''] = line.split(' ');
+      events.push({ at: Number(at), worker: name, kind: kind!, account, arg });
     });
     child.on('exit', () => exited.set(name, Date.now()));
     return child;

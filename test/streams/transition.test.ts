@@ -335,6 +335,63 @@ const rows: Row[] = [
     check: (n) => expect(n.pendingFetch).toEqual(['resource-lists', 'pres-rules']),
   },
   {
+    name: 'a full-state NOTIFY that arrives during the first fetch does not fetch the documents again',
+    from: ctx('fetching', {
+      firstFetch: true,
+      pendingFetch: ['resource-lists', 'rls-services', 'pres-rules'],
+      pendingEtags: { 'resource-lists': ['e1'], 'rls-services': [null], 'pres-rules': [null] },
+    }),
+    event: {
+      type: 'fetched',
+      documents: { 'resource-lists': doc('"e1"'), 'rls-services': null, 'pres-rules': null },
+      changed: true,
+    },
+    state: 'updating',
+    commands: ['saveCache', 'update'],
+    check: (n) => expect(n.pendingFetch).toBeNull(),
+  },
+  {
+    name: 'a NOTIFY during a fetch for a version the fetch did not get is fetched after it',
+    from: ctx('fetching', {
+      pendingFetch: ['resource-lists', 'pres-rules'],
+      pendingEtags: { 'resource-lists': ['e2'], 'pres-rules': ['p1'] },
+    }),
+    event: {
+      type: 'fetched',
+      documents: { 'resource-lists': doc('e1'), 'pres-rules': doc('p1') },
+      changed: false,
+    },
+    state: 'fetching',
+    commands: ['fetch'],
+    check: (_n, cs) => expect(fetchNames(cs)).toEqual([['resource-lists']]),
+  },
+  {
+    name: 'a NOTIFY of our own PUT that arrives while updating is not fetched after the update',
+    from: ctx('updating', {
+      journal: [entry('j1')],
+      pendingFetch: ['resource-lists'],
+      pendingEtags: { 'resource-lists': ['e5'] },
+    }),
+    event: { type: 'updated', appliedIds: ['j1'], documents: { 'resource-lists': doc('e5') } },
+    state: 'insync',
+    commands: ['saveCache', 'saveJournal', 'emitData'],
+  },
+  {
+    name: 'fetching + remoteChanged with ETags remembers them; one without must be fetched',
+    from: ctx('fetching', {
+      pendingFetch: ['pres-rules'],
+      pendingEtags: { 'pres-rules': ['p1'] },
+    }),
+    event: {
+      type: 'remoteChanged',
+      documents: ['resource-lists', 'pres-rules'],
+      etags: { 'resource-lists': 'e3' },
+    },
+    state: 'fetching',
+    commands: [],
+    check: (n) => expect(n.pendingEtags).toEqual({ 'pres-rules': [], 'resource-lists': ['e3'] }),
+  },
+  {
     name: 'fetching + pollTick is ignored (a fetch is running)',
     from: ctx('fetching'),
     event: { type: 'pollTick' },

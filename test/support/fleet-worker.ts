@@ -1,7 +1,7 @@
 /**
  * A worker process for the failover test (test/integration/fleet-failover.test.ts): one fleet
  * (createFleet) over the shared account list on the test PostgreSQL and Kamailio, making edits
- * on the accounts it owns and reporting, one line each:
+ * on the accounts it owns and reporting, one line each, after the time it was written (ms):
  * - `OWN <account>` / `DROP <account>` — this worker took / gave up the account;
  * - `PUT <account> <status>` — its manager sent a PUT (from trace$);
  * - `ACK <account> <name>` — a contact named `<name>` was added and `flush()` resolved with no
@@ -29,7 +29,9 @@ export interface WorkerConfig {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
-const out = (line: string) => process.stdout.write(`${line}\n`);
+// Each line carries the time it was written: the parent reads three pipes under load, and its
+// own read times reordered a DROP and the next owner's OWN by ~100 ms (a false overlap).
+const out = (line: string) => process.stdout.write(`${Date.now()} ${line}\n`);
 
 const pool = new pg.Pool({ connectionString: config.pgUrl, max: 8 });
 pool.on('error', () => {});
