@@ -5,6 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseXml } from '../../src/codecs/xml/parse.js';
+import { operations } from '../../src/journal/operations.js';
+import { localViews } from '../../src/manager/local-views.js';
+import { initialManagerContext } from '../../src/manager/machine.js';
+import type { ManagerContext } from '../../src/manager/machine-types.js';
 import { Contact } from '../../src/model/contact.js';
 import { Group } from '../../src/model/group.js';
 import { documentCache } from '../../src/store/document-cache.js';
@@ -145,5 +150,51 @@ describe('manager.local: the confirmed data with every pending edit applied', ()
     expect(latest(m.addressbook$)?.contact(b.id)?.name).toBe('Bob');
     expect(pending.map(names)).toContainEqual(['addContact:sending']);
     expect(pending.at(-1)).toEqual([]);
+  });
+});
+
+describe('localViews: what makes the views stale', () => {
+  const settings = { id: ID, auth: { password: 'pw' }, xcap: { root: 'http://xcap.test/x' } };
+  const loaded = (sync: Partial<ManagerContext['sync']>): ManagerContext => {
+    const c = initialManagerContext();
+    return { ...c, settings, load: 'loaded', sync: { ...c.sync, ...sync } };
+  };
+
+  it('a sync that changes nothing computes nothing (same documents in a new container, a new normalize entry)', () => {
+    const engine = countingEngine();
+    const views = localViews({ engine, checkRoots: (d) => d, reportError: () => {} });
+    const edit = { id: 'e1', operation: operations.addContact(bob()) };
+    const doc = {
+      content: '<x/>',
+      etag: 'e',
+      root: parseXml('<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"/>'),
+    };
+    const seen = record(views.local.addressbook$);
+    views.step(
+      loaded({
+        documents: { 'resource-lists': doc },
+        journal: [{ id: 'normalize-1', operation: { type: 'normalize' } }, edit],
+      }),
+      [],
+    );
+    expect(engine.applies).toBe(1);
+    expect(seen.map((v) => v.value.contacts.map((c) => c.name))).toEqual([['Bob']]);
+    // A fetch that found nothing new: a new documents object holding the same document, a new
+    // normalize entry ahead of the same edit.
+    views.step(
+      loaded({
+        documents: { 'resource-lists': doc },
+        journal: [{ id: 'normalize-2', operation: { type: 'normalize' } }, edit],
+      }),
+      [],
+    );
+    expect(engine.applies).toBe(1);
+    // Another document: computed again.
+    views.step(
+      loaded({ documents: { 'resource-lists': { ...doc, etag: 'f' } }, journal: [edit] }),
+      [],
+    );
+    expect(engine.applies).toBe(2);
+    expect(seen).toHaveLength(1); // same value: not emitted again
   });
 });
