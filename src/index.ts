@@ -68,12 +68,16 @@ export {
   type PendingEdit,
   type PendingEditState,
   type StateChange,
+  type XcapConnectivity,
+  type XcapDiffStatus,
   type XcapLocalViews,
   type XcapManager,
   XcapManagerClosedError,
   type XcapManagerOptions,
   XcapNotDurableError,
   XcapSettingsError,
+  type XcapStatus,
+  XcapStoppedError,
   type XcapTransaction,
 } from './manager.js';
 export { DEFAULT_BACKOFF } from './manager-defaults.js';

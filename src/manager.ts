@@ -8,6 +8,7 @@ export {
   XcapManagerClosedError,
   XcapNotDurableError,
   XcapSettingsError,
+  XcapStoppedError,
 } from './manager/errors.js';
 export type {
   DroppedEditError,
@@ -17,6 +18,7 @@ export type {
   PendingEditState,
   XcapLocalViews,
 } from './manager/local-types.js';
+export type { XcapConnectivity, XcapDiffStatus, XcapStatus } from './manager/status.js';
 export type { XcapTransaction } from './manager/transactions.js';
 /** The manager's public types. @example import type { XcapManager } from 'rxcap'; */
 export type {

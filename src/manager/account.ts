@@ -16,6 +16,33 @@ const MAX_SUBSCRIBE_INTERVAL = 604_800;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+function isUrl(text: string): boolean {
+  try {
+    return new URL(text).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A host name, IPv4 or bracketed IPv6 address, with an optional port 1..65535. */
+const HOST_PORT = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i;
+
+/**
+ * The forms `sip.outboundProxy` takes (see the SIP targets): a ws/wss URL, a sip/sips URI or
+ * host:port. Garbage used to be accepted and only showed as a SIP connection that never came
+ * up (regression test "a garbage outbound proxy is refused synchronously").
+ */
+function isProxy(text: string): boolean {
+  const t = text.trim().replace(/^<(.*)>$/, '$1');
+  const ws = /^wss?:\/\/([^/?#\s]+)[^\s]*$/i.exec(t);
+  const sip = /^sips?:(?:[^@;\s]*@)?([^;?\s]+)[^\s]*$/i.exec(t);
+  const hostPort = ws?.[1] ?? sip?.[1] ?? t;
+  const m = HOST_PORT.exec(hostPort);
+  if (m === null) return false;
+  const port = m[1] === undefined ? 1 : Number(m[1]);
+  return port >= 1 && port <= 65_535;
+}
+
 function fail(message: string, field: string): never {
   throw new XcapValidationError(message, field);
 }
@@ -40,6 +67,14 @@ export function checkAccountSettings(value: unknown): AccountSettings {
       'account.id',
     );
   if (/^sips?:$/i.test(id.trim())) fail('account.id has no user or domain', 'account.id');
+  // The XUI of a user's documents is an AOR (RFC 4825 §4): user@domain. Without a domain the
+  // server answers 401/403 to every request and nothing says why (regression test "an account
+  // id without a domain is refused synchronously").
+  if (!/^[^@]+@[^@;:>]+/.test(id.trim().replace(/^sips?:/i, '')))
+    fail(
+      `account.id must be user@domain or a SIP URI with a user and a domain (got ${JSON.stringify(id.trim().slice(0, 64))})`,
+      'account.id',
+    );
   if (auth !== undefined) {
     if (!isObject(auth)) fail('account.auth must be an object', 'account.auth');
     if (typeof auth.password !== 'string')
@@ -50,8 +85,11 @@ export function checkAccountSettings(value: unknown): AccountSettings {
     if (!isObject(xcap)) fail('account.xcap must be an object', 'account.xcap');
     const root = xcap.root;
     if (root !== undefined && root !== null) {
-      if (typeof root !== 'string' || !/^https?:\/\/[^/\s]+/i.test(root))
-        fail('account.xcap.root must be an http(s) URL or null', 'account.xcap.root');
+      if (typeof root !== 'string' || !/^https?:\/\/[^/\s]+/i.test(root) || !isUrl(root))
+        fail(
+          'account.xcap.root must be an http(s) URL (scheme and host, e.g. https://xcap.example.com/xcap-root) or null',
+          'account.xcap.root',
+        );
     }
     if (xcap.xcapDiff !== undefined && typeof xcap.xcapDiff !== 'boolean')
       fail('account.xcap.xcapDiff must be a boolean', 'account.xcap.xcapDiff');
@@ -76,6 +114,11 @@ export function checkAccountSettings(value: unknown): AccountSettings {
         'account.sip.subscribeInterval',
       );
     optionalString(sip.outboundProxy, 'account.sip.outboundProxy');
+    if (typeof sip.outboundProxy === 'string' && !isProxy(sip.outboundProxy))
+      fail(
+        "account.sip.outboundProxy must be a WebSocket URL ('wss://sip.example.com/ws'), a SIP URI ('sip:sip.example.com:5060;transport=tcp') or host:port",
+        'account.sip.outboundProxy',
+      );
     const t = sip.transports;
     if (
       t !== undefined &&

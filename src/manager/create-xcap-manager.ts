@@ -2,7 +2,7 @@
  * `createXcapManager()`: wires the ports, the sync pipelines and the store effect around the
  * manager's pure transition (./machine.ts), and puts the facade (./facade.ts) over it.
  */
-import { asyncScheduler, type Observable, Subject } from 'rxjs';
+import { asyncScheduler, map, type Observable, Subject } from 'rxjs';
 import { runActor } from '../actor/run-actor.js';
 import { isTransient, retryAfterMs } from '../client/errors.js';
 import {
@@ -42,7 +42,9 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const storage = options.storage ?? memoryStorage();
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const random = options.random ?? Math.random;
-  const out = outputs();
+  const pollPeriod = options.pollPeriod ?? DEFAULT_POLL_PERIOD;
+  const out = outputs({ pollPeriod });
+  const input$ = new Subject<ManagerEvent>();
   const ports: PipelinePorts = {
     http: options.http ?? clientFactory(options.client),
     dns: options.dns ?? noDns,
@@ -55,14 +57,21 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     backoff,
     isTransient,
     retryAfterMs: (e) => retryAfterMs(e),
-    pollPeriod: options.pollPeriod ?? DEFAULT_POLL_PERIOD,
+    pollPeriod,
     trace: (t) => out.trace$.next(t),
+    // The pipelines' own retries become events: status$ counts them and says when the next
+    // attempt is due, and the first of a kind reaches error$ (./health.ts).
+    retrying: (n) => input$.next({ type: 'retrying', ...n, at: scheduler.now() }),
   };
-  const input$ = new Subject<ManagerEvent>();
   // The sync pipelines see every command and pick theirs; their events are the sync machine's.
+  // A sync's answers carry the scheduler's time, so that the pure transition knows when it synced.
   const pipelines = PIPELINES.map(
     (p) => (commands$: Observable<ManagerCommand>) =>
-      p(commands$ as Observable<MachineCommand>, ports) as Observable<ManagerEvent>,
+      p(commands$ as Observable<MachineCommand>, ports).pipe(
+        map((e) =>
+          e.type === 'fetched' || e.type === 'updated' ? { ...e, at: scheduler.now() } : e,
+        ),
+      ) as Observable<ManagerEvent>,
   );
   const store = { storage, owned: options.storage === undefined, parse: ports.engine.parse };
   const actor$ = runActor<ManagerContext, ManagerEvent, ManagerCommand>({

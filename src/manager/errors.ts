@@ -1,6 +1,6 @@
 /**
- * The manager's own typed errors: a call after `close()`, an edit that is not durable, and a
- * settings stream that cannot give the account.
+ * The manager's own typed errors: a call after `close()`, an edit that is not durable, a
+ * settings stream that cannot give the account, and a wait for a sync of a stopped manager.
  */
 import { XcapError } from '../errors.js';
 
@@ -41,5 +41,17 @@ export class XcapNotDurableError extends XcapError {
 export class XcapSettingsError extends XcapError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('RXCAP_SETTINGS', message, options);
+  }
+}
+
+/**
+ * `whenInSync()` cannot be answered: the manager is not started, or `stop()` was called before
+ * it was in sync. Start it (again) and ask again.
+ *
+ * @example await manager.whenInSync().catch((e) => e.code === 'RXCAP_STOPPED' && manager.start());
+ */
+export class XcapStoppedError extends XcapError {
+  constructor(message = 'the manager is stopped: start() it before waiting for a sync') {
+    super('RXCAP_STOPPED', message);
   }
 }

@@ -17,6 +17,7 @@ import { operationMethods } from './operation-methods.js';
 import type { outputs } from './outputs.js';
 import { transactions } from './transactions.js';
 import type { XcapManager } from './types.js';
+import { inSyncDecision } from './when-in-sync.js';
 
 type Step = ActorStep<ManagerContext, ManagerEvent, ManagerCommand>;
 /** What a waiter decides at a step: keep waiting, resolve, or reject with an error. */
@@ -54,6 +55,7 @@ export function managerFacade(deps: {
   });
 
   out.state$.next({ prev: null, state: context.sync.state });
+  out.emitStatus(context);
   let actorSub: Subscription | null = null;
   actorSub = deps.actor$.subscribe((step) => {
     const prev = context.sync.state;
@@ -66,6 +68,7 @@ export function managerFacade(deps: {
     // when its method returns.
     views.step(context, step.commands);
     if (context.sync.state !== prev) out.state$.next({ prev, state: context.sync.state });
+    out.emitStatus(context);
     steps$.next(step);
     if (step.commands.some((c) => c.type === 'complete')) {
       settingsSub?.unsubscribe();
@@ -109,6 +112,7 @@ export function managerFacade(deps: {
 
   return {
     state$: out.state$.asObservable(),
+    status$: out.status$.asObservable(),
     capabilities$: out.capabilities$.value$,
     addressbook$: out.addressbook$.value$,
     presenceRules$: out.presenceRules$.value$,
@@ -180,6 +184,21 @@ export function managerFacade(deps: {
         })
       );
     },
+    whenInSync: () =>
+      new Promise<void>((resolve, reject) => {
+        const settle = (d: 'done' | XcapError): void => (d === 'done' ? resolve() : reject(d));
+        const now = inSyncDecision(context);
+        if (now !== 'wait') return settle(now);
+        const sub = steps$.subscribe({
+          next: (step) => {
+            const d = inSyncDecision(step.context);
+            if (d === 'wait') return;
+            sub.unsubscribe();
+            settle(d);
+          },
+          complete: () => reject(new XcapManagerClosedError('whenInSync')),
+        });
+      }),
     transaction: tx.transaction,
     startTransaction: () => {
       if (context.phase !== 'open') throw new XcapManagerClosedError('startTransaction');

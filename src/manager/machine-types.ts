@@ -12,6 +12,7 @@ import type {
   MachineEvent,
 } from '../streams/events.js';
 import type { AccountSettings } from '../streams/settings.js';
+import type { ManagerHealth } from './health.js';
 import type { LifecycleEvent } from './types.js';
 
 /**
@@ -57,6 +58,8 @@ export interface ManagerContext {
   readonly writing: number;
   /** Consecutive failed journal writes (the store retry's backoff grows with it). */
   readonly storeFailures: number;
+  /** Failures, retries, xcap-diff's reason and the last sync: what `status$` explains. */
+  readonly health: ManagerHealth;
 }
 
 /**
@@ -74,6 +77,19 @@ export type ManagerEvent =
   | { readonly type: 'settingsRefused'; readonly error: XcapError }
   /** The account stream ended without a value, or failed. */
   | { readonly type: 'settingsFailed'; readonly error: XcapError }
+  /**
+   * A pipeline waits `delay` ms (from scheduler time `at`) before retrying; `error` is the
+   * failure it retries in place (absent when it already reached the machine as an event).
+   */
+  | {
+      readonly type: 'retrying';
+      readonly error?: XcapError;
+      readonly attempt: number;
+      readonly delay: number;
+      readonly at: number;
+      /** The XCAP server (default) or the xcap-diff subscription. */
+      readonly target?: 'xcap' | 'xcap-diff';
+    }
   | { readonly type: 'loadRequested' }
   | { readonly type: 'startRequested' }
   | { readonly type: 'closeRequested' }

@@ -12,6 +12,7 @@ import { initialContext, transition } from '../streams/transition.js';
 import { persistable } from '../streams/transition-commands.js';
 import { canonicalAccount } from './account.js';
 import { XcapNotDurableError } from './errors.js';
+import { foldHealth, initialHealth } from './health.js';
 import type {
   ManagerCommand,
   ManagerContext,
@@ -40,6 +41,7 @@ export function initialManagerContext(): ManagerContext {
     savedSeq: 0,
     writing: 0,
     storeFailures: 0,
+    health: initialHealth(),
   };
 }
 
@@ -69,7 +71,7 @@ type Step = { context: ManagerContext; commands: ManagerCommand[] };
 export function managerTransition(context: ManagerContext, event: ManagerEvent): ManagerResult {
   if (context.phase === 'closed') return { context, commands: [] };
   const step = handle({ context, commands: [] }, event);
-  return settle(step);
+  return foldHealth(context, settle(step), event);
 }
 
 function handle(s: Step, event: ManagerEvent): Step {
@@ -98,6 +100,7 @@ function handle(s: Step, event: ManagerEvent): Step {
       if (c.phase !== 'open') return s;
       return stopSync({ ...s, context: { ...c, phase: 'closing', intent: 'stopped' } });
     case 'flushRequested':
+    case 'retrying':
       return s;
     case 'operationsMade': {
       if (c.phase !== 'open' || event.entries.length === 0) return s;

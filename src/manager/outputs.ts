@@ -19,15 +19,18 @@ import type { Capabilities, OperationData, TraceEntry } from '../streams/ports.j
 import { changeGate, extractInput, resettableReplay } from './data.js';
 import { journaledEntries } from './machine.js';
 import type { ManagerCommand, ManagerContext } from './machine-types.js';
+import { sameStatus, type XcapStatus, xcapStatus } from './status.js';
 import type { LifecycleEvent, StateChange } from './types.js';
 
 /**
  * The manager's streams and the runner of its emission commands.
  *
- * @example const out = outputs(); out.run(command, context, tx.held()); out.addressbook$.value$.subscribe(render);
+ * @example const out = outputs({ pollPeriod: 120_000 }); out.run(command, context, tx.held()); out.addressbook$.value$.subscribe(render);
  */
-export function outputs() {
+export function outputs(options: { readonly pollPeriod: number }) {
   const state$ = new ReplaySubject<StateChange>(1);
+  const status$ = new ReplaySubject<XcapStatus>(1);
+  let lastStatus: XcapStatus | null = null;
   // Per account: an account switch forgets them (resettableReplay).
   const capabilities$ = resettableReplay<Capabilities>();
   const addressbook$ = resettableReplay<Addressbook>();
@@ -118,7 +121,7 @@ export function outputs() {
         budget = WriteBudget.of();
         return;
       case 'complete':
-        for (const s of [state$, lifecycle$, error$, trace$]) s.complete();
+        for (const s of [state$, status$, lifecycle$, error$, trace$]) s.complete();
         for (const s of perAccount) s.complete();
         return;
       default:
@@ -128,6 +131,14 @@ export function outputs() {
 
   return {
     state$,
+    status$,
+    /** Emits the status of `context` on status$ when it differs from the last one. */
+    emitStatus(context: ManagerContext): void {
+      const next = xcapStatus(context, options);
+      if (lastStatus !== null && sameStatus(lastStatus, next)) return;
+      lastStatus = next;
+      status$.next(next);
+    },
     capabilities$,
     addressbook$,
     presenceRules$,

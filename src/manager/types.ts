@@ -25,6 +25,7 @@ import type {
 } from '../streams/ports.js';
 import type { AccountSettings } from '../streams/settings.js';
 import type { PendingEdit, XcapLocalViews } from './local-types.js';
+import type { XcapStatus } from './status.js';
 import type { XcapTransaction } from './transactions.js';
 
 /**
@@ -98,6 +99,15 @@ export type LifecycleEvent = 'willStart' | 'didStart' | 'willEnd' | 'didEnd';
  */
 export interface XcapManager {
   readonly state$: Observable<StateChange>;
+  /**
+   * The state explained, for a UI: connectivity to the XCAP server with the last typed error,
+   * failures in a row and when the next retry is due, the xcap-diff subscription and the
+   * polling period in force, the number of edits not yet on the server, the time of the last
+   * sync and a one-line `hint`. Hot, replays its latest value, emits on every change.
+   *
+   * @example manager.status$.subscribe((s) => (statusLine.text = s.hint));
+   */
+  readonly status$: Observable<XcapStatus>;
   readonly capabilities$: Observable<Capabilities>;
   readonly addressbook$: Observable<Addressbook>;
   readonly presenceRules$: Observable<PresenceRules>;
@@ -132,8 +142,29 @@ export interface XcapManager {
    * load; a journal that cannot be read at all rejects and is never dropped.
    */
   load(): Promise<void>;
-  /** Starts syncing; resolves after `didStart` (not after the first sync). */
+  /** Starts syncing; resolves after `didStart` (not after the first sync: see `whenInSync`). */
   start(): Promise<void>;
+  /**
+   * Resolves the next time the manager is `insync` with nothing pending (no journaled edit
+   * left, none waiting for the store to load), at once if it is now. Keeps waiting while it
+   * works or retries a failure that may pass (network, timeout, 5xx: see `status$`). Rejects
+   * when only the application can help:
+   * - with the failure itself when it waits for new settings: the credentials were refused
+   *   (`XcapHttpError` 401/403, `XcapAuthError`), no XCAP server or a missing application at
+   *   the root (`XcapCapabilitiesError`), the account stream failed or ended without a value
+   *   (`XcapSettingsError`), the account's store could not be loaded;
+   * - with `XcapStoppedError` (`RXCAP_STOPPED`) when the manager is not started or `stop()`
+   *   is called before it is in sync;
+   * - with `XcapManagerClosedError` once it is closing or closed.
+   *
+   * @example
+   * ```ts
+   * await manager.start();
+   * manager.addContact(bob);
+   * await manager.whenInSync(); // bob is on the server
+   * ```
+   */
+  whenInSync(): Promise<void>;
   /** Stops; resolves when the xcap-diff subscription is terminated and writes have ended. */
   stop(): Promise<void>;
   /**

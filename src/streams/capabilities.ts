@@ -24,7 +24,7 @@ import {
   REQUIRED_AUIDS,
 } from '../codecs/applications.js';
 import { backoffDelay, retryBackoff } from '../operators/retry-backoff.js';
-import { isAuthFailure, toXcapError, XcapCapabilitiesError } from './errors.js';
+import { isAuthFailure, statusOf, toXcapError, XcapCapabilitiesError } from './errors.js';
 import type { Discovery, MachineCommand, MachineEvent } from './events.js';
 import type { Capabilities, PipelinePorts } from './ports.js';
 import { request } from './request.js';
@@ -85,6 +85,8 @@ export function xcapRootOf(settings: AccountSettings, ports: PipelinePorts): Obs
       scheduler: ports.scheduler,
       random: ports.random,
       shouldRetry: (e) => isTransientDns(e),
+      onRetry: (e, attempt, delay) =>
+        ports.retrying?.({ error: toXcapError(e, 'capabilities'), attempt, delay }),
     }),
     catchError((e: unknown) =>
       throwError(
@@ -147,6 +149,23 @@ function hostOf(uri: string): string {
   }
 }
 
+/**
+ * RFC 4825 §12: every XCAP server serves `xcap-caps/global/index`. A 404 for it means that the
+ * root names no XCAP server (a typo in the path, a web server): only new settings can help
+ * (regression test "a 404 on xcap-caps says there is no XCAP server at the root").
+ */
+function noXcapServer(e: unknown, settings: AccountSettings): XcapCapabilitiesError | null {
+  if (statusOf(e) !== 404) return null;
+  const root = (settings.xcap?.root ?? '').replace(/\/+$/, '');
+  const url = (e as { url?: unknown }).url;
+  const at =
+    root !== '' ? root : typeof url === 'string' ? url.replace(/\/xcap-caps\/.*$/, '') : '';
+  return new XcapCapabilitiesError(
+    `no XCAP server at ${at || 'the XCAP root'}: xcap-caps answered 404 (check xcap.root)`,
+    at !== '' ? { root: at, cause: e } : { cause: e },
+  );
+}
+
 function isTransientDns(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return (
@@ -194,15 +213,16 @@ function discover(
         return of<MachineEvent>({ type: 'authFailed', error: toXcapError(e, 'capabilities') });
       const failed = of<MachineEvent>({
         type: 'capabilitiesFailed',
-        error: toXcapError(e, 'capabilities'),
+        error: noXcapServer(e, settings) ?? toXcapError(e, 'capabilities'),
       });
-      // No root, or required AUIDs missing: only new settings can help.
-      if (e instanceof XcapCapabilitiesError) return failed;
+      // No root, no XCAP server at it, or required AUIDs missing: only new settings can help.
+      if (e instanceof XcapCapabilitiesError || statusOf(e) === 404) return failed;
       // A broken answer (a truncated or hostile xcap-caps document, an HTTP error that is not
       // transient) may be gone later: report it and discover again after a backoff, instead of
       // waiting in initializing for new settings that nothing calls for (robustness test "a
       // malformed xcap-caps answer is reported and retried, not wedging initializing").
       const delay = backoffDelay(ports.backoff, failures + 1, ports.random);
+      ports.retrying?.({ attempt: failures + 1, delay });
       return concat(
         failed,
         timer(delay, ports.scheduler).pipe(

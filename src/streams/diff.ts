@@ -209,6 +209,7 @@ function watch(
 
   const scheduleRetry = (): void => {
     const delay = backoffDelay(ports.backoff, failures, ports.random);
+    ports.retrying?.({ attempt: failures, delay, target: 'xcap-diff' });
     retryTimer = timer(delay, ports.scheduler).subscribe(() => {
       retryTimer = null;
       run();

@@ -137,7 +137,13 @@ export type MachineEvent =
   | { readonly type: 'capabilitiesDiscovered'; readonly discovery: Discovery }
   | { readonly type: 'capabilitiesFailed'; readonly error: XcapError }
   | { readonly type: 'authFailed'; readonly error: XcapError; readonly documents?: DocumentStore }
-  | { readonly type: 'fetched'; readonly documents: DocumentStore; readonly changed: boolean }
+  | {
+      readonly type: 'fetched';
+      readonly documents: DocumentStore;
+      readonly changed: boolean;
+      /** Scheduler time of the answer (the manager stamps it: the time of a sync). */
+      readonly at?: number;
+    }
   | { readonly type: 'fetchFailed'; readonly error: XcapError }
   | {
       readonly type: 'updated';
@@ -148,6 +154,8 @@ export type MachineEvent =
        * missing, their document unsupported), with the engine's reason.
        */
       readonly skipped?: readonly SkippedOperation[];
+      /** Scheduler time of the answer (the manager stamps it: the time of a sync). */
+      readonly at?: number;
     }
   | { readonly type: 'conflict'; readonly documents: DocumentStore }
   | { readonly type: 'rejected'; readonly id: string; readonly error: XcapError }

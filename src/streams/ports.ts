@@ -5,6 +5,7 @@
  * module.
  */
 import type { SchedulerLike } from 'rxjs';
+import type { XcapError } from '../errors.js';
 import type { BackoffPolicy } from '../ports/backoff-policy.js';
 import type { DiffPort } from '../ports/diff-port.js';
 import type { DnsPort } from '../ports/dns-port.js';
@@ -41,4 +42,25 @@ export interface PipelinePorts {
   readonly pollPeriod: number;
   /** Receives one entry per HTTP exchange. */
   readonly trace?: (entry: TraceEntry) => void;
+  /**
+   * Told before every wait of a retry a pipeline runs itself (a transient failure retried in
+   * place, a rediscovery, the machine's retry timer), so that the manager's status can count
+   * the failures and say when the next attempt is due.
+   */
+  readonly retrying?: (notice: RetryNotice) => void;
+}
+
+/**
+ * A retry about to wait: `delay` ms (scheduler time) before attempt `attempt + 1`. `error` is
+ * the failure being retried in place (a transient HTTP or DNS failure); it is absent when the
+ * failure already reached the machine as an event and only the wait is news.
+ *
+ * @example ports.retrying?.({ error, attempt: 2, delay: 4000 });
+ */
+export interface RetryNotice {
+  readonly error?: XcapError;
+  readonly attempt: number;
+  readonly delay: number;
+  /** What is retried: the XCAP server (default) or the xcap-diff subscription. */
+  readonly target?: 'xcap' | 'xcap-diff';
 }

@@ -6,7 +6,7 @@
  */
 import { defer, type Observable, tap } from 'rxjs';
 import { retryBackoff } from '../operators/retry-backoff.js';
-import { statusOf } from './errors.js';
+import { statusOf, toXcapError } from './errors.js';
 import type { PipelinePorts, TraceEntry } from './ports.js';
 
 /**
@@ -73,6 +73,8 @@ export function request<T extends { readonly status: number; readonly etag: stri
       retryAfter: (e) => ports.retryAfterMs(e),
       scheduler: ports.scheduler,
       random: ports.random,
+      onRetry: (error, attempt, delay) =>
+        ports.retrying?.({ error: toXcapError(error, 'fetch'), attempt, delay }),
     }),
   );
 }

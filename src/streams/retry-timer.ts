@@ -21,12 +21,11 @@ export function retryTimerPipeline(
 ): Observable<MachineEvent> {
   return commands$.pipe(
     filter((c) => c.type === 'scheduleRetry' || c.type === 'cancel'),
-    switchMap((c) =>
-      c.type === 'scheduleRetry'
-        ? timer(backoffDelay(ports.backoff, c.attempt, ports.random), ports.scheduler).pipe(
-            map((): MachineEvent => ({ type: 'retryTimer' })),
-          )
-        : EMPTY,
-    ),
+    switchMap((c) => {
+      if (c.type !== 'scheduleRetry') return EMPTY;
+      const delay = backoffDelay(ports.backoff, c.attempt, ports.random);
+      ports.retrying?.({ attempt: c.attempt, delay });
+      return timer(delay, ports.scheduler).pipe(map((): MachineEvent => ({ type: 'retryTimer' })));
+    }),
   );
 }

@@ -18,6 +18,7 @@ import type { XcapState } from '../streams/events.js';
 export type XcapManagerStreams = Pick<
   XcapManager,
   | 'state$'
+  | 'status$'
   | 'capabilities$'
   | 'addressbook$'
   | 'presenceRules$'
@@ -51,7 +52,7 @@ export interface FakeManagerCall {
  * @example const manager: FakeXcapManager = fakeXcapManager({ state$: cold('a', stateValues('insync')) });
  */
 export interface FakeXcapManager extends XcapManager {
-  /** Every method called, in order (operations, load/start/stop, transactions). */
+  /** Every method called, in order (operations, load/start/stop/whenInSync, transactions). */
   readonly calls: readonly FakeManagerCall[];
 }
 
@@ -61,6 +62,7 @@ const METHODS = [
   'stop',
   'close',
   'flush',
+  'whenInSync',
   'startTransaction',
   'commitTransaction',
   'addGroup',
@@ -83,7 +85,7 @@ const METHODS = [
   'setOfflineStatus',
 ] as const;
 
-const ASYNC = new Set<string>(['load', 'start', 'stop', 'close', 'flush']);
+const ASYNC = new Set<string>(['load', 'start', 'stop', 'close', 'flush', 'whenInSync']);
 
 /**
  * A fake manager: streams you do not give never emit; methods record their calls (the async
@@ -122,6 +124,7 @@ export function fakeXcapManager(
   };
   const fake: Record<string, unknown> = {
     state$,
+    status$: streams.status$ ?? NEVER,
     capabilities$: streams.capabilities$ ?? NEVER,
     addressbook$: streams.addressbook$ ?? NEVER,
     presenceRules$: streams.presenceRules$ ?? NEVER,

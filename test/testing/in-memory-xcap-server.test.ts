@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { XcapHttpError } from '../../src/client/errors.js';
 import { XcapClient } from '../../src/client/xcap-client.js';
-import { createXcapManager, type XcapManager } from '../../src/manager.js';
+import { createXcapManager, type XcapManager, type XcapStatus } from '../../src/manager.js';
 import { Addressbook } from '../../src/model/addressbook.js';
 import { Contact } from '../../src/model/contact.js';
 import { ContactURI } from '../../src/model/contact-uri.js';
@@ -183,5 +183,27 @@ describe('fakeXcapManager: marble tests of code that uses the manager', () => {
       expect(manager.calls).toEqual([{ method: 'removeContact', args: [bob] }]);
       expect(manager.state).toBe('stopped');
     });
+  });
+
+  it('scripts status$ and records whenInSync() (which resolves at once)', async () => {
+    const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+    const offline: XcapStatus = {
+      state: 'initializing',
+      connectivity: 'unreachable',
+      lastError: null,
+      failures: 2,
+      nextRetryAt: 3_000,
+      xcapDiff: { state: 'off', reason: null, pollPeriod: null, failures: 0, nextRetryAt: null },
+      pending: 1,
+      lastSyncAt: null,
+      hint: 'connection refused by 127.0.0.1:1; retrying',
+    };
+    let manager: ReturnType<typeof fakeXcapManager> | undefined;
+    scheduler.run(({ cold, expectObservable }) => {
+      manager = fakeXcapManager({ status$: cold('a', { a: offline }) });
+      expectObservable(manager.status$.pipe(map((s) => s.hint))).toBe('h', { h: offline.hint });
+    });
+    await expect(manager!.whenInSync()).resolves.toBeUndefined();
+    expect(manager!.calls).toEqual([{ method: 'whenInSync', args: [] }]);
   });
 });
