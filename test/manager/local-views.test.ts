@@ -153,6 +153,20 @@ describe('manager.local: the confirmed data with every pending edit applied', ()
   });
 });
 
+describe('manager.local: edits made from a subscriber', () => {
+  it('an edit made inside a local.addressbook$ callback is in the next value, emitted before the outer edit returns', async () => {
+    const { m } = setup();
+    await m.load();
+    const seen: string[][] = [];
+    m.local.addressbook$.subscribe(({ value }) => {
+      seen.push(value.contacts.map((c) => c.name));
+      if (value.contacts.length === 1) m.addContact(new Contact({ name: 'Carol', uris: [] }));
+    });
+    m.addContact(bob());
+    expect(seen).toEqual([[], ['Bob'], ['Bob', 'Carol']]);
+  });
+});
+
 describe('localViews: what makes the views stale', () => {
   const settings = { id: ID, auth: { password: 'pw' }, xcap: { root: 'http://xcap.test/x' } };
   const loaded = (sync: Partial<ManagerContext['sync']>): ManagerContext => {
