@@ -164,6 +164,24 @@ export function pendingEdits(
   }));
 }
 
+/**
+ * What the local data depends on, compared by identity: each document (a fetch that changed
+ * nothing keeps the held objects), what discovery found, each journal entry (the normalize
+ * entry each changed fetch puts first counts as one), the settings and the load phase. A sync
+ * that changes none of them costs no apply and no extraction (test "a sync that changes
+ * nothing computes nothing").
+ */
+function inputsOf(c: ManagerContext): unknown[] {
+  const d = c.sync.discovery;
+  return [
+    ...DOCUMENT_NAMES.map((n) => c.sync.documents[n]),
+    d === null ? null : `${d.root} ${d.presRulesAuid} ${d.supported.join()}`,
+    c.settings,
+    c.load,
+    ...journaledEntries(c).map((e) => (e.id.startsWith(NORMALIZE_ID_PREFIX) ? 'normalize' : e)),
+  ];
+}
+
 /** An error that drops an edit from the journal. */
 function droppedEdit(e: XcapError): DroppedEditError | null {
   return e instanceof XcapOperationRejectedError || e instanceof XcapOperationDroppedError
@@ -303,16 +321,8 @@ export function localViews(deps: {
       }
       // Sent only while an update runs; a failed one waits for its retry.
       if (next.sync.state !== 'updating' || next.sync.blocked !== null) sending = new Set();
-      const sync = next.sync;
-      const now = [
-        sync.documents,
-        sync.discovery,
-        sync.journal,
-        next.held,
-        next.settings,
-        next.load,
-      ];
-      if (now.some((v, i) => v !== inputs[i])) stale = true;
+      const now = inputsOf(next);
+      if (now.length !== inputs.length || now.some((v, i) => v !== inputs[i])) stale = true;
       inputs = now;
       if (watchers > 0) refresh();
       const entries = pendingEntries(next);

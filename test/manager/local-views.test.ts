@@ -1,132 +1,32 @@
 /**
- * manager.local and manager.pending$ on virtual time: the manager's scheduler is a
- * TestScheduler, the XCAP server the in-memory one behind a switch that makes every request a
- * network error (offline), and time moves only when the test advances it.
+ * manager.local on virtual time (./virtual-manager.ts): the confirmed data with every pending
+ * edit applied, synchronously after each edit, offline and with nothing cached.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BehaviorSubject, type Observable, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { XcapNetworkError } from '../../src/client/errors.js';
-import type { XcapError } from '../../src/errors.js';
-import type { PendingEdit, XcapManager } from '../../src/manager.js';
-import { createXcapManager } from '../../src/manager.js';
-import { defaultEngine } from '../../src/manager-defaults.js';
+import { parseXml } from '../../src/codecs/xml/parse.js';
+import { operations } from '../../src/journal/operations.js';
+import { localViews } from '../../src/manager/local-views.js';
+import { initialManagerContext } from '../../src/manager/machine.js';
+import type { ManagerContext } from '../../src/manager/machine-types.js';
 import { Contact } from '../../src/model/contact.js';
-import { ContactURI } from '../../src/model/contact-uri.js';
 import { Group } from '../../src/model/group.js';
 import { documentCache } from '../../src/store/document-cache.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
-import type { StoragePort } from '../../src/store/storage-port.js';
-import { XcapOperationDroppedError, XcapOperationRejectedError } from '../../src/streams/errors.js';
-import type { DocumentEngine, HttpFactory, XcapHttp } from '../../src/streams/ports.js';
-import type { AccountSettings } from '../../src/streams/settings.js';
-import { createInMemoryXcapServer } from '../../src/testing/in-memory-xcap-server.js';
 import { REFERENCE_LAYOUT_DIR } from '../support/fixtures.js';
+import {
+  bob,
+  closeManagers,
+  countingEngine,
+  ID,
+  latest,
+  names,
+  record,
+  setup,
+} from './virtual-manager.js';
 
-const ID = 'sip:alice@example.com';
-const ROOT = 'http://xcap.test/xcap-root';
-const bob = () =>
-  new Contact({ name: 'Bob', uris: [new ContactURI({ uri: 'sip:bob@example.com' })] });
-
-/** The latest value a replaying stream holds now (synchronously), or undefined. */
-function latest<T>(o: Observable<T>): T | undefined {
-  let v: T | undefined;
-  o.subscribe((x) => {
-    v = x;
-  }).unsubscribe();
-  return v;
-}
-
-/** Every value of a stream, from now on. */
-function record<T>(o: Observable<T>): T[] {
-  const out: T[] = [];
-  o.subscribe((x) => out.push(x));
-  return out;
-}
-
-/** Lets the store's promises (memoryStorage answers asynchronously) settle. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-/** Every request fails with a network error (retried quietly with backoff). */
-const offlineHttp: HttpFactory = () => {
-  const fail = (method: string) =>
-    throwError(() => new XcapNetworkError({ url: ROOT, method, cause: new Error('refused') }));
-  return { get: () => fail('GET'), put: () => fail('PUT'), delete: () => fail('DELETE') };
-};
-
-const managers: XcapManager[] = [];
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close().catch(() => {});
-});
-
-/** A manager on virtual time against the in-memory server, offline until `online = true`. */
-function setup(options: { storage?: StoragePort; engine?: DocumentEngine; latency?: number } = {}) {
-  const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
-  const server = createInMemoryXcapServer({ latency: options.latency ?? 0, scheduler });
-  const net = { online: false };
-  const offline = (method: string): Observable<never> =>
-    throwError(
-      () =>
-        new XcapNetworkError({
-          url: ROOT,
-          method,
-          cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }),
-        }),
-    );
-  const http: HttpFactory = (c) => {
-    const inner = server.http(c);
-    const guarded: XcapHttp = {
-      get: (...a) => (net.online ? inner.get(...a) : offline('GET')),
-      put: (...a) => (net.online ? inner.put(...a) : offline('PUT')),
-      delete: (...a) => (net.online ? inner.delete(...a) : offline('DELETE')),
-    };
-    return guarded;
-  };
-  const storage = options.storage ?? memoryStorage();
-  const m = createXcapManager({
-    account: { id: ID, auth: { password: 'pw' }, xcap: { root: ROOT } },
-    storage,
-    http,
-    sip: server.diff,
-    scheduler,
-    random: () => 0,
-    backoff: { initialDelay: 1_000, maxDelay: 8_000, factor: 2, jitter: 0 },
-    ...(options.engine ? { engine: options.engine } : {}),
-  });
-  managers.push(m);
-  const errors = record<XcapError>(m.error$);
-  /** Moves virtual time forward by `ms`, running every timer due meanwhile. */
-  const advance = async (ms: number) => {
-    const until = scheduler.now() + ms;
-    while (scheduler.now() < until) {
-      scheduler.maxFrames = Math.min(until, scheduler.now() + 100);
-      scheduler.flush();
-      if (scheduler.now() < scheduler.maxFrames) scheduler.frame = scheduler.maxFrames;
-      await settle();
-    }
-  };
-  return { m, server, net, scheduler, storage, errors, advance };
-}
-
-/** An engine that counts its apply calls. */
-function countingEngine(): DocumentEngine & { applies: number } {
-  const engine = {
-    ...defaultEngine,
-    applies: 0,
-    apply: (...a: Parameters<DocumentEngine['apply']>) => {
-      engine.applies++;
-      return defaultEngine.apply(...a);
-    },
-  };
-  return engine;
-}
-
-const names = (edits: readonly PendingEdit[] | undefined) =>
-  edits?.map((e) => `${e.operation.type}:${e.state}`);
+afterEach(closeManagers);
 
 describe('manager.local: the confirmed data with every pending edit applied', () => {
   it('addContact, then a synchronous read of local.addressbook$ holds Bob, marked pending (offline, nothing cached)', async () => {
@@ -253,170 +153,62 @@ describe('manager.local: the confirmed data with every pending edit applied', ()
   });
 });
 
-describe('manager.pending$', () => {
-  it('replays [] at first, then lists each journaled edit as waiting while offline', async () => {
+describe('manager.local: edits made from a subscriber', () => {
+  it('an edit made inside a local.addressbook$ callback is in the next value, emitted before the outer edit returns', async () => {
     const { m } = setup();
-    expect(latest(m.pending$)).toEqual([]);
-    m.addGroup(new Group({ name: 'Early' })); // before load: held
-    expect(names(latest(m.pending$))).toEqual(['addGroup:waiting']);
     await m.load();
-    await m.start();
+    const seen: string[][] = [];
+    m.local.addressbook$.subscribe(({ value }) => {
+      seen.push(value.contacts.map((c) => c.name));
+      if (value.contacts.length === 1) m.addContact(new Contact({ name: 'Carol', uris: [] }));
+    });
     m.addContact(bob());
-    m.setStatusIcon(null);
-    expect(names(latest(m.pending$))).toEqual([
-      'addGroup:waiting',
-      'addContact:waiting',
-      'setStatusIcon:waiting',
-    ]);
-  });
-
-  it('an edit is sending while its update runs, and gone when the server has it', async () => {
-    const { m, net, advance } = setup({ latency: 50 });
-    net.online = true;
-    await m.load();
-    await m.start();
-    await advance(2_000);
-    expect(m.state).toBe('insync');
-    m.addContact(bob());
-    expect(names(latest(m.pending$))).toEqual(['addContact:sending']);
-    await advance(1_000);
-    expect(latest(m.pending$)).toEqual([]);
+    expect(seen).toEqual([[], ['Bob'], ['Bob', 'Carol']]);
   });
 });
 
-describe('edits naming ids that do not exist, made before the first sync', () => {
-  it('are reported on error$ with the operation when dropped, and leave pending$ and the local views', async () => {
-    // Regression: such an edit was accepted (nothing to check against yet), then skipped by the
-    // update and silently forgotten.
-    const { m, net, errors, advance } = setup();
-    await m.load();
-    m.updateContact('ghost', { name: 'Nobody' });
-    m.addGroupMember('nogroup', 'nocontact');
-    m.removeContact('gone'); // a removal whose target is absent has reached its goal
-    const b = bob();
-    m.addContact(b);
-    const pending = record(m.pending$);
-    expect(latest(m.local.addressbook$)?.pendingIds.has('ghost')).toBe(true);
-    net.online = true;
-    await m.start();
-    await advance(5_000);
-    expect(m.state).toBe('insync');
-    const dropped = errors.filter((e) => e instanceof XcapOperationDroppedError);
-    expect(dropped.map((e) => [e.code, e.operation.type, e.reason])).toEqual([
-      ['RXCAP_OPERATION_DROPPED', 'updateContact', 'contact ghost not found'],
-      ['RXCAP_OPERATION_DROPPED', 'addGroupMember', 'group nogroup not found'],
-    ]);
-    expect(dropped[0]?.operation).toEqual({
-      type: 'updateContact',
-      contactId: 'ghost',
-      changes: { name: 'Nobody' },
-    });
-    // Shown once as rejected with the error, then gone.
-    const rejected = pending.flat().filter((e) => e.state === 'rejected');
-    expect(rejected.map((e) => e.state === 'rejected' && e.error)).toEqual(dropped);
-    expect(latest(m.pending$)).toEqual([]);
-    const local = latest(m.local.addressbook$)!;
-    expect(local.pendingIds.size).toBe(0);
-    expect(local.value.contacts.map((c) => c.name)).toEqual(['Bob']);
-  });
-});
+describe('localViews: what makes the views stale', () => {
+  const settings = { id: ID, auth: { password: 'pw' }, xcap: { root: 'http://xcap.test/x' } };
+  const loaded = (sync: Partial<ManagerContext['sync']>): ManagerContext => {
+    const c = initialManagerContext();
+    return { ...c, settings, load: 'loaded', sync: { ...c.sync, ...sync } };
+  };
 
-describe('manager.pending$ and the local views around failures', () => {
-  it('an edit the server refuses (409) shows once as rejected with its error, then leaves pending$ and the local views', async () => {
-    const { m, server, net, errors, advance } = setup({ latency: 10 });
-    net.online = true;
-    await m.load();
-    await m.start();
-    await advance(1_000);
-    expect(m.state).toBe('insync');
-    const pending = record(m.pending$);
-    server.failNext(409, 1);
-    const b = bob();
-    m.addContact(b);
-    expect(latest(m.local.addressbook$)?.value.contact(b.id)?.name).toBe('Bob');
-    await advance(1_000);
-    const rejected = errors.filter((e) => e instanceof XcapOperationRejectedError);
-    expect(rejected.map((e) => e.operation.type)).toEqual(['addContact']);
-    expect(pending.map(names)).toEqual([[], ['addContact:sending'], ['addContact:rejected'], []]);
-    const shown = pending[2]?.[0];
-    expect(shown?.state === 'rejected' && shown.error).toBe(rejected[0]);
-    const local = latest(m.local.addressbook$)!;
-    expect(local.value.contact(b.id)).toBeUndefined();
-    expect(local.pending).toBe(false);
-  });
-
-  it('an edit that named what a refused edit added is dropped with it (isolation after a 409)', async () => {
-    const { m, server, net, errors, advance } = setup({ latency: 10 });
-    net.online = true;
-    await m.load();
-    await m.start();
-    await advance(1_000);
-    const friends = new Group({ name: 'Friends' });
-    m.addGroup(friends);
-    await advance(1_000);
-    expect(latest(m.pending$)).toEqual([]);
-    server.failNext(409, 2); // the batch, then the contact's own PUT
-    const b = bob();
-    m.transaction(() => {
-      m.addContact(b);
-      m.addGroupMember(friends, b);
-    });
-    await advance(2_000);
-    expect(
-      errors
-        .filter((e) => e.code.startsWith('RXCAP_OPERATION'))
-        .map((e) => [e.code, (e as XcapOperationDroppedError).operation.type]),
-    ).toEqual([
-      ['RXCAP_OPERATION_REJECTED', 'addContact'],
-      ['RXCAP_OPERATION_DROPPED', 'addGroupMember'],
-    ]);
-    expect(latest(m.pending$)).toEqual([]);
-    expect(latest(m.local.addressbook$)?.value.group(friends.id)?.contacts).toEqual([]);
-  });
-
-  it('a sending edit whose update fails goes back to waiting, and is sent again on the retry', async () => {
-    const { m, server, net, advance } = setup({ latency: 10 });
-    net.online = true;
-    await m.load();
-    await m.start();
-    await advance(1_000);
-    const pending = record(m.pending$);
-    server.failNext(400, 1); // not transient: the update waits for its retry timer
-    m.addContact(bob());
-    await advance(30_000);
-    expect(pending.map(names)).toEqual([
+  it('a sync that changes nothing computes nothing (same documents in a new container, a new normalize entry)', () => {
+    const engine = countingEngine();
+    const views = localViews({ engine, checkRoots: (d) => d, reportError: () => {} });
+    const edit = { id: 'e1', operation: operations.addContact(bob()) };
+    const doc = {
+      content: '<x/>',
+      etag: 'e',
+      root: parseXml('<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"/>'),
+    };
+    const seen = record(views.local.addressbook$);
+    views.step(
+      loaded({
+        documents: { 'resource-lists': doc },
+        journal: [{ id: 'normalize-1', operation: { type: 'normalize' } }, edit],
+      }),
       [],
-      ['addContact:sending'],
-      ['addContact:waiting'],
-      ['addContact:sending'],
+    );
+    expect(engine.applies).toBe(1);
+    expect(seen.map((v) => v.value.contacts.map((c) => c.name))).toEqual([['Bob']]);
+    // A fetch that found nothing new: a new documents object holding the same document, a new
+    // normalize entry ahead of the same edit.
+    views.step(
+      loaded({
+        documents: { 'resource-lists': doc },
+        journal: [{ id: 'normalize-2', operation: { type: 'normalize' } }, edit],
+      }),
       [],
-    ]);
-  });
-
-  it('another account: the local views forget the first account’s data; close() completes them', async () => {
-    const settings$ = new BehaviorSubject<AccountSettings>({
-      id: ID,
-      auth: { password: 'pw' },
-      xcap: { root: ROOT },
-    });
-    const m = createXcapManager({
-      account: settings$,
-      storage: memoryStorage(),
-      http: offlineHttp,
-    });
-    managers.push(m);
-    await m.load();
-    m.addContact(bob());
-    expect(latest(m.local.addressbook$)?.value.contacts).toHaveLength(1);
-    settings$.next({ id: 'sip:carol@example.com', auth: { password: 'pw' }, xcap: { root: ROOT } });
-    await settle();
-    await m.flush();
-    expect(latest(m.local.addressbook$)?.value.contacts).toEqual([]);
-    expect(latest(m.pending$)).toEqual([]);
-    let completed = 0;
-    m.local.addressbook$.subscribe({ complete: () => completed++ });
-    m.pending$.subscribe({ complete: () => completed++ });
-    await m.close();
-    expect(completed).toBe(2);
+    );
+    expect(engine.applies).toBe(1);
+    // Another document: computed again.
+    views.step(
+      loaded({ documents: { 'resource-lists': { ...doc, etag: 'f' } }, journal: [edit] }),
+      [],
+    );
+    expect(engine.applies).toBe(2);
+    expect(seen).toHaveLength(1); // same value: not emitted again
   });
 });
