@@ -56,7 +56,9 @@ describe('status$ and error$ against Kamailio', () => {
     expect(errors.map((e) => [e.code, (e as { status?: number }).status])).toEqual([
       ['RXCAP_HTTP', 401],
     ]);
-    expect(errors[0]!.message).toContain('the server refused the credentials');
+    expect(errors[0]!.message).toContain(
+      `the server refused the credentials of ${JSON.stringify(user.username)}`,
+    );
     expect(status.hint).toBe(`the server refused the credentials for ${user.id.slice(4)}`);
     expect(status.lastError).toBe(errors[0]);
     await expect(m.whenInSync()).rejects.toBe(errors[0]);
