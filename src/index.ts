@@ -61,10 +61,16 @@ export { XcapWriteLimitError } from './journal/write-budget.js';
 export {
   canonicalAccount,
   createXcapManager,
+  type DroppedEditError,
   type LifecycleEvent,
+  type LocalAddressbook,
+  type LocalValue,
+  type PendingEdit,
+  type PendingEditState,
   type StateChange,
   type XcapConnectivity,
   type XcapDiffStatus,
+  type XcapLocalViews,
   type XcapManager,
   XcapManagerClosedError,
   type XcapManagerOptions,
@@ -103,6 +109,7 @@ export { memoryStorage } from './store/memory-storage.js';
 export type { StoragePort } from './store/storage-port.js';
 export {
   XcapCapabilitiesError,
+  XcapOperationDroppedError,
   XcapOperationRejectedError,
   XcapSyncError,
 } from './streams/errors.js';

@@ -21,6 +21,7 @@ export type {
   MachineCommand,
   MachineContext,
   MachineEvent,
+  SkippedOperation,
   StoredDocument,
   TransitionResult,
   XcapState,

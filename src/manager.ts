@@ -10,6 +10,14 @@ export {
   XcapSettingsError,
   XcapStoppedError,
 } from './manager/errors.js';
+export type {
+  DroppedEditError,
+  LocalAddressbook,
+  LocalValue,
+  PendingEdit,
+  PendingEditState,
+  XcapLocalViews,
+} from './manager/local-types.js';
 export type { XcapConnectivity, XcapDiffStatus, XcapStatus } from './manager/status.js';
 export type { XcapTransaction } from './manager/transactions.js';
 /** The manager's public types. @example import type { XcapManager } from 'rxcap'; */

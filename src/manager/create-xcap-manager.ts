@@ -19,6 +19,7 @@ import type { MachineCommand } from '../streams/events.js';
 import { PIPELINES } from '../streams/machine.js';
 import { type PipelinePorts, unavailableDiffPort } from '../streams/ports.js';
 import { managerFacade } from './facade.js';
+import { localViews } from './local-views.js';
 import { initialManagerContext, managerTransition } from './machine.js';
 import type { ManagerCommand, ManagerContext, ManagerEvent } from './machine-types.js';
 import { outputs } from './outputs.js';
@@ -84,5 +85,11 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
     input$,
     effectFailed: (e) => ({ type: 'pipelineFailed', error: new XcapSyncError('pipeline', e) }),
   });
-  return managerFacade({ actor$, input$, out, account: options.account });
+  // The local views apply the journal with the engine and check the update pipeline uses.
+  const views = localViews({
+    engine: ports.engine,
+    checkRoots: ports.checkRoots,
+    reportError: (e) => out.error$.next(e),
+  });
+  return managerFacade({ actor$, input$, out, views, account: options.account });
 }

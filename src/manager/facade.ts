@@ -10,6 +10,7 @@ import { generateId } from '../model/validation.js';
 import type { AccountSettings } from '../streams/settings.js';
 import { checkAccountSettings } from './account.js';
 import { XcapManagerClosedError, XcapNotDurableError, XcapSettingsError } from './errors.js';
+import type { localViews } from './local-views.js';
 import { initialManagerContext, isRunning } from './machine.js';
 import type { ManagerCommand, ManagerContext, ManagerEvent } from './machine-types.js';
 import { operationMethods } from './operation-methods.js';
@@ -32,9 +33,11 @@ export function managerFacade(deps: {
   readonly actor$: Observable<Step>;
   readonly input$: Subject<ManagerEvent>;
   readonly out: ReturnType<typeof outputs>;
+  /** The local views and pending edits, fed with every step. */
+  readonly views: ReturnType<typeof localViews>;
   readonly account: AccountSettings | Observable<AccountSettings>;
 }): XcapManager {
-  const { out, input$ } = deps;
+  const { out, input$, views } = deps;
   let context = initialManagerContext();
   const steps$ = new Subject<Step>();
   const send = (event: ManagerEvent): void => input$.next(event);
@@ -61,6 +64,9 @@ export function managerFacade(deps: {
     // insync) must find the ids emitData rebuilt from this step's data; and a UI that sees
     // insync finds the synced data already on the data streams.
     for (const c of step.commands) if (c.type !== 'complete') out.run(c, context, tx.held());
+    // Synchronously after the step: an edit made outside a transaction is in the local views
+    // when its method returns.
+    views.step(context, step.commands);
     if (context.sync.state !== prev) out.state$.next({ prev, state: context.sync.state });
     out.emitStatus(context);
     steps$.next(step);
@@ -68,6 +74,7 @@ export function managerFacade(deps: {
       settingsSub?.unsubscribe();
       steps$.complete();
       out.run({ type: 'complete' }, context);
+      views.complete();
       actorSub?.unsubscribe();
     }
   });
@@ -115,6 +122,8 @@ export function managerFacade(deps: {
     lifecycle$: out.lifecycle$.asObservable(),
     error$: out.error$.asObservable(),
     trace$: out.trace$.asObservable(),
+    local: views.local,
+    pending$: views.pending$,
     get state() {
       return context.sync.state;
     },

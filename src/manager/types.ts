@@ -24,6 +24,7 @@ import type {
   TraceEntry,
 } from '../streams/ports.js';
 import type { AccountSettings } from '../streams/settings.js';
+import type { PendingEdit, XcapLocalViews } from './local-types.js';
 import type { XcapStatus } from './status.js';
 import type { XcapTransaction } from './transactions.js';
 
@@ -120,6 +121,17 @@ export interface XcapManager {
    * without replay (a log, unlike the state streams).
    */
   readonly trace$: Observable<TraceEntry>;
+  /**
+   * The local views: the confirmed data with every edit not yet on the server applied, each
+   * such item marked pending; they emit synchronously after each edit, also offline and with
+   * nothing cached (the top-level data streams emit only when a sync completes).
+   */
+  readonly local: XcapLocalViews;
+  /**
+   * The edits not yet on the server, each `waiting`, `sending` or `rejected` (once, with its
+   * error, before it is dropped). Replays its latest value; `[]` when everything is synced.
+   */
+  readonly pending$: Observable<readonly PendingEdit[]>;
   /** The current state. */
   readonly state: XcapState;
   /**

@@ -53,6 +53,34 @@ export class XcapOperationRejectedError extends XcapError {
 }
 
 /**
+ * A journaled operation that no longer applies when the update runs, so it was dropped: it
+ * names a contact, group, policy or contact URI that does not exist (an id that was never on
+ * the server, made before the first sync, or an item another device removed meanwhile), or a
+ * document the server does not offer. A removal whose target is already gone is not reported
+ * (its goal holds).
+ *
+ * @example manager.error$.subscribe((e) => { if (e instanceof XcapOperationDroppedError) console.warn(e.reason, e.operation); });
+ */
+export class XcapOperationDroppedError extends XcapError {
+  /** Journal id of the dropped operation. */
+  readonly operationId: string;
+  /** The dropped operation (JSON data). */
+  readonly operation: { readonly type: string };
+  /** Why it does not apply, e.g. `contact id123 not found`. */
+  readonly reason: string;
+
+  constructor(operationId: string, operation: { readonly type: string }, reason: string) {
+    super(
+      'RXCAP_OPERATION_DROPPED',
+      `operation ${operation.type} (${operationId}) no longer applies (${reason}); it was dropped`,
+    );
+    this.operationId = operationId;
+    this.operation = operation;
+    this.reason = reason;
+  }
+}
+
+/**
  * An unexpected failure inside a pipeline (a document that does not parse, a bug); `phase`
  * tells where. The manager keeps running and retries on the next trigger.
  *

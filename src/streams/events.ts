@@ -53,6 +53,16 @@ export interface JournalEntry {
 }
 
 /**
+ * A journaled operation the update applied as a no-op, and why (the engine's `skipped`).
+ *
+ * @example const s: SkippedOperation = { id: 'a1b2', reason: 'contact id123 not found' };
+ */
+export interface SkippedOperation {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/**
  * What initializing found out about the server.
  *
  * @example discovery.supported.includes('dialog-rules') // the server offers org.openxcap.dialog-rules
@@ -139,6 +149,11 @@ export type MachineEvent =
       readonly type: 'updated';
       readonly documents: DocumentStore;
       readonly appliedIds: readonly string[];
+      /**
+       * Applied operations that did nothing because they no longer apply (their target is
+       * missing, their document unsupported), with the engine's reason.
+       */
+      readonly skipped?: readonly SkippedOperation[];
       /** Scheduler time of the answer (the manager stamps it: the time of a sync). */
       readonly at?: number;
     }

@@ -6,12 +6,15 @@
  * drop the offending operation). Transient failures never reach it: the pipelines retry them.
  */
 import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import { XcapOperationDroppedError } from './errors.js';
 import type {
   DocumentStore,
   FetchScope,
+  JournalEntry,
   MachineCommand,
   MachineContext,
   MachineEvent,
+  SkippedOperation,
   TransitionResult,
   XcapState,
 } from './events.js';
@@ -197,6 +200,7 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         { type: 'saveCache', documents },
         { type: 'saveJournal', journal: persistable(journal) },
         { type: 'emitData', documents, discovery: c.discovery },
+        ...droppedReports(c.journal, event.skipped),
       ];
       if (c.pendingFetch !== null) {
         const next: MachineContext = { ...base, state: 'fetching', pendingFetch: null };
@@ -290,6 +294,29 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
       if (c.state !== 'stopping') return same(c);
       return result({ ...c, state: 'stopped', diff: 'off' }, []);
   }
+}
+
+/**
+ * The errors of the operations an update skipped: each no longer applies and leaves the
+ * journal with the update, so it is reported with its operation (regression test "edits naming
+ * ids that do not exist, made before the first sync, are reported on error$..."). A removal
+ * whose target is already gone is not: its goal holds (also after a replay of our own
+ * partially written update on refetched documents). Normalize operations are the machine's.
+ */
+function droppedReports(
+  journal: readonly JournalEntry[],
+  skipped: readonly SkippedOperation[] | undefined,
+): MachineCommand[] {
+  if (skipped === undefined || skipped.length === 0) return [];
+  const byId = new Map(journal.map((e) => [e.id, e.operation]));
+  const out: MachineCommand[] = [];
+  for (const s of skipped) {
+    const operation = byId.get(s.id);
+    if (operation === undefined || s.id.startsWith(NORMALIZE_ID_PREFIX)) continue;
+    if (operation.type.startsWith('remove')) continue;
+    out.push(report(new XcapOperationDroppedError(s.id, operation, s.reason)));
+  }
+  return out;
 }
 
 function initialize(c: MachineContext, before: MachineCommand[]): TransitionResult {

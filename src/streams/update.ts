@@ -110,6 +110,8 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
     const current = (): DocumentStore => ({ ...cmd.documents, ...done });
     const ids = cmd.entries.map((e) => e.id);
     const refused: Refused = new Map();
+    // Operations the engine skipped (their target is missing): reported when the run ends well.
+    const skipped = new Map<string, string>();
 
     const all = defer(() => {
       // The safety check runs here, before any engine (a custom one cannot drop it).
@@ -119,19 +121,30 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
         cmd.entries.map((e) => e.operation),
         ctx,
       );
+      noteSkipped(skipped, cmd.entries, applied.outcomes);
       return pushChanged(base, applied.docs, current(), { done, refused }, cmd, http, ports);
     }).pipe(
       ignoreElements(),
-      catchError((e: unknown) =>
-        refusedDocument(e)
-          ? isolate(cmd, current, { done, refused }, http, ports)
-          : throwError(() => e),
-      ),
+      catchError((e: unknown) => {
+        if (!refusedDocument(e)) return throwError(() => e);
+        // Isolation replays each operation on its own: its skips replace the batch's.
+        skipped.clear();
+        return isolate(cmd, current, { done, refused, skipped }, http, ports);
+      }),
     );
 
     return concat(
       all,
-      defer(() => of<MachineEvent>({ type: 'updated', documents: { ...done }, appliedIds: ids })),
+      defer(() =>
+        of<MachineEvent>({
+          type: 'updated',
+          documents: { ...done },
+          appliedIds: ids,
+          ...(skipped.size > 0
+            ? { skipped: [...skipped].map(([id, reason]) => ({ id, reason })) }
+            : {}),
+        }),
+      ),
     ).pipe(
       catchError((e: unknown) => {
         const documents: DocumentStore = { ...done };
@@ -162,7 +175,7 @@ function update(cmd: UpdateCommand, ports: PipelinePorts): Observable<MachineEve
 function isolate(
   cmd: UpdateCommand,
   current: () => DocumentStore,
-  run: RunState,
+  run: RunState & { readonly skipped: Map<string, string> },
   http: XcapHttp,
   ports: PipelinePorts,
 ): Observable<MachineEvent> {
@@ -173,6 +186,7 @@ function isolate(
       defer(() => {
         const base = ports.checkRoots(treesOf(current(), names));
         const applied = ports.engine.apply(base, [entry.operation], ctx);
+        noteSkipped(run.skipped, [entry], applied.outcomes);
         return pushChanged(base, applied.docs, current(), run, cmd, http, ports).pipe(
           ignoreElements(),
           catchError((e: unknown) =>
@@ -188,6 +202,18 @@ function isolate(
       }),
     ),
   );
+}
+
+/** Records the entries whose outcome says the engine skipped them (a no-op), with why. */
+function noteSkipped(
+  into: Map<string, string>,
+  entries: readonly JournalEntry[],
+  outcomes: readonly { readonly skipped?: string }[],
+): void {
+  entries.forEach((e, i) => {
+    const reason = outcomes[i]?.skipped;
+    if (reason !== undefined) into.set(e.id, reason);
+  });
 }
 
 /**

@@ -4,7 +4,8 @@
  * or `hot()` observable, run your code, and assert on its output and on the operations it
  * called (`manager.calls`).
  */
-import { NEVER } from 'rxjs';
+import { NEVER, of } from 'rxjs';
+import type { PendingEdit, XcapLocalViews } from '../manager/local-types.js';
 import type { XcapTransaction } from '../manager/transactions.js';
 import type { StateChange, XcapManager } from '../manager/types.js';
 import type { XcapState } from '../streams/events.js';
@@ -27,7 +28,11 @@ export type XcapManagerStreams = Pick<
   | 'lifecycle$'
   | 'error$'
   | 'trace$'
->;
+  | 'pending$'
+> & {
+  /** The local views; each one you do not give never emits. */
+  readonly local: Partial<XcapLocalViews>;
+};
 
 /**
  * A call your code made on the fake manager.
@@ -40,7 +45,9 @@ export interface FakeManagerCall {
 }
 
 /**
- * An XcapManager whose streams are scripted and whose methods are recorded.
+ * An XcapManager whose streams are scripted and whose methods are recorded. Its
+ * `local` views are the ones given in `streams.local` (the others never emit); `pending$` is
+ * the one given, else `of([])` (nothing pending).
  *
  * @example const manager: FakeXcapManager = fakeXcapManager({ state$: cold('a', stateValues('insync')) });
  */
@@ -127,6 +134,14 @@ export function fakeXcapManager(
     lifecycle$: streams.lifecycle$ ?? NEVER,
     error$: streams.error$ ?? NEVER,
     trace$: streams.trace$ ?? NEVER,
+    local: {
+      addressbook$: streams.local?.addressbook$ ?? NEVER,
+      presenceRules$: streams.local?.presenceRules$ ?? NEVER,
+      dialogRules$: streams.local?.dialogRules$ ?? NEVER,
+      icon$: streams.local?.icon$ ?? NEVER,
+      offlineStatus$: streams.local?.offlineStatus$ ?? NEVER,
+    } satisfies XcapLocalViews,
+    pending$: streams.pending$ ?? of<readonly PendingEdit[]>([]),
     calls,
     transaction: <T>(fn: (tx: XcapTransaction) => T): T => {
       calls.push({ method: 'transaction', args: [fn] });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { element } from '../../src/codecs/xml/tree.js';
 import { XcapError } from '../../src/errors.js';
+import { XcapOperationDroppedError } from '../../src/streams/errors.js';
 import type {
   Discovery,
   MachineCommand,
@@ -9,6 +10,7 @@ import type {
   StoredDocument,
   XcapState,
 } from '../../src/streams/events.js';
+import type { OperationData } from '../../src/streams/ports.js';
 import { initialContext, transition } from '../../src/streams/transition.js';
 
 const settings = { id: 'alice@example.com', auth: { password: 'pw' } };
@@ -359,6 +361,40 @@ const rows: Row[] = [
     state: 'updating',
     commands: ['saveCache', 'saveJournal', 'emitData', 'update'],
     check: (n) => expect(n.journal.map((e) => e.id)).toEqual(['j2']),
+  },
+  {
+    name: 'updating + updated with skipped operations -> each dropped one reported with its operation (not removals, not normalize)',
+    from: ctx('updating', {
+      journal: [
+        entry('normalize-1'),
+        { id: 'j1', operation: { type: 'updateContact', contactId: 'ghost' } as OperationData },
+        { id: 'j2', operation: { type: 'removeContact', contactId: 'gone' } as OperationData },
+        entry('j3'),
+      ],
+    }),
+    event: {
+      type: 'updated',
+      documents: {},
+      appliedIds: ['normalize-1', 'j1', 'j2', 'j3'],
+      skipped: [
+        { id: 'normalize-1', reason: 'x' },
+        { id: 'j1', reason: 'contact ghost not found' },
+        { id: 'j2', reason: 'contact gone not found' },
+      ],
+    },
+    state: 'insync',
+    commands: ['saveCache', 'saveJournal', 'emitData', 'reportError'],
+    check: (n, cs) => {
+      expect(n.journal).toEqual([]);
+      const e = cs.flatMap((c) => (c.type === 'reportError' ? [c.error] : []))[0];
+      expect(e).toBeInstanceOf(XcapOperationDroppedError);
+      expect(e).toMatchObject({
+        code: 'RXCAP_OPERATION_DROPPED',
+        operationId: 'j1',
+        operation: { type: 'updateContact', contactId: 'ghost' },
+        reason: 'contact ghost not found',
+      });
+    },
   },
   {
     name: 'updating + updated with a pending remote change -> fetching',

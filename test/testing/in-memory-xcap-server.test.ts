@@ -143,6 +143,26 @@ describe('createInMemoryXcapServer with the manager', () => {
 });
 
 describe('fakeXcapManager: marble tests of code that uses the manager', () => {
+  it('scripts the local views and pending$ too; pending$ defaults to nothing pending', () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+      const bob = new Contact({ name: 'Bob', uris: [] });
+      const manager = fakeXcapManager({
+        local: {
+          addressbook$: cold('a', {
+            a: { value: new Addressbook([bob]), pending: true, pendingIds: new Set([bob.id]) },
+          }),
+        },
+      });
+      expectObservable(
+        manager.local.addressbook$.pipe(
+          map((b) => b.value.contacts.filter((c) => b.pendingIds.has(c.id)).length),
+        ),
+      ).toBe('n', { n: 1 });
+      expectObservable(manager.pending$).toBe('(a|)', { a: [] });
+      expectObservable(manager.local.icon$).toBe('');
+    });
+  });
+
   it('scripts the streams with cold() and records the operations called', () => {
     const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
     scheduler.run(({ cold, expectObservable }) => {
