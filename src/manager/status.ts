@@ -6,7 +6,7 @@
 import type { XcapError } from '../errors.js';
 import type { XcapState } from '../streams/events.js';
 import { xuiOf } from '../streams/settings.js';
-import { persistable } from '../streams/transition-commands.js';
+import { pendingEntries } from './local-views.js';
 import type { ManagerContext } from './machine-types.js';
 
 /**
@@ -76,7 +76,7 @@ export interface XcapStatus {
   /** When the next retry is due (scheduler time); null when none is scheduled. */
   readonly nextRetryAt: number | null;
   readonly xcapDiff: XcapDiffStatus;
-  /** Edits journaled and not yet on the server. */
+  /** Edits journaled and not yet on the server: the length of `pending$`'s list. */
   readonly pending: number;
   /** When the manager last completed a sync (scheduler time); null: not since it was made. */
   readonly lastSyncAt: number | null;
@@ -112,7 +112,8 @@ export function xcapStatus(
   else connectivity = 'unknown';
 
   const xcapDiff = diffStatus(context, running, options.pollPeriod);
-  const pending = persistable(c.sync.journal).length + c.held.length;
+  // The same count as pending$ (one list, so that "3 changes not synced" agrees everywhere).
+  const pending = pendingEntries(c).length;
   const status = {
     state: c.sync.state,
     connectivity,
