@@ -3,6 +3,7 @@
  * error, failures in a row and the next retry, xcap-diff, pending edits, the last sync) plus a
  * one-line hint. A pure function of the actor's context: nothing here reads a clock.
  */
+import { isCertificateFailure, isCorsRefusal } from '../client/errors.js';
 import type { XcapError } from '../errors.js';
 import type { XcapState } from '../streams/events.js';
 import { xuiOf } from '../streams/settings.js';
@@ -188,6 +189,10 @@ function failureHint(e: XcapError | null): string {
   if (e === null) return 'the XCAP server failed';
   const x = e as XcapError & { url?: unknown; causeCode?: unknown; status?: unknown };
   const host = hostOf(x.url);
+  if (isCertificateFailure(e))
+    return `the TLS certificate of ${host ?? 'the XCAP server'} was refused (${x.causeCode})`;
+  if (isCorsRefusal(e))
+    return `the browser refused the answers of ${host ?? 'the XCAP server'} (CORS)`;
   if (e.code === 'RXCAP_NETWORK') {
     const where = host ?? 'the XCAP server';
     const code = systemCode(e) ?? x.causeCode;
