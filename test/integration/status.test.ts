@@ -108,6 +108,26 @@ describe('status$ and error$ against Kamailio', () => {
     });
   });
 
+  it('a working outbound proxy: xcap-diff active, no polling in force, hint "in sync"', async () => {
+    const env = testServer();
+    const m = make({
+      account: {
+        ...account(user),
+        sip: { outboundProxy: `sip:${env.sip.tcp};transport=tcp`, transports: ['tcp' as const] },
+      },
+      sip: nodeSipDiffPort(),
+    });
+    await m.start();
+    await m.whenInSync();
+    const status = await wait(m.status$, (s) => s.xcapDiff.state === 'active');
+    expect(status).toMatchObject({
+      state: 'insync',
+      connectivity: 'reachable',
+      xcapDiff: { state: 'active', reason: null, pollPeriod: null, failures: 0 },
+      hint: 'in sync',
+    });
+  });
+
   it('a broken outbound proxy (nothing listens there): xcap-diff down with the SIP side’s reason, polling in force', async () => {
     const m = make({
       account: {
