@@ -12,6 +12,7 @@ import type { XcapManager } from '../src/manager.js';
 import { createXcapManager } from '../src/manager.js';
 import { memoryStorage } from '../src/store/memory-storage.js';
 import { onDomain } from '../src/streams/capabilities.js';
+import type { AccountSettings } from '../src/streams/settings.js';
 import { type FakeServer, startFakeServer } from './client/fake-xcap-server.js';
 
 let server: FakeServer | undefined;
@@ -52,6 +53,74 @@ describe('a root from DNS (fake DNS port, fake server)', () => {
     expect(errors[0]?.message).toContain('127.0.0.1');
     expect(errors[0]?.message).toContain('not example.com or a subdomain of it');
     expect(manager.state).toBe('initializing');
+  });
+});
+
+describe('a plain-http root (fake DNS port, fake server)', () => {
+  /** A server that challenges every request with `challenge` and records what reaches it. */
+  const challenging = (challenge: string) =>
+    startFakeServer((_q, res) => {
+      res.writeHead(401, { 'www-authenticate': challenge });
+      res.end();
+    });
+  const DIGEST = 'Digest realm="x", nonce="n", qop="auth"';
+  const startWith = async (account: AccountSettings) => {
+    manager = createXcapManager({
+      account,
+      storage: memoryStorage(),
+      dns: { resolveTxt: () => of([[server!.root]]) },
+      backoff: { initialDelay: 20, maxDelay: 100, factor: 2, jitter: 0 },
+    });
+    const first = firstValueFrom(manager.error$.pipe(timeout(10_000)));
+    await manager.start();
+    return first;
+  };
+
+  it('a plain-http root from DNS is refused unless allowInsecureDiscoveredRoot: no request, RXCAP_CAPABILITIES with the hint', async () => {
+    // Before: the root was used and the Digest exchange answered over cleartext http.
+    server = await challenging(DIGEST);
+    // The account's domain is the fake server's address, so only the scheme is in question.
+    const error = await startWith({ id: 'sip:alice@127.0.0.1', auth: { password: 'secret' } });
+    expect(error.code).toBe('RXCAP_CAPABILITIES');
+    expect(error.message).toContain('only plain http');
+    expect(error.message).toContain('xcap.allowInsecureDiscoveredRoot');
+    expect(server.requests).toEqual([]);
+  });
+
+  it('with allowInsecureDiscoveredRoot the http root from DNS gets Digest, never Basic', async () => {
+    server = await challenging(DIGEST);
+    const error = await startWith({
+      id: 'sip:alice@127.0.0.1',
+      auth: { password: 'secret' },
+      xcap: { allowInsecureDiscoveredRoot: true },
+    });
+    expect(error.code).toBe('RXCAP_HTTP'); // the fake refuses every answer
+    const auth = server.requests.map((r) => r.headers.authorization ?? '');
+    expect(auth.some((a) => a.startsWith('Digest '))).toBe(true);
+    expect(auth.join()).not.toContain('secret');
+  });
+
+  it('a configured http root gets Digest, and Basic is never sent over http', async () => {
+    server = await challenging(DIGEST);
+    await startWith({
+      id: 'sip:alice@example.com',
+      auth: { password: 'secret' },
+      xcap: { root: server.root },
+    });
+    expect(server.requests.some((r) => r.headers.authorization?.startsWith('Digest '))).toBe(true);
+    await manager?.close();
+    await server.close();
+
+    server = await challenging('Basic realm="x"');
+    const error = await startWith({
+      id: 'sip:alice@example.com',
+      auth: { password: 'secret' },
+      xcap: { root: server.root },
+    });
+    expect(error.code).toBe('RXCAP_AUTH');
+    expect(error.message).toContain('Basic');
+    expect(server.requests.length).toBeGreaterThan(0);
+    expect(server.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
   });
 });
 

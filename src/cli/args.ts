@@ -137,7 +137,8 @@ const ACCOUNT_HELP = `Account (every command):
   -u, --user XUI        the account, e.g. alice@example.com (sip: is added)   [env RXCAP_USER]
   --username NAME       Digest username (default: the user part of --user) [env RXCAP_USERNAME]
   --password-env NAME   the environment variable that holds the password (default
-                        RXCAP_PASSWORD); unset: prompted for when stdin is a terminal.
+                        RXCAP_PASSWORD); unset: prompted for when stdin is a terminal
+                        (a put reading its body from stdin then refuses to run).
                         There is no password flag: it would end up in shell history.
   --no-auth             send no credentials
   --timeout MS          give up after MS milliseconds (default 30000)

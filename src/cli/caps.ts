@@ -5,7 +5,7 @@ import { decodeXcapCaps } from '../codecs/xcap-caps.js';
 import { parseXml } from '../codecs/xml/parse.js';
 import type { ParsedCommand } from './args.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { accountOf, type CliIo, clientOf, printable, untilAborted } from './io.js';
+import { accountOf, type CliIo, clientOf, printable, printableJson, untilAborted } from './io.js';
 
 /**
  * Runs `caps`.
@@ -22,7 +22,7 @@ export async function runCaps(cmd: ParsedCommand, io: CliIo): Promise<ExitCode> 
     extensions: [...caps.extensions],
     namespaces: [...caps.namespaces],
   };
-  if (cmd.values.json === true) io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  if (cmd.values.json === true) io.stdout.write(`${printableJson(out, 2)}\n`);
   else {
     for (const [name, values] of Object.entries(out))
       io.stdout.write(`${name}:${values.map((v) => `\n  ${printable(v)}`).join('')}\n`);

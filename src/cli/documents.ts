@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { XcapValidationError } from '../errors.js';
 import type { ParsedCommand } from './args.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { accountOf, type CliIo, clientOf, printable, untilAborted } from './io.js';
+import { accountOf, type CliIo, clientOf, printable, printableLine, untilAborted } from './io.js';
 import { selectorFromOptions } from './selector.js';
 
 /** Largest request body read from a file or stdin (servers refuse far less). */
@@ -29,8 +29,12 @@ export async function runDocumentCommand(cmd: ParsedCommand, io: CliIo): Promise
   if (typeof cmd.values.node === 'string' && cmd.positionals.length > 0)
     throw new XcapValidationError('give the node selector once (--node or argument)', 'node');
   const node = selectorFromOptions(cmd.tokens, raw);
-  const body = cmd.command === 'put' ? await readBody(cmd, io) : undefined;
-  const client = clientOf(await accountOf(cmd, io));
+  const file = stringValue(cmd, 'file') ?? '-';
+  const stdinIsBody = cmd.command === 'put' && file === '-';
+  // The account first: a piped body leaves no way to ask for the password (see accountOf).
+  const account = await accountOf(cmd, io, { stdinIsBody });
+  const body = cmd.command === 'put' ? await readBody(file, io) : undefined;
+  const client = clientOf(account);
   const options = {
     node,
     filename: stringValue(cmd, 'filename'),
@@ -42,7 +46,9 @@ export async function runDocumentCommand(cmd: ParsedCommand, io: CliIo): Promise
     const r = await untilAborted(client.get(auid, options), io.signal);
     if (r === undefined) return EXIT.interrupted;
     if (r.status === 304) {
-      io.stderr.write(`304 not modified${r.etag === null ? '' : `, etag: ${r.etag}`}\n`);
+      io.stderr.write(
+        `304 not modified${r.etag === null ? '' : `, etag: ${printableLine(r.etag)}`}\n`,
+      );
       return EXIT.ok;
     }
     // The body goes out as received (it may be piped into a file or a put); on a terminal it
@@ -51,7 +57,8 @@ export async function runDocumentCommand(cmd: ParsedCommand, io: CliIo): Promise
       io.stdout.write(printable(r.body));
       if (!r.body.endsWith('\n')) io.stdout.write('\n');
     } else io.stdout.write(r.bytes);
-    if (r.etag !== null) io.stderr.write(`etag: ${r.etag}\n`);
+    // ETags are the server's text: never let one drive the terminal.
+    if (r.etag !== null) io.stderr.write(`etag: ${printableLine(r.etag)}\n`);
     return EXIT.ok;
   }
   const request =
@@ -60,7 +67,7 @@ export async function runDocumentCommand(cmd: ParsedCommand, io: CliIo): Promise
       : client.delete(auid, options);
   const r = await untilAborted(request, io.signal);
   if (r === undefined) return EXIT.interrupted;
-  io.stdout.write(`${r.status}${r.etag === null ? '' : ` etag: ${r.etag}`}\n`);
+  io.stdout.write(`${r.status}${r.etag === null ? '' : ` etag: ${printableLine(r.etag)}`}\n`);
   return EXIT.ok;
 }
 
@@ -69,8 +76,7 @@ function stringValue(cmd: ParsedCommand, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-async function readBody(cmd: ParsedCommand, io: CliIo): Promise<Uint8Array> {
-  const file = stringValue(cmd, 'file') ?? '-';
+async function readBody(file: string, io: CliIo): Promise<Uint8Array> {
   if (file !== '-') {
     const bytes = await readFile(file).catch((e: unknown) => {
       throw new XcapValidationError(`cannot read ${file}: ${(e as Error).message}`, 'file');

@@ -33,15 +33,27 @@ export interface CliAccount {
  *
  * @example const account = await accountOf(parsed, io);
  */
-export async function accountOf(cmd: ParsedCommand, io: CliIo): Promise<CliAccount> {
+export async function accountOf(
+  cmd: ParsedCommand,
+  io: CliIo,
+  options: { stdinIsBody?: boolean } = {},
+): Promise<CliAccount> {
   const user = stringOption(cmd, 'user', io.env, 'RXCAP_USER');
   if (user === undefined)
     throw new XcapValidationError('--user (or RXCAP_USER) is required', 'user');
-  const variable = stringOption(cmd, 'password-env');
-  const password =
-    cmd.values['no-auth'] === true
-      ? undefined
-      : await readPassword({ env: io.env, variable, input: io.stdin, output: io.stderr });
+  const variable = passwordVariable(cmd);
+  const noAuth = cmd.values['no-auth'] === true;
+  // A body piped into `put` is stdin: no prompt can read a password from it, and sending the
+  // request without credentials is never what was meant. The password must then come from
+  // the environment, or --no-auth says none is wanted (checked before the body is read).
+  if (options.stdinIsBody === true && !noAuth && !io.env[variable])
+    throw new XcapValidationError(
+      `put reads the body from stdin, so it cannot ask for the password: set ${variable}${variable === 'RXCAP_PASSWORD' ? ' (or name another variable with --password-env)' : ''}, give the body with --file, or pass --no-auth`,
+      'password',
+    );
+  const password = noAuth
+    ? undefined
+    : await readPassword({ env: io.env, variable, input: io.stdin, output: io.stderr });
   return {
     root: stringOption(cmd, 'root', io.env, 'RXCAP_ROOT'),
     user,
@@ -49,6 +61,15 @@ export async function accountOf(cmd: ParsedCommand, io: CliIo): Promise<CliAccou
     password,
     timeoutMs: intOption(cmd, 'timeout', 30_000, 3_600_000),
   };
+}
+
+/**
+ * The environment variable the password is read from: `--password-env`, else `RXCAP_PASSWORD`.
+ *
+ * @example passwordVariable(parseCommand('get', ['--password-env', 'MINE'])) // 'MINE'
+ */
+export function passwordVariable(cmd: ParsedCommand): string {
+  return stringOption(cmd, 'password-env') ?? 'RXCAP_PASSWORD';
 }
 
 /**
@@ -92,4 +113,28 @@ export function untilAborted<T>(
 export function printable(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
+/**
+ * One line of text from a peer (an ETag, an error message): printable, and on one line.
+ *
+ * @example printableLine('"e1"\n\u001b[2J') // '"e1"??[2J'
+ */
+export function printableLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+}
+
+/**
+ * JSON text safe for a terminal: JSON.stringify escapes C0 controls but not DEL and the C1
+ * range (U+009B is a CSI on many terminals); they are escaped here too, still valid JSON
+ * meaning the same value.
+ *
+ * @example printableJson({ name: 'Bob\u009b2J' }) // '{"name":"Bob\\u009b2J"}'
+ */
+export function printableJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -7,11 +7,11 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { XcapError } from '../errors.js';
-import { COMMANDS, type CommandName, HELP, parseCommand } from './args.js';
+import { COMMANDS, type CommandName, HELP, type ParsedCommand, parseCommand } from './args.js';
 import { runCaps } from './caps.js';
 import { runDocumentCommand } from './documents.js';
 import { EXIT, type ExitCode, exitCodeOf } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { type CliIo, passwordVariable, printable } from './io.js';
 import { runSync } from './sync.js';
 
 /** The package's version (src/cli and dist/cli are both two levels below package.json). */
@@ -47,8 +47,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     io.stderr.write(`error: unknown command ${JSON.stringify(first)}; see rxcap --help\n`);
     return EXIT.usage;
   }
+  let cmd: ParsedCommand | undefined;
   try {
-    const cmd = parseCommand(first, rest);
+    cmd = parseCommand(first, rest);
     if (cmd.values.help === true) {
       io.stdout.write(`${HELP[first]}\n`);
       return EXIT.ok;
@@ -60,14 +61,27 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     const code = exitCodeOf(e);
     const text =
       e instanceof XcapError ? `${e.code} ${e.message}` : `${(e as Error)?.stack ?? String(e)}`;
-    io.stderr.write(`error: ${text}\n`);
+    // Messages carry the server's words (its error body, a reason phrase): made printable.
+    io.stderr.write(`error: ${printable(text)}\n`);
     if (code === EXIT.usage) io.stderr.write(`see rxcap ${first} --help\n`);
-    if (code === EXIT.auth && !io.env.RXCAP_PASSWORD)
-      io.stderr.write(
-        'hint: set RXCAP_PASSWORD (or --password-env), or run on a terminal to be asked\n',
-      );
+    const hint = code === EXIT.auth && cmd !== undefined ? authHint(cmd, io) : undefined;
+    if (hint !== undefined) io.stderr.write(`hint: ${hint}\n`);
     return code;
   }
+}
+
+/**
+ * What to tell a user whose credentials were refused or missing: only when no password was
+ * sent (a refused password needs no hint about where to put one), naming the variable read.
+ */
+function authHint(cmd: ParsedCommand, io: CliIo): string | undefined {
+  if (cmd.values['no-auth'] === true) return 'the server wants credentials: drop --no-auth';
+  const variable = passwordVariable(cmd);
+  if (io.env[variable]) return undefined;
+  if (io.stdin.isTTY === true) return undefined; // asked on the terminal
+  return variable === 'RXCAP_PASSWORD'
+    ? 'set RXCAP_PASSWORD (or name another variable with --password-env), or run on a terminal to be asked'
+    : `set ${variable} (named by --password-env), or run on a terminal to be asked`;
 }
 
 function isMain(): boolean {
@@ -103,7 +117,7 @@ if (isMain()) {
       setTimeout(() => process.exit(code), 200).unref();
     },
     (e: unknown) => {
-      process.stderr.write(`error: ${String(e)}\n`);
+      process.stderr.write(`error: ${printable(String(e))}\n`);
       process.exit(EXIT.internal);
     },
   );

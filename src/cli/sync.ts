@@ -14,7 +14,7 @@ import type { AccountSettings } from '../streams/settings.js';
 import { addressbookTable } from './addressbook-table.js';
 import type { ParsedCommand } from './args.js';
 import { EXIT, type ExitCode, exitCodeOf } from './exit-codes.js';
-import { accountOf, type CliIo } from './io.js';
+import { accountOf, type CliIo, printable, printableJson } from './io.js';
 
 /** Errors after which the manager waits for new settings, which a command line never sends. */
 const FATAL: readonly ExitCode[] = [EXIT.auth, EXIT.unsupported, EXIT.usage];
@@ -53,7 +53,7 @@ export async function runSync(cmd: ParsedCommand, io: CliIo): Promise<ExitCode> 
   const print = (book: Addressbook) =>
     io.stdout.write(
       format === 'json'
-        ? `${JSON.stringify(book)}\n`
+        ? `${printableJson(book)}\n`
         : `${cmd.values.watch === true ? `-- ${new Date().toISOString()}\n` : ''}${addressbookTable(book)}`,
     );
   const subs: Subscription[] = [];
@@ -80,7 +80,7 @@ export async function runSync(cmd: ParsedCommand, io: CliIo): Promise<ExitCode> 
         manager.error$.subscribe((e: XcapError) => {
           const code = exitCodeOf(e);
           io.stderr.write(
-            `${FATAL.includes(code) ? 'error' : 'warning'}: ${e.code} ${e.message}\n`,
+            `${FATAL.includes(code) ? 'error' : 'warning'}: ${e.code} ${printable(e.message)}\n`,
           );
           if (FATAL.includes(code)) finish(code);
         }),
@@ -113,7 +113,7 @@ export async function runSync(cmd: ParsedCommand, io: CliIo): Promise<ExitCode> 
         .load()
         .then(() => manager.start())
         .catch((e: unknown) => {
-          io.stderr.write(`error: ${(e as Error).message}\n`);
+          io.stderr.write(`error: ${printable(String((e as Error)?.message ?? e))}\n`);
           finish(exitCodeOf(e));
         });
     });

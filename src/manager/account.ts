@@ -91,6 +91,14 @@ export function checkAccountSettings(value: unknown): AccountSettings {
           'account.xcap.root',
         );
     }
+    if (
+      xcap.allowInsecureDiscoveredRoot !== undefined &&
+      typeof xcap.allowInsecureDiscoveredRoot !== 'boolean'
+    )
+      fail(
+        'account.xcap.allowInsecureDiscoveredRoot must be a boolean',
+        'account.xcap.allowInsecureDiscoveredRoot',
+      );
     if (xcap.xcapDiff !== undefined && typeof xcap.xcapDiff !== 'boolean')
       fail('account.xcap.xcapDiff must be a boolean', 'account.xcap.xcapDiff');
     if (

@@ -170,6 +170,14 @@ export function managerFacade(deps: {
         request({ type: 'flushRequested' }, (c, step) => {
           if (step.event.type === 'flushRequested') target = c.journalSeq;
           if (c.savedSeq >= target && c.writing === 0) return 'done';
+          // No settings yet: no account, so no store to make them durable in; waiting would
+          // last until settings arrive, maybe forever (regression test "flush() before any
+          // settings rejects instead of waiting forever"). They stay held and are journaled
+          // once the account's store is loaded.
+          if (step.event.type === 'flushRequested' && c.settings === null)
+            return new XcapNotDurableError(
+              'no account settings yet: the operations are held in memory until the account stream gives settings and its store is loaded',
+            );
           if (c.phase === 'closed') return new XcapManagerClosedError('flush');
           const e = step.event;
           if (e.type === 'journalSaveFailed' || (c.storeFailures > 0 && c.writing === 0))

@@ -42,6 +42,8 @@ export interface HttpRequestOptions {
   /** Sent as If-None-Match; `'*'` for a document that must not exist yet. */
   readonly ifNoneMatch?: string;
   readonly filename?: string;
+  /** A node selector (RFC 4825 §6.3), unencoded: the request is about that element or attribute. */
+  readonly node?: string;
   readonly global?: boolean;
   readonly contentType?: string;
 }

@@ -38,6 +38,34 @@ export function refreshDelay(expires: number): number {
 }
 
 /**
+ * The shortest grant (seconds) obeyed without limit. A 2xx or NOTIFY granting less is obeyed
+ * for one refresh; while the grants stay that short, each further refresh waits at least the
+ * next backoff step, so a peer answering `Expires: 0` or `expires=1` cannot hold rxcap in a
+ * refresh every second (regression test "a peer granting 1 s again and again is refreshed
+ * with backoff, not every second"). No xcap-diff server shortens a subscription below a
+ * minute unless misconfigured; a shorter subscription then lapses between refreshes and is
+ * renewed with the resubscription backoff (polling meanwhile).
+ */
+export const SHORT_GRANT_SECONDS = 60;
+
+/**
+ * When to refresh after a grant of `granted` seconds, when `shortRefreshes` refreshes in a row
+ * were already sent on short grants (see {@link SHORT_GRANT_SECONDS}): at 90 % of the grant,
+ * and after repeated short grants no sooner than `backoff(shortRefreshes)`.
+ *
+ * @example grantRefreshDelay(1, 3, (n) => 5000 * 2 ** (n - 1)) // 20000
+ */
+export function grantRefreshDelay(
+  granted: number,
+  shortRefreshes: number,
+  backoff: (attempt: number) => number,
+): number {
+  const obeyed = refreshDelay(granted);
+  if (boundedExpires(granted) >= SHORT_GRANT_SECONDS || shortRefreshes === 0) return obeyed;
+  return boundedDelay(Math.max(obeyed, backoff(shortRefreshes)));
+}
+
+/**
  * A delay as a timer can hold it: a number in [0, {@link TIMER_LIMIT}] (NaN: 0).
  *
  * @example boundedDelay(315_360_000_000) // 2147483647

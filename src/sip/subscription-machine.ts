@@ -11,8 +11,10 @@ import type { NotifyRequest, SubscribeRequest, SubscribeResponse } from './dialo
 import {
   boundedDelay,
   boundedExpires,
+  grantRefreshDelay,
   MAX_SUBSCRIBE_EXPIRES,
   refreshDelay,
+  SHORT_GRANT_SECONDS,
 } from './subscription-bounds.js';
 import type {
   MachineContext,
@@ -25,8 +27,10 @@ import type {
 export {
   boundedDelay,
   boundedExpires,
+  grantRefreshDelay,
   MAX_SUBSCRIBE_EXPIRES,
   refreshDelay,
+  SHORT_GRANT_SECONDS,
   TIMER_LIMIT,
 } from './subscription-bounds.js';
 export {
@@ -105,6 +109,17 @@ export function subscriptionTransition(
     return kind === 'initial'
       ? { ...next, phase: 'subscribing', dialog: false, fresh: true }
       : next;
+  };
+  /** Schedules the refresh for a grant of `granted` s, backing off repeated short grants. */
+  const granted = (st: MachineState, seconds: number): MachineState => {
+    fx.push({
+      type: 'timer',
+      name: 'refresh',
+      delay: grantRefreshDelay(seconds, st.shortRefreshes, (n) =>
+        backoffDelay(ctx.backoff, n, ctx.random),
+      ),
+    });
+    return { ...st, shortGrant: boundedExpires(seconds) < SHORT_GRANT_SECONDS };
   };
   const cancelAll = () => {
     for (const name of ['refresh', 'retry', 'notify-wait', 'expiry', 'stable'] as const)
@@ -203,7 +218,13 @@ export function subscriptionTransition(
         }
         return send(st, 'initial');
       case 'refresh':
-        return st.phase === 'subscribed' && st.dialog ? send(st, 'refresh') : st;
+        if (st.phase !== 'subscribed' || !st.dialog) return st;
+        // Counted when the refresh goes out, not per grant: a peer mixing a long 2xx Expires
+        // with a short NOTIFY expires cannot reset the count.
+        return send(
+          { ...st, shortRefreshes: st.shortGrant ? st.shortRefreshes + 1 : 0 },
+          'refresh',
+        );
       case 'notify-wait':
         // RFC 6665 §4.1.2.4: no NOTIFY within Timer N, the subscription failed.
         return st.phase === 'subscribing' ? fail(st, 'no NOTIFY within Timer N') : st;
@@ -226,11 +247,11 @@ export function subscriptionTransition(
     if (r.status < 200) return st;
     if (r.status < 300) {
       // RFC 6665 §4.1.2.1: the 2xx Expires may shorten, never lengthen, the subscription.
-      const granted =
+      const seconds =
         r.expires !== undefined && r.expires >= 0 ? Math.min(r.expires, st.expires) : st.expires;
-      fx.push({ type: 'timer', name: 'refresh', delay: refreshDelay(granted) });
+      const scheduled = granted({ ...next, intervalRounds: 0 }, seconds);
       fx.push({ type: 'cancel', name: 'expiry' });
-      return kind === 'refresh' ? { ...next, failures: 0 } : next;
+      return kind === 'refresh' ? { ...scheduled, failures: 0 } : scheduled;
     }
     if (r.status === 423) {
       // RFC 6665 §4.1.2.1 / RFC 3261 §20.23: retry with at least Min-Expires, and keep it.
@@ -244,10 +265,21 @@ export function subscriptionTransition(
         );
       }
       if (r.minExpires !== undefined && r.minExpires > st.expires) {
-        return send(
-          { ...next, expires: boundedExpires(r.minExpires) },
-          kind === 'refresh' ? 'refresh' : 'initial',
-        );
+        const raised = {
+          ...next,
+          expires: boundedExpires(r.minExpires),
+          intervalRounds: st.intervalRounds + 1,
+        };
+        // The first 423 is answered at once. A server that raises Min-Expires again on every
+        // retry (by 1 s, say) would otherwise get back-to-back SUBSCRIBEs up to the one-day
+        // cap: from the second 423 in a row, wait the backoff (regression test "a server that
+        // raises Min-Expires on every retry is backed off").
+        if (raised.intervalRounds > 1)
+          return fail(
+            raised,
+            `423 Interval Too Brief again: Min-Expires ${raised.expires} s (${raised.intervalRounds} in a row)`,
+          );
+        return send(raised, kind === 'refresh' ? 'refresh' : 'initial');
       }
       return fail(next, '423 Interval Too Brief without a usable Min-Expires');
     }
@@ -321,13 +353,8 @@ export function subscriptionTransition(
         fx.push({ type: 'timer', name: 'stable', delay: ctx.stableAfter });
       next = report({ ...next, dialog: true, phase: 'subscribed' }, n.state);
       // RFC 6665 §4.1.3: the expires parameter is authoritative.
-      if (n.expires !== undefined && n.expires > 0) {
-        fx.push({
-          type: 'timer',
-          name: 'refresh',
-          delay: refreshDelay(Math.min(n.expires, st.expires)),
-        });
-      }
+      if (n.expires !== undefined && n.expires > 0)
+        return granted(next, Math.min(n.expires, st.expires));
       return next;
     }
     if (n.state !== 'terminated') return next;

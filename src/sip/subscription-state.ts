@@ -69,6 +69,12 @@ export interface MachineState {
   readonly unsubscribeOwed: boolean;
   /** The current connection is TLS to the first hop (wss, tls): reported with each change. */
   readonly secure: boolean;
+  /** The last grant (2xx Expires or NOTIFY expires) was shorter than `SHORT_GRANT_SECONDS`. */
+  readonly shortGrant: boolean;
+  /** Refreshes sent in a row on short grants: the refresh backoff grows with it. */
+  readonly shortRefreshes: number;
+  /** 423s in a row answered with a raised Min-Expires: only the first is resent at once. */
+  readonly intervalRounds: number;
 }
 
 /** Fixed facts the machine decides with. */
@@ -110,5 +116,8 @@ export function initialMachineState(expires: number): MachineState {
     reported: null,
     unsubscribeOwed: false,
     secure: false,
+    shortGrant: false,
+    shortRefreshes: 0,
+    intervalRounds: 0,
   };
 }

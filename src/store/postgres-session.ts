@@ -121,6 +121,17 @@ export function lockSession(pool: PgPool, options: LockSessionOptions) {
       const client = await current;
       await serial(() => fn(client));
     },
+    /**
+     * End the current session (its connection destroyed), which frees every lock it holds:
+     * the only sure release after a lock statement failed with the lock possibly still held.
+     * Reports `onEnded` when it held locks.
+     */
+    async discard(): Promise<void> {
+      const ending = current;
+      if (ending === null) return;
+      const client = await ending.catch(() => null);
+      if (client !== null) end(client, ending);
+    },
     /** Count locks taken (+1) and given up (-1): only a session holding locks is watched. */
     hold(delta: number): void {
       held = Math.max(0, held + delta);

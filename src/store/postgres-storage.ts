@@ -30,6 +30,7 @@ import { lockSession } from './postgres-session.js';
 import {
   isTablePrefix,
   type PgPool,
+  type PgResult,
   type PgSession,
   type Statements,
   statements,
@@ -204,9 +205,19 @@ export function postgresStorage(
   };
 
   const take = async (account: string, state: AccountState): Promise<boolean> => {
-    const result = await session.run((s: PgSession) =>
-      s.query(sql.acquire, [account, lockKey(prefix, account)]),
-    );
+    const key = lockKey(prefix, account);
+    let result: PgResult;
+    try {
+      result = await session.run((s: PgSession) => s.query(sql.acquire, [account, key]));
+    } catch (e) {
+      // A session advisory lock outlives the rollback of the statement that took it: a failed
+      // acquire (the fence bump refused, the statement cancelled) may have left the lock held
+      // by this session with nobody counting it, so that no process could take the account
+      // until the session ended (regression test "a failed acquire statement leaves no lock
+      // behind"). Give it back (false when it was not taken), or end the session.
+      await session.runIfOpen((s) => s.query(sql.unlock, [key])).catch(() => session.discard());
+      throw e;
+    }
     const fence = result.rows[0]?.fence;
     if (fence === null || fence === undefined) return false;
     state.fence = String(fence);
@@ -346,9 +357,24 @@ export function postgresStorage(
     },
   };
 
+  /**
+   * Give up the account's lock, taken once by `take`. `pg_advisory_unlock` answers false when
+   * this session does not hold it (the session that took it ended, and the lock with it). An
+   * unlock that fails may leave the lock held, and another process could then never take the
+   * account: the session is ended instead, which frees it for sure (its other accounts are
+   * reported lost; regression test "a failed unlock ends the lock session").
+   */
   async function unlock(account: string): Promise<void> {
     session.hold(-1);
-    await session.runIfOpen((s) => s.query(sql.unlock, [lockKey(prefix, account)]));
+    try {
+      await session.runIfOpen(async (s) => {
+        const r = await s.query(sql.unlock, [lockKey(prefix, account)]);
+        if (r.rows[0]?.unlocked !== true && r.rows[0]?.unlocked !== false)
+          throw new Error('pg_advisory_unlock gave no answer');
+      });
+    } catch {
+      await session.discard();
+    }
   }
 }
 

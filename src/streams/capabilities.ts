@@ -61,9 +61,10 @@ export function discoveryOf(
 }
 
 /**
- * The XCAP root of an account: the setting, else the first `http(s)://` TXT string of
- * `xcap.<domain>` whose host is the account's domain or a subdomain of it. Transient DNS
- * failures are retried; no record, or only records naming other hosts, is an
+ * The XCAP root of an account: the setting, else the first `https://` TXT string of
+ * `xcap.<domain>` whose host is the account's domain or a subdomain of it (an `http://` one
+ * only with `xcap.allowInsecureDiscoveredRoot`). Transient DNS failures are retried; no
+ * record, only records naming other hosts, or only plain-http ones is an
  * XcapCapabilitiesError.
  *
  * A TXT answer is not authenticated (no DNSSEC check here), and the root decides where the
@@ -106,7 +107,23 @@ export function xcapRootOf(settings: AccountSettings, ports: PipelinePorts): Obs
               `no XCAP root: ${name} has no TXT record with an http(s) URI`,
             ),
         );
-      const root = uris.find((u) => onDomain(u, domain));
+      const onAccountDomain = uris.filter((u) => onDomain(u, domain));
+      const root =
+        onAccountDomain.find((u) => /^https:/i.test(u)) ??
+        (settings.xcap?.allowInsecureDiscoveredRoot === true ? onAccountDomain[0] : undefined);
+      if (root === undefined && onAccountDomain.length > 0) {
+        // Only plain http on the account's domain: a forged or downgraded TXT answer would
+        // have the Digest exchange answered in cleartext (open to offline cracking of the
+        // password), so such a root is refused unless the application opted in (regression
+        // test "a plain-http root from DNS is refused unless allowInsecureDiscoveredRoot").
+        return throwError(
+          () =>
+            new XcapCapabilitiesError(
+              `refusing the XCAP root from DNS: ${name} names only plain http (${onAccountDomain[0]!.slice(0, 200)}), and the credentials of ${domain} go only over https to a root found through DNS; publish an https root, set xcap.root, or set xcap.allowInsecureDiscoveredRoot: true`,
+              { root: onAccountDomain[0]! },
+            ),
+        );
+      }
       if (root === undefined) {
         const hosts = [...new Set(uris.map(hostOf))].join(', ').slice(0, 200);
         return throwError(

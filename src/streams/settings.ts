@@ -28,6 +28,12 @@ export interface AccountSettings {
      * could forge them), `'never'` (always GET the document).
      */
     readonly diffPatches?: DiffPatchTrust;
+    /**
+     * Accept a plain `http://` root found through DNS (no `root` set). Off by default: a TXT
+     * answer is not authenticated, and over http the Digest exchange can be read and the
+     * password cracked offline. An `http://` root set in `root` is used as given.
+     */
+    readonly allowInsecureDiscoveredRoot?: boolean;
   };
   readonly sip?: {
     /** Expires of the xcap-diff SUBSCRIBE in seconds (default 600). */
@@ -126,6 +132,8 @@ export function classifySettingsChange(
   if (
     xuiOf(prev) !== xuiOf(next) ||
     (prev.xcap?.root ?? null) !== (next.xcap?.root ?? null) ||
+    (prev.xcap?.allowInsecureDiscoveredRoot ?? false) !==
+      (next.xcap?.allowInsecureDiscoveredRoot ?? false) ||
     prev.auth?.username !== next.auth?.username ||
     prev.auth?.password !== next.auth?.password
   )

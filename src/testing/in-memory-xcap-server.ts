@@ -5,23 +5,17 @@
  * `http` and `sip` ports, and {@link InMemoryXcapServer.listen} serves the same documents over
  * real HTTP with Digest authentication (see ./xcap-http-listener.ts).
  *
- * Node selectors (element and attribute requests) are not implemented: they answer 501.
+ * Element and attribute requests (node selectors, RFC 4825 §6.3, §7.4–7.6) are answered on
+ * the stored document (./node-requests.ts); `namespace::*` selectors answer 501.
  */
-import { asyncScheduler, defer, map, Observable, type SchedulerLike, Subject, timer } from 'rxjs';
-import { XcapHttpError } from '../client/errors.js';
+import { asyncScheduler, Observable, type SchedulerLike, Subject } from 'rxjs';
 import { mimeTypeFor } from '../client/xcap-client.js';
 import { APPLICATIONS, PRES_RULES_AUIDS, REQUIRED_AUIDS } from '../codecs/applications.js';
 import { parseXml } from '../codecs/xml/parse.js';
-import type {
-  Connection,
-  DiffEvent,
-  DiffPort,
-  HttpFactory,
-  HttpRequestOptions,
-  HttpResource,
-  HttpResponse,
-  XcapHttp,
-} from '../streams/ports.js';
+import { serializeXml } from '../codecs/xml/serialize.js';
+import type { DiffEvent, DiffPort, HttpFactory } from '../streams/ports.js';
+import { inMemoryHttpPort } from './in-memory-http-port.js';
+import { NodeRequestRefused, nodeRequest } from './node-requests.js';
 
 /**
  * A document as the server holds it. ETags are opaque strings, unquoted.
@@ -44,6 +38,8 @@ export interface RecordedXcapRequest {
   readonly xui: string;
   readonly auid: string;
   readonly filename: string;
+  /** The node selector of an element or attribute request, unencoded. */
+  readonly node?: string | undefined;
   readonly status: number;
   /** `If-Match` and `If-None-Match` as sent (unquoted). */
   readonly etag?: string | undefined;
@@ -82,6 +78,10 @@ export interface XcapServerRequest {
   readonly auid: string;
   readonly filename: string;
   readonly global: boolean;
+  /** A node selector (RFC 4825 §6.3), unencoded: the request is about that element or attribute. */
+  readonly node?: string | undefined;
+  /** Prefix bindings of the node selector (the `xmlns()` query, RFC 4825 §6.4). */
+  readonly namespaces?: Readonly<Record<string, string>> | undefined;
   readonly etag?: string | undefined;
   readonly ifNoneMatch?: string | undefined;
   readonly body?: string | undefined;
@@ -224,6 +224,41 @@ export function createInMemoryXcapServer(
     contentType,
   });
 
+  /** An element or attribute request on the stored document (after its conditions passed). */
+  const nodeAnswer = (
+    r: XcapServerRequest,
+    xui: string,
+    k: string,
+    current: StoredDocument | undefined,
+  ): XcapServerAnswer => {
+    try {
+      const result = nodeRequest(
+        r.method,
+        current?.body,
+        r.node ?? '',
+        APPLICATIONS[r.auid]?.namespace ?? '',
+        r.namespaces,
+        r.body,
+      );
+      if (result.kind === 'read')
+        return answer(200, current!.etag, result.body, result.contentType);
+      const etag = nextEtag();
+      docs.set(k, { body: serializeXml(result.root), etag, contentType: current!.contentType });
+      changed(xui, r.auid, r.filename, current?.etag ?? null, etag);
+      return answer(result.created ? 201 : 200, etag);
+    } catch (e) {
+      if (!(e instanceof NodeRequestRefused)) throw e;
+      return e.condition === undefined
+        ? answer(e.status)
+        : answer(
+            e.status,
+            null,
+            `<?xml version="1.0" encoding="UTF-8"?>\n<xcap-error xmlns="urn:ietf:params:xml:ns:xcap-error"><${e.condition}/></xcap-error>`,
+            'application/xcap-error+xml',
+          );
+    }
+  };
+
   const handle = (
     r: XcapServerRequest,
     credentials: { username?: string; password?: string } = {},
@@ -234,6 +269,7 @@ export function createInMemoryXcapServer(
         xui: r.xui ?? '',
         auid: r.auid,
         filename: r.filename,
+        ...(r.node === undefined ? {} : { node: r.node }),
         status: a.status,
         etag: r.etag,
         ifNoneMatch: r.ifNoneMatch,
@@ -270,6 +306,7 @@ export function createInMemoryXcapServer(
       (ifNone === '*' || ifNone === current.etag)
     )
       return record(r.method === 'GET' ? answer(304, current.etag) : answer(412));
+    if (r.node !== undefined) return record(nodeAnswer(r, r.xui, k, current));
     switch (r.method) {
       case 'GET':
         return record(
@@ -306,64 +343,7 @@ export function createInMemoryXcapServer(
     }
   };
 
-  const port = (connection: Connection): XcapHttp => {
-    const exchange = <T>(
-      method: XcapServerRequest['method'],
-      auid: string,
-      o: HttpRequestOptions,
-      body: string | undefined,
-      ok: (a: XcapServerAnswer, url: string) => T | undefined,
-    ): Observable<T> => {
-      const run = () => {
-        const request: XcapServerRequest = {
-          method,
-          xui: o.global === true ? null : connection.xui,
-          auid,
-          filename: o.filename ?? 'index',
-          global: o.global === true,
-          etag: o.etag,
-          ifNoneMatch: o.ifNoneMatch,
-          body,
-        };
-        const url = `${root}/${auid}/${o.global === true ? 'global' : `users/${connection.xui}`}/${request.filename}`;
-        const a = handle(request, {
-          ...(connection.username === undefined ? {} : { username: connection.username }),
-          ...(connection.password === undefined ? {} : { password: connection.password }),
-        });
-        const value = ok(a, url);
-        if (value !== undefined) return [value];
-        throw new XcapHttpError({ status: a.status, url, method, headers: {}, body: a.body });
-      };
-      const later = latency > 0 ? timer(latency, scheduler) : defer(() => [0]);
-      return later.pipe(
-        map(() => run()),
-        map((v) => v[0] as T),
-      );
-    };
-    return {
-      get: (auid, o = {}) =>
-        exchange<HttpResource>('GET', auid, o, undefined, (a, url) =>
-          a.status === 200 || a.status === 304
-            ? {
-                status: a.status,
-                etag: a.etag,
-                body: a.body,
-                contentType: a.contentType,
-                headers: {},
-                url,
-              }
-            : undefined,
-        ),
-      put: (auid, body, o = {}) =>
-        exchange<HttpResponse>('PUT', auid, o, body, (a, url) =>
-          a.status < 300 ? { status: a.status, etag: a.etag, url, headers: {} } : undefined,
-        ),
-      delete: (auid, o = {}) =>
-        exchange<HttpResponse>('DELETE', auid, o, undefined, (a, url) =>
-          a.status < 300 ? { status: a.status, etag: a.etag, url, headers: {} } : undefined,
-        ),
-    };
-  };
+  const port = inMemoryHttpPort(handle, { root, latency, scheduler });
 
   const diff: DiffPort = {
     watch: (settings, control) =>

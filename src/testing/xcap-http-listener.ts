@@ -97,11 +97,16 @@ export async function listenXcapHttp(
         res.writeHead(404).end();
         return;
       }
-      const [path, node] = url.pathname.slice(basePath.length + 1).split('/~~/');
-      if (node !== undefined) {
-        res
-          .writeHead(501, { 'content-type': 'text/plain' })
-          .end('node selectors are not implemented here');
+      const [path, encodedNode] = url.pathname.slice(basePath.length + 1).split('/~~/');
+      let node: string | undefined;
+      // RFC 4825 §6.4: prefix bindings as `xmlns(prefix=uri)` in the query.
+      const namespaces: Record<string, string> = {};
+      try {
+        node = encodedNode === undefined ? undefined : decodeURIComponent(encodedNode);
+        for (const m of decodeURIComponent(url.search).matchAll(/xmlns\(([^=()]*)=([^()]*)\)/g))
+          namespaces[m[1]!] = m[2]!;
+      } catch {
+        res.writeHead(400).end();
         return;
       }
       const parts = (path ?? '').split('/').map((p) => decodeURIComponent(p));
@@ -128,6 +133,8 @@ export async function listenXcapHttp(
         auid,
         filename,
         global,
+        node,
+        namespaces,
         etag: req.headers['if-match'],
         ifNoneMatch: req.headers['if-none-match'],
         body: method === 'PUT' ? Buffer.concat(chunks).toString('utf8') : undefined,

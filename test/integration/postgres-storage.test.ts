@@ -109,6 +109,76 @@ describe('postgresStorage ownership', () => {
     expect(lost.map((l) => l.account)).toStrictEqual([ALICE]);
   });
 
+  it('a failed acquire statement leaves no lock behind', async () => {
+    const table = freshTable();
+    const a = open(table);
+    await a.save(['sip:other@example.com', 'journal'], 1); // creates the tables
+    // A real failure inside the acquire statement, after pg_try_advisory_lock took the lock:
+    // the fence bump is refused for this account.
+    await pool.query(`CREATE FUNCTION ${table}_refuse() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'fake: fence bump refused'; END $$`);
+    await pool.query(`CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON ${table}_owners
+      FOR EACH ROW WHEN (NEW.account = '${ALICE}') EXECUTE FUNCTION ${table}_refuse()`);
+    const failed = await a.acquire(ALICE).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(XcapStoreIoError);
+    expect(a.owned()).toStrictEqual(['sip:other@example.com']);
+    await pool.query(`DROP TRIGGER refuse ON ${table}_owners`);
+    await pool.query(`DROP FUNCTION ${table}_refuse()`);
+    // Before: a's session kept the lock nobody counted, and b was refused until a's session
+    // ended.
+    const b = open(table);
+    expect(await b.acquire(ALICE)).toBe(true);
+    await b.release(ALICE);
+    // And a takes it once and gives it up once: b can take it again after a's release.
+    expect(await a.acquire(ALICE)).toBe(true);
+    await a.release(ALICE);
+    expect(await b.acquire(ALICE)).toBe(true);
+    expect(a.owned()).toStrictEqual(['sip:other@example.com']);
+  });
+
+  it('a failed unlock ends the lock session, so the lock is not kept', async () => {
+    const table = freshTable();
+    // The lock session's pg_advisory_unlock fails once (injected in the client, before the
+    // statement is sent), as a cancelled statement or a broken query would.
+    let failUnlock = false;
+    const injecting = {
+      query: (text: string, values?: unknown[]) => pool.query(text, values),
+      connect: async () => {
+        const client = await pool.connect();
+        const query = client.query.bind(client) as (
+          t: string,
+          v?: unknown[],
+        ) => Promise<pg.QueryResult>;
+        return Object.assign(client, {
+          query: (text: string, values?: unknown[]) => {
+            if (failUnlock && text.includes('pg_advisory_unlock')) {
+              failUnlock = false;
+              return Promise.reject(new Error('fake: unlock failed'));
+            }
+            return query(text, values);
+          },
+        });
+      },
+    };
+    const a = postgresStorage(injecting, { table, heartbeatMs: 500 });
+    opened.push(a);
+    const lost: OwnershipLost[] = [];
+    a.lost$.subscribe((l) => lost.push(l));
+    await a.save([ALICE, 'journal'], 'a');
+    await a.save(['sip:other@example.com', 'journal'], 'a');
+    failUnlock = true;
+    await a.release(ALICE);
+    expect(failUnlock).toBe(false);
+    // Before: the lock stayed with a's session and b was refused until that session ended.
+    const b = open(table);
+    expect(await b.acquire(ALICE)).toBe(true);
+    // Ending the session freed a's other lock too, and says so.
+    expect(lost.map((l) => [l.account, l.reason])).toStrictEqual([
+      ['sip:other@example.com', 'session'],
+    ]);
+    expect(await b.acquire('sip:other@example.com')).toBe(true);
+  });
+
   it('a write carrying a superseded fence changes nothing (the SQL checks the fence, not only the session)', async () => {
     const table = freshTable();
     const a = open(table);

@@ -21,6 +21,7 @@ import {
 } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { XcapError, XcapValidationError } from '../../src/errors.js';
+import { XcapNotDurableError } from '../../src/manager/errors.js';
 import { createXcapManager } from '../../src/manager.js';
 import { Group } from '../../src/model/group.js';
 import { documentCacheKey } from '../../src/store/document-cache.js';
@@ -122,6 +123,29 @@ describe('manager lifecycle failures', () => {
     expect(errors).toHaveLength(4);
     for (const e of errors) expect(e).toBeInstanceOf(XcapValidationError);
     m.addGroup(group('still alice'));
+    await m.flush();
+    expect(await types(storage)).toEqual(['addGroup']);
+    await m.close();
+  });
+
+  it('flush() before any settings rejects instead of waiting forever; the operation is saved once they arrive', async () => {
+    const settings$ = new Subject<AccountSettings>();
+    const storage = memoryStorage();
+    const m = createXcapManager({ account: settings$, storage });
+    m.addGroup(group('made early'));
+    // Before: flush() never settled (no account, so no store to write the journal to).
+    const settled = await Promise.race([
+      m.flush().then(
+        () => 'resolved',
+        (e: unknown) => e,
+      ),
+      // The refusal is decided on the flush request itself: a macrotask later it has settled.
+      new Promise((r) => setImmediate(() => r('still waiting'))),
+    ]);
+    expect(settled).toBeInstanceOf(XcapNotDurableError);
+    expect((settled as XcapError).code).toBe('RXCAP_NOT_DURABLE');
+    expect((settled as XcapError).message).toContain('no account settings yet');
+    settings$.next(account);
     await m.flush();
     expect(await types(storage)).toEqual(['addGroup']);
     await m.close();

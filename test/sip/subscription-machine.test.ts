@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  grantRefreshDelay,
   initialMachineState,
   MAX_SUBSCRIBE_EXPIRES,
   type MachineContext,
@@ -8,6 +9,7 @@ import {
   type MachineInput,
   type MachineState,
   refreshDelay,
+  SHORT_GRANT_SECONDS,
   subscriptionTransition,
   TIMER_LIMIT,
 } from '../../src/sip/subscription-machine.js';
@@ -99,6 +101,20 @@ describe('subscriptionTransition (table)', () => {
       {
         phase: 'backoff',
       },
+    ],
+    [
+      'a first 423 with a larger Min-Expires is resent at once with it',
+      [...start, { type: 'response', id: 1, status: 423, minExpires: 601 }],
+      { phase: 'subscribing', sends: [['initial', 601]] },
+    ],
+    [
+      'a second 423 in a row waits the backoff (the server raised Min-Expires again)',
+      [
+        ...start,
+        { type: 'response', id: 1, status: 423, minExpires: 601 },
+        { type: 'response', id: 2, status: 423, minExpires: 602 },
+      ],
+      { phase: 'backoff', sends: [], timers: [['retry', 5000]] },
     ],
     [
       '401 after Digest waits the longest delay',
@@ -311,5 +327,19 @@ describe('every timer a SIP peer can influence is bounded (property)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('grantRefreshDelay (short grants)', () => {
+  const backoff = (n: number) => 5000 * 2 ** (n - 1);
+  it.each([
+    ['a long grant: 90 %', 600, 3, 540_000],
+    ['a first short grant: obeyed, at least 1 s', 1, 0, 1000],
+    ['a short grant after 1 short refresh: the first backoff step', 1, 1, 5000],
+    ['... after 3: the third', 0, 3, 20_000],
+    ['a short grant whose 90 % is longer than the step: 90 %', 59, 1, 53_100],
+    [`a grant of exactly ${SHORT_GRANT_SECONDS} s is not short`, SHORT_GRANT_SECONDS, 5, 54_000],
+  ])('%s', (_name, granted, shortRefreshes, delay) => {
+    expect(grantRefreshDelay(granted, shortRefreshes, backoff)).toBe(delay);
   });
 });

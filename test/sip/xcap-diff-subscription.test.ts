@@ -1,7 +1,7 @@
 import { NEVER, of, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import type { NotifyRequest } from '../../src/sip/dialog-port.js';
+import type { NotifyRequest, SubscribeRequest } from '../../src/sip/dialog-port.js';
 import { xcapDiffSubscription } from '../../src/sip/xcap-diff-subscription.js';
 import type { DiffEvent, DiffSettings } from '../../src/streams/ports.js';
 import { ACTIVE, type FakeStep, fakeSipPort, OK } from './fake-sip-port.js';
@@ -209,7 +209,11 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
     /** Runs `script` for `window` virtual ms; returns the SUBSCRIBE times and the events. */
     function during(
       window: number,
-      script: (n: number, cold: TestScheduler['createColdObservable']) => FakeStep,
+      script: (
+        n: number,
+        cold: TestScheduler['createColdObservable'],
+        request: SubscribeRequest,
+      ) => FakeStep,
       settings: Partial<DiffSettings> = {},
     ) {
       const ts = scheduler();
@@ -217,7 +221,7 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
       let fake: ReturnType<typeof fakeSipPort> | undefined;
       ts.run(() => {
         fake = fakeSipPort(
-          (_r, n) => script(n, ts.createColdObservable.bind(ts)),
+          (r, n) => script(n, ts.createColdObservable.bind(ts), r),
           () => ts.now(),
         );
         const sub = xcapDiffSubscription(
@@ -312,6 +316,79 @@ describe('xcapDiffSubscription (fake SIP port)', () => {
         state: 'failed',
         reason: '423 Min-Expires 3000000 s is past the 86400 s rxcap accepts',
       });
+    });
+
+    it.each([
+      ['a 2xx with Expires: 0 and NOTIFYs with expires=1', { status: 200, expires: 0 }],
+      ['a 2xx granting 600 s but NOTIFYs with expires=1', OK],
+    ])(
+      'a peer granting 1 s again and again is refreshed with backoff, not every second: %s',
+      (_name, response) => {
+        // Before: a refresh every second for as long as the peer did it (3,593 in an hour).
+        const HOUR = 3_600_000;
+        const r = during(HOUR, (_n, cold) => ({
+          response: cold('-(r|)', { r: response }),
+          notifies: cold('--n', { n: { state: 'active', expires: 1, body: '' } }),
+        }));
+        expect(r.requests.map((q) => q.kind).slice(0, 3)).toEqual([
+          'initial',
+          'refresh',
+          'refresh',
+        ]);
+        // The first short grant is obeyed (1 s); then 5 s, 10 s, ... up to the 5-minute cap.
+        const gaps = r.times.slice(1, 8).map((t, i) => t - r.times[i]!);
+        expect(gaps).toEqual([1_002, 5_002, 10_002, 20_002, 40_002, 80_002, 160_002]);
+        expect(r.times.length).toBeLessThanOrEqual(20);
+        expect(r.times.at(-1)! - r.times.at(-2)!).toBe(300_002);
+      },
+    );
+
+    it('a peer that stops granting short periods is refreshed at 90 % again', () => {
+      const r = during(1_500_000, (n, cold) => ({
+        response: cold('-(r|)', { r: OK }),
+        notifies: cold('--n', { n: { state: 'active', expires: n < 3 ? 1 : 600, body: '' } }),
+      }));
+      const gaps = r.times.slice(1).map((t, i) => t - r.times[i]!);
+      expect(gaps).toEqual([1_002, 5_002, 10_002, 540_002, 540_002]);
+    });
+
+    it('a server that raises Min-Expires on every retry is backed off', () => {
+      // Before: a 423 with Min-Expires one more than asked was resent at once, back to back,
+      // until the one-day cap (85,804 SUBSCRIBEs in these 20 minutes).
+      const r = during(1_200_000, (_n, cold, request) => ({
+        response: cold('-(r|)', { r: { status: 423, minExpires: request.expires + 1 } }),
+      }));
+      const gaps = r.times.slice(1).map((t, i) => t - r.times[i]!);
+      // The first 423 is answered at once; then the resubscription backoff.
+      expect(gaps.slice(0, 5)).toEqual([1, 5_001, 10_001, 20_001, 40_001]);
+      expect(r.times.length).toBeLessThanOrEqual(12);
+      expect(r.requests.map((q) => q.expires).slice(0, 4)).toEqual([600, 601, 602, 603]);
+      expect(r.events).toContainEqual({
+        type: 'state',
+        state: 'failed',
+        reason: '423 Interval Too Brief again: Min-Expires 602 s (2 in a row)',
+      });
+    });
+
+    it('a 423 answered with a grant resets the count: the next 423 is resent at once again', () => {
+      const r = during(600_000, (n, cold, request) => ({
+        response: cold('-(r|)', {
+          r:
+            n === 0 || n === 2
+              ? { status: 423, minExpires: request.expires + 60 }
+              : { status: 200, expires: request.expires },
+        }),
+        ...(n === 1 ? { notifies: cold('--n', { n: { ...ACTIVE, expires: 660 } }) } : {}),
+      }));
+      const sent = r.requests.filter((q) => q.kind !== 'unsubscribe');
+      expect(sent.map((q) => [q.kind, q.expires])).toEqual([
+        ['initial', 600],
+        ['initial', 660],
+        ['refresh', 660],
+        ['refresh', 720],
+      ]);
+      // 90 % of 660 s after the NOTIFY, then the 423 resent at once.
+      expect(r.times).toEqual([0, 1, 594_003, 594_004]);
     });
 
     it('a subscribe interval past a day asks for one day', () => {

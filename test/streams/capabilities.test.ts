@@ -1,16 +1,23 @@
 import { of, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+import { XcapValidationError } from '../../src/errors.js';
+import { checkAccountSettings } from '../../src/manager/account.js';
 import { discoveryOf } from '../../src/streams/capabilities.js';
+import { XcapCapabilitiesError } from '../../src/streams/errors.js';
 import type { MachineEvent } from '../../src/streams/events.js';
 import { runMachine } from '../../src/streams/machine.js';
 import type { Connection } from '../../src/streams/ports.js';
-import { connectionOf } from '../../src/streams/settings.js';
+import {
+  type AccountSettings,
+  classifySettingsChange,
+  connectionOf,
+} from '../../src/streams/settings.js';
 import { FakeHttpError, fakeHttp, fakePorts, ok } from './fakes.js';
 
 const CAPS =
   'resource-lists,rls-services,org.openmobilealliance.pres-rules,pres-rules,org.openxcap.dialog-rules';
-const noRoot = { id: 'alice@example.org', auth: { password: 'pw' } };
+const noRoot: AccountSettings = { id: 'alice@example.org', auth: { password: 'pw' } };
 
 function newScheduler(): TestScheduler {
   return new TestScheduler((a, e) => expect(a).toEqual(e));
@@ -112,7 +119,7 @@ describe('capabilities pipeline: the XCAP root from DNS TXT', () => {
             frames.push(ts.now());
             return frames.length < 3
               ? throwError(() => Object.assign(new Error('fake timeout'), { code: 'ETIMEOUT' }))
-              : of([['http://xcap.example.org/xcap-root']]);
+              : of([['https://xcap.example.org/xcap-root']]);
           },
         },
       });
@@ -134,7 +141,7 @@ describe('capabilities pipeline: the XCAP root from DNS TXT', () => {
       );
       const ports = fakePorts(ts, http, {
         retryAfterMs: (e) => ((e as FakeHttpError).status === 503 ? 30_000 : undefined),
-        dns: { resolveTxt: () => of([['http://xcap.example.org/xcap-root']]) },
+        dns: { resolveTxt: () => of([['https://xcap.example.org/xcap-root']]) },
       });
       events(ts, { type: 'started', settings: noRoot }, ports);
       ts.flush();
@@ -147,7 +154,7 @@ describe('capabilities pipeline: the XCAP root from DNS TXT', () => {
 
 describe('a root from DNS stays on the account’s domain', () => {
   /** Runs discovery with the given TXT records; returns the roots the HTTP port was built for. */
-  function discoverWith(records: string[][]) {
+  function discoverWith(records: string[][], settings: AccountSettings = noRoot) {
     const ts = newScheduler();
     let result: { out: MachineEvent[]; roots: string[]; connections: Connection[] } | undefined;
     ts.run(() => {
@@ -158,7 +165,7 @@ describe('a root from DNS stays on the account’s domain', () => {
       const base = ports.http;
       const out = events(
         ts,
-        { type: 'started', settings: noRoot },
+        { type: 'started', settings },
         {
           ...ports,
           http: (c) => {
@@ -206,6 +213,37 @@ describe('a root from DNS stays on the account’s domain', () => {
     expect(new Set(roots)).toEqual(new Set(['https://xcap.example.org/xcap-root']));
   });
 
+  it('a plain-http root from DNS is refused unless allowInsecureDiscoveredRoot, sending nothing', () => {
+    // Before: the http root was used and the Digest exchange answered in cleartext.
+    const { out, roots } = discoverWith([['http://xcap.example.org/xcap-root']]);
+    const failed = out.filter((e) => e.type === 'capabilitiesFailed');
+    expect(failed).toHaveLength(1);
+    const error = failed[0]!.type === 'capabilitiesFailed' ? failed[0]!.error : undefined;
+    expect(error).toBeInstanceOf(XcapCapabilitiesError);
+    expect(error?.code).toBe('RXCAP_CAPABILITIES');
+    expect(error?.message).toContain('only plain http');
+    expect(error?.message).toContain('xcap.allowInsecureDiscoveredRoot');
+    expect((error as XcapCapabilitiesError).root).toBe('http://xcap.example.org/xcap-root');
+    expect(roots).toEqual([]);
+
+    const optedIn = discoverWith([['http://xcap.example.org/xcap-root']], {
+      ...noRoot,
+      xcap: { allowInsecureDiscoveredRoot: true },
+    });
+    expect(optedIn.out.map((e) => e.type)).toContain('capabilitiesDiscovered');
+    expect(new Set(optedIn.roots)).toEqual(new Set(['http://xcap.example.org/xcap-root']));
+    // Still never Basic (and Basic over http is refused by the client anyway).
+    expect(optedIn.connections.every((c) => c.allowBasic === false)).toBe(true);
+  });
+
+  it('an https root from DNS is preferred to an earlier http one', () => {
+    const { roots } = discoverWith(
+      [['http://xcap.example.org/xcap-root'], ['https://xcap.example.org/xcap-root']],
+      { ...noRoot, xcap: { allowInsecureDiscoveredRoot: true } },
+    );
+    expect(new Set(roots)).toEqual(new Set(['https://xcap.example.org/xcap-root']));
+  });
+
   it('a DNS-derived root never gets Basic; a configured root keeps the client default', () => {
     const { connections } = discoverWith([['https://xcap.example.org/xcap-root']]);
     expect(connections.length).toBeGreaterThan(0);
@@ -213,5 +251,17 @@ describe('a root from DNS stays on the account’s domain', () => {
     expect(
       connectionOf({ ...noRoot, xcap: { root: 'https://xcap.example.org' } }, 'x').allowBasic,
     ).toBeUndefined();
+  });
+});
+
+describe('xcap.allowInsecureDiscoveredRoot as a setting', () => {
+  it('must be a boolean, and changing it re-runs discovery (a connection change)', () => {
+    expect(() =>
+      checkAccountSettings({ id: 'a@example.org', xcap: { allowInsecureDiscoveredRoot: 'yes' } }),
+    ).toThrow(XcapValidationError);
+    const on = { ...noRoot, xcap: { allowInsecureDiscoveredRoot: true } };
+    expect(checkAccountSettings(on)).toBe(on);
+    expect(classifySettingsChange(noRoot, on)).toBe('connection');
+    expect(classifySettingsChange(on, on)).toBe('none');
   });
 });
