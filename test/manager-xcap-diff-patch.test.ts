@@ -28,6 +28,7 @@ import type { XcapError } from '../src/errors.js';
 import { createXcapManager } from '../src/manager.js';
 import { Contact } from '../src/model/contact.js';
 import { documentCache } from '../src/store/document-cache.js';
+import { xmlDocumentChangeLog } from '../src/store/document-change-log.js';
 import { memoryStorage } from '../src/store/memory-storage.js';
 import type {
   DiffEvent,
@@ -154,7 +155,7 @@ async function afterNotify(
     await wait(m.state$, (s) => s.state === 'insync');
   }
   await m.stop();
-  const cache = await documentCache(storage, ID).load();
+  const cache = await xmlDocumentChangeLog(storage, ID).load();
   return {
     server: renamed,
     gets: traces

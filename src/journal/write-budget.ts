@@ -86,9 +86,20 @@ export function documentSizes(
     DocumentName,
     { readonly content: string } | null | undefined,
   ][])
-    if (doc) out[name] = documentSize(doc.content);
+    if (doc) {
+      let size = sizes.get(doc);
+      if (size === undefined) {
+        size = documentSize(doc.content);
+        sizes.set(doc, size);
+      }
+      out[name] = size;
+    }
   return out;
 }
+
+// Per held document object: a document no edit touched is not measured again on every edit
+// (counting the elements of an unchanged 7.5 MB PIDF is a scan of its text).
+const sizes = new WeakMap<object, DocumentSize>();
 
 /**
  * The estimated sizes of the documents after the journal: `check(op)` throws

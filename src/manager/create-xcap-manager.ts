@@ -73,7 +73,12 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
         ),
       ) as Observable<ManagerEvent>,
   );
-  const store = { storage, owned: options.storage === undefined, parse: ports.engine.parse };
+  const store = {
+    storage,
+    owned: options.storage === undefined,
+    parse: ports.engine.parse,
+    serialize: ports.engine.serialize,
+  };
   const actor$ = runActor<ManagerContext, ManagerEvent, ManagerCommand>({
     initial: initialManagerContext(),
     transition: managerTransition,

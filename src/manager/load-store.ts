@@ -8,6 +8,7 @@
 import type { XmlElement } from '../codecs/xml/tree.js';
 import type { XcapError } from '../errors.js';
 import { checkOperation } from '../journal/check-operation.js';
+import type { CachedDocument } from '../store/document-cache.js';
 import { documentCache, documentCacheKey } from '../store/document-cache.js';
 import { journalKey, journalStore } from '../store/journal-store.js';
 import type { StoragePort } from '../store/storage-port.js';
@@ -40,11 +41,12 @@ export async function loadAccountStore(
   account: string,
   id: string,
   parse: (content: string) => XmlElement,
+  cacheOf: (account: string) => AccountCache = (a) => plainCache(storage, a),
 ): Promise<LoadedStore> {
   const source = await findStore(storage, account, id);
   const problems: XcapError[] = [];
-  const cache = documentCache(storage, source);
-  let cached = {};
+  const cache = cacheOf(source);
+  let cached: Record<string, CachedDocument & { root?: XmlElement }> = {};
   try {
     cached = await cache.load();
   } catch (e) {
@@ -65,15 +67,54 @@ export async function loadAccountStore(
   }
   if (source !== account) {
     // Move the store to the canonical key, then forget the old spelling's copy.
-    if (Object.keys(cached).length > 0) await documentCache(storage, account).save(cached);
+    if (Object.keys(cached).length > 0) await saveMoved(cacheOf(account), documents, cached);
     await journalStore(storage, account).save(entries);
-    await storage.delete(documentCacheKey(source));
+    await cache.clear();
     await storage.delete(journalKey(source));
   } else if (refused.length > 0) {
     // The refused records are kept aside: the journal keeps the others only.
     await journal.save(entries);
   }
   return { documents, journal: entries, problems };
+}
+
+/**
+ * The document cache of one account as the load uses it: the plain `documentCache` or the
+ * incremental one (document-change-log.ts), which also returns the parsed trees it rebuilt.
+ */
+export interface AccountCache {
+  load(): Promise<Record<string, CachedDocument & { root?: XmlElement }>>;
+  save(docs: Record<string, CachedDocument & { root: XmlElement }>): Promise<unknown>;
+  clear(): Promise<void>;
+}
+
+/** The whole-cache `documentCache` as an {@link AccountCache} (trees are not stored). */
+function plainCache(storage: StoragePort, account: string): AccountCache {
+  const cache = documentCache(storage, account);
+  return {
+    load: () => cache.load(),
+    clear: () => cache.clear(),
+    save: (docs) =>
+      cache.save(
+        Object.fromEntries(
+          Object.entries(docs).map(([n, { root: _, ...d }]) => [n, d as CachedDocument]),
+        ),
+      ),
+  };
+}
+
+/** Writes the loaded documents under the canonical account (the ones that parsed, with their trees). */
+async function saveMoved(
+  cache: AccountCache,
+  documents: DocumentStore,
+  cached: Record<string, CachedDocument>,
+): Promise<void> {
+  const out: Record<string, CachedDocument & { root: XmlElement }> = {};
+  for (const [name, d] of Object.entries(documents)) {
+    const c = cached[name];
+    if (d && c) out[name] = { ...c, root: d.root };
+  }
+  await cache.save(out);
 }
 
 async function findStore(storage: StoragePort, account: string, id: string): Promise<string> {
@@ -99,5 +140,7 @@ async function holdsStore(storage: StoragePort, account: string): Promise<boolea
   };
   const journal = await storage.load(journalKey(account)).catch(present);
   if (journal !== undefined) return true;
-  return (await storage.load(documentCacheKey(account)).catch(present)) !== undefined;
+  if ((await storage.load(documentCacheKey(account)).catch(present)) !== undefined) return true;
+  // The incremental cache keeps one key per document (document-change-log.ts).
+  return (await storage.keys([account, 'documents'])).length > 0;
 }

@@ -16,8 +16,9 @@ import {
   timer,
 } from 'rxjs';
 import type { XmlElement } from '../codecs/xml/tree.js';
+import { applyTreeChanges, diffTrees, type TreeChange } from '../codecs/xml/tree-diff.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
-import { documentCache } from '../store/document-cache.js';
+import { documentChangeLog } from '../store/document-change-log.js';
 import { journalStore } from '../store/journal-store.js';
 import type { StoragePort } from '../store/storage-port.js';
 import { toXcapError } from '../streams/errors.js';
@@ -36,6 +37,8 @@ export interface StoreDeps {
   /** The manager made the storage itself: releasing it closes it. */
   readonly owned: boolean;
   readonly parse: (content: string) => XmlElement;
+  /** Writes a tree as text (the cache rebuilds a document from its base and changes). */
+  readonly serialize: (root: XmlElement) => string;
   readonly backoff: BackoffPolicy;
   readonly random: () => number;
   readonly scheduler: SchedulerLike;
@@ -61,25 +64,53 @@ const STORE_COMMANDS: ReadonlySet<string> = new Set([
  */
 export function storeEffect(deps: StoreDeps) {
   return (commands$: Observable<ManagerCommand>): Observable<ManagerEvent> =>
-    commands$.pipe(
-      filter((c): c is StoreCommand => STORE_COMMANDS.has(c.type)),
-      concatMap((c) => defer(() => run(deps, c))),
-    );
+    defer(() => {
+      const caches = cachesOf(deps);
+      return commands$.pipe(
+        filter((c): c is StoreCommand => STORE_COMMANDS.has(c.type)),
+        concatMap((c) => defer(() => run(deps, caches, c))),
+      );
+    });
 }
 
-async function run(deps: StoreDeps, c: StoreCommand): Promise<ManagerEvent> {
+type Caches = (account: string) => ReturnType<typeof documentChangeLog<XmlElement>>;
+
+/**
+ * One incremental document cache per account, kept while the manager runs: it remembers what it
+ * stored, so that saving after an edit writes the edit's tree changes, not the documents.
+ */
+function cachesOf(deps: StoreDeps): Caches {
+  const caches = new Map<string, ReturnType<typeof documentChangeLog<XmlElement>>>();
+  const trees = {
+    parse: deps.parse,
+    serialize: deps.serialize,
+    diff: diffTrees,
+    apply: (root: XmlElement, changes: readonly unknown[]) =>
+      applyTreeChanges(root, changes as TreeChange[]),
+  };
+  return (account) => {
+    let cache = caches.get(account);
+    if (cache === undefined) {
+      cache = documentChangeLog(deps.storage, account, trees);
+      caches.set(account, cache);
+    }
+    return cache;
+  };
+}
+
+async function run(deps: StoreDeps, caches: Caches, c: StoreCommand): Promise<ManagerEvent> {
   const { storage } = deps;
   switch (c.type) {
     case 'loadStore':
       try {
-        const loaded = await loadAccountStore(storage, c.account, c.id, deps.parse);
+        const loaded = await loadAccountStore(storage, c.account, c.id, deps.parse, caches);
         return { type: 'storeLoaded', account: c.account, ...loaded };
       } catch (e) {
         return { type: 'storeLoadFailed', account: c.account, error: toXcapError(e, 'storage') };
       }
     case 'persistCache':
       try {
-        await documentCache(storage, c.account).save(cacheForm(c.documents));
+        await caches(c.account).save(cacheForm(c.documents));
         return { type: 'cacheSaved' };
       } catch (e) {
         return { type: 'cacheSaveFailed', error: toXcapError(e, 'storage') };

@@ -8,31 +8,22 @@ import type { CachedDocument } from '../store/document-cache.js';
 import type { DocumentStore, StoredDocument } from '../streams/events.js';
 
 /**
- * The cache form of the known documents (absent ones are not stored).
+ * The cache form of the known documents (absent ones are not stored): the held documents
+ * themselves, so that the incremental cache finds what changed by identity.
  *
  * @example cache.save(cacheForm(command.documents))
  */
-export function cacheForm(
-  documents: DocumentStore,
-): Record<string, { content: string; etag: string | null; headers?: Record<string, string> }> {
-  const out: Record<
-    string,
-    { content: string; etag: string | null; headers?: Record<string, string> }
-  > = {};
+export function cacheForm(documents: DocumentStore): Record<string, StoredDocument> {
+  const out: Record<string, StoredDocument> = {};
   for (const n of DOCUMENT_NAMES) {
     const d: StoredDocument | null | undefined = documents[n];
-    if (!d) continue;
-    out[n] = {
-      content: d.content,
-      etag: d.etag,
-      ...(d.headers ? { headers: { ...d.headers } } : {}),
-    };
+    if (d) out[n] = d;
   }
   return out;
 }
 
 /**
- * The machine's documents from the cache form, parsed. A corrupt cache entry is left out (it is
+ * The machine's documents from the cache form, parsed (or with the tree the cache rebuilt). A corrupt cache entry is left out (it is
  * then refetched unconditionally) and reported once through `onCorrupt`.
  *
  * @example
@@ -41,7 +32,7 @@ export function cacheForm(
  * ```
  */
 export function restoreDocuments(
-  cached: Readonly<Record<string, CachedDocument>>,
+  cached: Readonly<Record<string, CachedDocument & { root?: XmlElement }>>,
   parse: (content: string) => XmlElement,
   onCorrupt: (e: unknown) => void,
 ): DocumentStore {
@@ -53,7 +44,7 @@ export function restoreDocuments(
       documents[n] = {
         content: d.content,
         etag: d.etag,
-        root: parse(d.content),
+        root: d.root ?? parse(d.content),
         ...(d.headers ? { headers: d.headers } : {}),
       };
     } catch (e) {

@@ -5,6 +5,14 @@
  */
 export { type CachedDocument, documentCache, documentCacheKey } from './document-cache.js';
 export {
+  CHANGE_LOG_LIMITS,
+  type ChangeLogLimits,
+  type ChangeLogTrees,
+  documentChangeLog,
+  type TreeDocument,
+  xmlDocumentChangeLog,
+} from './document-change-log.js';
+export {
   XcapJournalRecordError,
   XcapStoreClosedError,
   XcapStoreCorruptError,
