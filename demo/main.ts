@@ -6,7 +6,9 @@
  *  2. Her phone (a second manager, its own store) edits the addressbook; the laptop learns of it
  *     at once through the xcap-diff subscription (its polling is set to one hour).
  *  3. The XCAP server goes down; the laptop keeps editing offline (the edits wait in its
- *     journal); the server comes back and the edits are synced, and the phone sees them.
+ *     journal): its local view shows them at once, marked pending, the confirmed view (the
+ *     server's) does not, and its status line says why; the server comes back, the edits are
+ *     synced and turn confirmed, and the phone sees them.
  *  4. Everything stops cleanly.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,7 +16,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
+import {
+  distinctUntilChanged,
+  filter,
+  firstValueFrom,
+  from,
+  map,
+  type Observable,
+  timeout,
+} from 'rxjs';
 import {
   type AccountSettings,
   type Addressbook,
@@ -39,27 +49,47 @@ const t0 = Date.now();
 const clock = () => `${((Date.now() - t0) / 1000).toFixed(2).padStart(6)}s`;
 const say = (who: string, text: string) => console.log(`${clock()}  ${who.padEnd(7)} ${text}`);
 const chapter = (title: string) => console.log(`\n=== ${title}`);
-const describeBook = (book: Addressbook) =>
+/** The contacts with their groups; those a pending edit adds or changes marked `(pending)`. */
+const describeBook = (book: Addressbook, pendingIds: ReadonlySet<string> = new Set()) =>
   book.contacts.length === 0
     ? '(empty)'
     : book.contacts
         .map((c) => {
           const groups = book.groups.filter((g) => g.contacts.some((m) => m.id === c.id));
           const tag = groups.length ? ` [${groups.map((g) => g.name).join(', ')}]` : '';
-          return `${c.name}${tag}`;
+          return `${c.name}${tag}${pendingIds.has(c.id) ? ' (pending)' : ''}`;
         })
         .join(', ');
 
-function watch(who: string, manager: XcapManager): void {
+/**
+ * Prints what a UI of `who` would show. The local view (`manager.local.addressbook$`) is what
+ * the user sees: every edit at once, also offline, marked pending until the server has it; the
+ * confirmed view (`addressbook$`) is the server's, emitted when a sync completes; the status
+ * (`status$`) explains the state in one line.
+ */
+function watch(who: string, manager: XcapManager, options: { local?: boolean } = {}): void {
   manager.state$.subscribe(({ prev, state }) => prev && say(who, `state ${prev} -> ${state}`));
-  manager.addressbook$.subscribe((book) => say(who, `addressbook: ${describeBook(book)}`));
+  if (options.local) {
+    manager.local.addressbook$.subscribe(({ value, pendingIds }) =>
+      say(who, `local:     ${describeBook(value, pendingIds)}`),
+    );
+    manager.status$
+      .pipe(
+        map((s) => `${s.hint}${s.pending > 0 ? ` · ${s.pending} edit(s) not on the server` : ''}`),
+        distinctUntilChanged(),
+      )
+      .subscribe((line) => say(who, `status:    ${line}`));
+  }
+  manager.addressbook$.subscribe((book) => say(who, `confirmed: ${describeBook(book)}`));
   manager.error$.subscribe((e) => say(who, `error ${e.code}: ${e.message}`));
 }
 
 function until<T>(o: Observable<T>, pred: (v: T) => boolean, ms = 30_000): Promise<T> {
   return firstValueFrom(o.pipe(filter(pred), timeout(ms)));
 }
-const inSync = (m: XcapManager, ms?: number) => until(m.state$, (s) => s.state === 'insync', ms);
+/** `whenInSync()`: in sync with nothing pending; the demo fails instead of hanging. */
+const inSync = (m: XcapManager, ms = 30_000) =>
+  firstValueFrom(from(m.whenInSync()).pipe(timeout(ms)));
 const hasContact = (m: XcapManager, name: string, present = true) =>
   until(m.addressbook$, (b) => b.contacts.some((c) => c.name === name) === present);
 
@@ -83,7 +113,7 @@ async function main(): Promise<void> {
   chapter('1. The laptop starts and syncs (file store in ' + storeDir + ')');
   // A clean account for the story: the demo owns alice on this throw-away server.
   wipeUserDocuments(alice);
-  watch('laptop', laptop);
+  watch('laptop', laptop, { local: true });
   await laptop.load();
   await laptop.start();
   await inSync(laptop);
@@ -129,11 +159,17 @@ async function main(): Promise<void> {
     );
   });
   await new Promise((r) => setTimeout(r, 3_000));
-  say('laptop', `still ${laptop.state}: the edits wait in the journal on disk`);
+  // What a UI reads synchronously (React's useSyncExternalStore takes exactly this).
+  const offline = laptop.getSnapshot();
+  say(
+    'laptop',
+    `still ${offline.state}; snapshot: ${offline.pending.length} edit(s) pending in the journal on disk, ` +
+      `local shows ${offline.local.addressbook?.value.contacts.length} contacts, confirmed ${offline.addressbook?.contacts.length}`,
+  );
   execFileSync('bash', [join(serverDir, 'start.sh'), '--keep'], { stdio: 'ignore' });
   say('server', 'back (same database)');
-  await hasContact(laptop, 'Dave');
   await inSync(laptop, 60_000);
+  say('laptop', 'whenInSync() resolved: the server has every edit');
   await hasContact(phone, 'Dave');
   await hasContact(phone, 'Bob Smith');
   say('phone', 'has the laptop’s offline edits');

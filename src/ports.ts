@@ -22,6 +22,13 @@ export {
 } from './manager-defaults.js';
 export * from './streams/ports.js';
 export {
+  type ElementWritesSetting,
+  learningServers,
+  profileOfServerHeader,
+  type ServerKnowledge,
+  serverKnowledge,
+} from './streams/server-knowledge.js';
+export {
   classifySettingsChange,
   connectionOf,
   diffSettingsOf,

@@ -61,14 +61,17 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serves examples/web/ on 127.0.0.1 and forwards `/xcap-root/…` to `xcapRoot`'s host.
+ * Serves examples/web/ (or `dir`, another example with the same index.html and dist/app.js
+ * layout) on 127.0.0.1 and forwards `/xcap-root/…` to `xcapRoot`'s host.
  *
  * @example const server = await serveWebExample({ xcapRoot: 'http://127.0.0.1:5080/xcap-root' });
  */
 export async function serveWebExample(options: {
   xcapRoot: string;
   port?: number;
+  dir?: string;
 }): Promise<WebExampleServer> {
+  const dir = options.dir ?? here;
   const target = new URL(options.xcapRoot);
   const proxied: ProxiedRequest[] = [];
   const server = createServer((req, res) => {
@@ -103,7 +106,7 @@ export async function serveWebExample(options: {
       return;
     }
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(join(here, file)).pipe(res);
+    createReadStream(join(dir, file)).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -5,7 +5,11 @@
  * (test/integration/element-writes.test.ts checks each of them).
  */
 
-/** How a server applies element and attribute writes. */
+/**
+ * How a server applies element and attribute writes.
+ *
+ * @example createXcapManager({ account, elementWrites: { ...RFC4825_SERVER, name: 'my-server' } })
+ */
 export interface XcapServerProfile {
   /** A name for traces and errors. */
   readonly name: string;

@@ -18,6 +18,7 @@ import { XcapSyncError } from '../streams/errors.js';
 import type { MachineCommand } from '../streams/events.js';
 import { PIPELINES } from '../streams/machine.js';
 import { type PipelinePorts, unavailableDiffPort } from '../streams/ports.js';
+import { learningServers, serverKnowledge } from '../streams/server-knowledge.js';
 import { managerFacade } from './facade.js';
 import { localViews } from './local-views.js';
 import { initialManagerContext, managerTransition } from './machine.js';
@@ -45,8 +46,11 @@ export function createXcapManager(options: XcapManagerOptions): XcapManager {
   const pollPeriod = options.pollPeriod ?? DEFAULT_POLL_PERIOD;
   const out = outputs({ pollPeriod });
   const input$ = new Subject<ManagerEvent>();
+  // How each server applies element writes, learned for this manager's session.
+  const servers = serverKnowledge(options.elementWrites ?? 'auto');
   const ports: PipelinePorts = {
-    http: options.http ?? clientFactory(options.client),
+    http: learningServers(options.http ?? clientFactory(options.client), servers),
+    servers,
     dns: options.dns ?? noDns,
     diff: options.sip ?? unavailableDiffPort,
     engine: options.engine ?? defaultEngine,

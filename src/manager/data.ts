@@ -105,8 +105,12 @@ export function resettableReplay<T>(): {
   /** Completes the stream (the manager is closed). */
   complete(): void;
   readonly value$: Observable<T>;
+  /** The current value at once on subscription, then each change; `undefined` while there is none (also after `reset()`). */
+  readonly current$: Observable<T | undefined>;
 } {
   const box$ = new ReplaySubject<{ readonly value: T } | null>(1);
+  // Nothing yet: current$ says so at once (the manager's snapshot reads every field synchronously).
+  box$.next(null);
   return {
     next: (value) => box$.next({ value }),
     reset: () => box$.next(null),
@@ -115,5 +119,6 @@ export function resettableReplay<T>(): {
       filter((b): b is { readonly value: T } => b !== null),
       map((b) => b.value),
     ),
+    current$: box$.pipe(map((b) => b?.value)),
   };
 }

@@ -15,6 +15,7 @@ import { initialManagerContext, isRunning } from './machine.js';
 import type { ManagerCommand, ManagerContext, ManagerEvent } from './machine-types.js';
 import { operationMethods } from './operation-methods.js';
 import type { outputs } from './outputs.js';
+import { lazySnapshot } from './snapshot.js';
 import { transactions } from './transactions.js';
 import type { XcapManager } from './types.js';
 import { inSyncDecision } from './when-in-sync.js';
@@ -110,7 +111,7 @@ export function managerFacade(deps: {
     throw e;
   }
 
-  return {
+  const streams = {
     state$: out.state$.asObservable(),
     status$: out.status$.asObservable(),
     capabilities$: out.capabilities$.value$,
@@ -124,9 +125,27 @@ export function managerFacade(deps: {
     trace$: out.trace$.asObservable(),
     local: views.local,
     pending$: views.pending$,
+  };
+  // The snapshot reads the per-account streams through current$, which says when an account
+  // switch forgot their value (value$ stays silent then).
+  const snapshot = lazySnapshot(() => ({
+    ...streams,
+    capabilities$: out.capabilities$.current$,
+    addressbook$: out.addressbook$.current$,
+    presenceRules$: out.presenceRules$.current$,
+    dialogRules$: out.dialogRules$.current$,
+    icon$: out.icon$.current$,
+    offlineStatus$: out.offlineStatus$.current$,
+    local: views.current,
+  }));
+
+  return {
+    ...streams,
     get state() {
       return context.sync.state;
     },
+    getSnapshot: snapshot.getSnapshot,
+    subscribe: snapshot.subscribe,
     load: () =>
       refuseClosed('load') ??
       request({ type: 'loadRequested' }, (c) => {

@@ -171,6 +171,9 @@ function droppedEdit(e: XcapError): DroppedEditError | null {
     : null;
 }
 
+/** A view's stream that replays `undefined` while it has no value. */
+type CurrentOf<S> = S extends Observable<infer V> ? Observable<V | undefined> : never;
+
 const NAMES = ['addressbook', 'presenceRules', 'dialogRules', 'icon', 'offlineStatus'] as const;
 
 /** A key that changes when a local value does (its JSON, its pending mark, its pending ids). */
@@ -194,6 +197,11 @@ export function localViews(deps: {
   readonly reportError: (error: XcapError) => void;
 }): {
   readonly local: XcapLocalViews;
+  /**
+   * The same views, each replaying `undefined` at once while it has no value (nothing loaded
+   * yet, another account): what the manager's snapshot reads.
+   */
+  readonly current: { readonly [K in keyof XcapLocalViews]: CurrentOf<XcapLocalViews[K]> };
   readonly pending$: Observable<readonly PendingEdit[]>;
   /** After each step of the actor, with the step's context and commands. */
   step(context: ManagerContext, commands: readonly ManagerCommand[]): void;
@@ -245,11 +253,11 @@ export function localViews(deps: {
   };
 
   /** A stream that computes the views when it is subscribed to and they are stale. */
-  const view = <T>(box: { readonly value$: Observable<T> }): Observable<T> =>
+  const view = <T>(value$: Observable<T>): Observable<T> =>
     new Observable<T>((subscriber) => {
       watchers++;
       refresh();
-      const sub = box.value$.subscribe(subscriber);
+      const sub = value$.subscribe(subscriber);
       return () => {
         watchers--;
         sub.unsubscribe();
@@ -265,11 +273,18 @@ export function localViews(deps: {
 
   return {
     local: {
-      addressbook$: view(boxes.addressbook),
-      presenceRules$: view(boxes.presenceRules),
-      dialogRules$: view(boxes.dialogRules),
-      icon$: view(boxes.icon),
-      offlineStatus$: view(boxes.offlineStatus),
+      addressbook$: view(boxes.addressbook.value$),
+      presenceRules$: view(boxes.presenceRules.value$),
+      dialogRules$: view(boxes.dialogRules.value$),
+      icon$: view(boxes.icon.value$),
+      offlineStatus$: view(boxes.offlineStatus.value$),
+    },
+    current: {
+      addressbook$: view(boxes.addressbook.current$),
+      presenceRules$: view(boxes.presenceRules.current$),
+      dialogRules$: view(boxes.dialogRules.current$),
+      icon$: view(boxes.icon.current$),
+      offlineStatus$: view(boxes.offlineStatus.current$),
     },
     pending$: pending$.asObservable(),
     step(next, commands) {

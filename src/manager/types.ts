@@ -23,8 +23,10 @@ import type {
   HttpFactory,
   TraceEntry,
 } from '../streams/ports.js';
+import type { ElementWritesSetting } from '../streams/server-knowledge.js';
 import type { AccountSettings } from '../streams/settings.js';
 import type { PendingEdit, XcapLocalViews } from './local-types.js';
+import type { XcapSnapshot } from './snapshot.js';
 import type { XcapStatus } from './status.js';
 import type { XcapTransaction } from './transactions.js';
 
@@ -61,6 +63,13 @@ export interface XcapManagerOptions {
   readonly pollPeriod?: number;
   /** Randomness for the jitter, in [0, 1). */
   readonly random?: () => number;
+  /**
+   * Element-level writes (RFC 4825 §7.4–7.6): `'auto'` (default) sends them to servers rxcap
+   * recognizes by their `Server` header (Kamailio's xcap_server) when they are smaller than the
+   * document; `'off'` always PUTs whole documents; a profile (`RFC4825_SERVER`) says how the
+   * server applies them. A server that refuses one gets whole documents for the session.
+   */
+  readonly elementWrites?: ElementWritesSetting;
   /**
    * Document functions (tests). Default: src/codecs + src/journal. The update refuses to write
    * over a document of another application whatever the engine.
@@ -134,6 +143,21 @@ export interface XcapManager {
   readonly pending$: Observable<readonly PendingEdit[]>;
   /** The current state. */
   readonly state: XcapState;
+  /**
+   * Every stream's latest value as one immutable object, synchronously: the same object until
+   * a stream emits something new (what React's `useSyncExternalStore` and Angular's signals
+   * need). Subscribes to the streams on first use.
+   *
+   * @example const { state, addressbook } = manager.getSnapshot();
+   */
+  getSnapshot(): XcapSnapshot;
+  /**
+   * Calls `onChange` (no arguments) after each change of {@link XcapManager.getSnapshot}'s
+   * value; returns the function that stops it. Bound: pass `manager.subscribe` as it is.
+   *
+   * @example const snapshot = useSyncExternalStore(manager.subscribe, manager.getSnapshot);
+   */
+  subscribe(onChange: () => void): () => void;
   /**
    * Loads the cache and the journal (once per account); data streams emit when the cache has
    * data. A corrupt document cache is dropped (reported on `error$`, refetched at the next sync);

@@ -33,6 +33,12 @@ export interface StoredDocument {
   readonly root: XmlElement;
   /** Response headers worth keeping (e.g. `x-alternative-location` of the icon). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * ETags our own writes gave this document before `etag` (the steps of an element-write
+   * chain): an xcap-diff NOTIFY naming one of them reports our own write (RFC 5875 §4.5) and
+   * needs no GET. Not persisted.
+   */
+  readonly ownEtags?: readonly string[];
 }
 
 /**
@@ -109,6 +115,12 @@ export interface MachineContext {
   readonly pendingFetch: FetchScope | null;
   /** Complete xcap-diff patches of the pending fetch (they may spare its GETs). */
   readonly pendingPatches?: PatchSet;
+  /**
+   * The ETags the NOTIFYs of the pending fetch named, by document (empty: a NOTIFY named none):
+   * a document the update then holds at every one of these versions, or replaced by its own
+   * writes (their NOTIFYs arrived before their answers), is not fetched.
+   */
+  readonly pendingEtags?: Partial<Record<DocumentName, readonly (string | null)[]>>;
   /** Counter for the ids of normalize operations. */
   readonly normalizeCount: number;
   /** Consecutive non-transient failures (the delay of the next `scheduleRetry` grows with it). */

@@ -11,6 +11,7 @@ import type { DiffPort } from '../ports/diff-port.js';
 import type { DnsPort } from '../ports/dns-port.js';
 import type { DocumentEngine, SyncDocuments } from '../ports/document-engine.js';
 import type { HttpFactory, TraceEntry } from '../ports/http-port.js';
+import type { ServerKnowledge } from './server-knowledge.js';
 
 export * from '../ports/index.js';
 
@@ -40,6 +41,11 @@ export interface PipelinePorts {
   readonly retryAfterMs: (error: unknown) => number | undefined;
   /** Polling period while xcap-diff is not active (default 2 minutes). */
   readonly pollPeriod: number;
+  /**
+   * How each server applies element writes (RFC 4825 §7.4–7.6); absent: every change is a
+   * whole-document PUT.
+   */
+  readonly servers?: ServerKnowledge;
   /** Receives one entry per HTTP exchange. */
   readonly trace?: (entry: TraceEntry) => void;
   /**

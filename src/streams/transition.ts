@@ -5,7 +5,7 @@
  * and this error policy (412 refetch and replay, 401/403 wait for new settings, 409
  * drop the offending operation). Transient failures never reach it: the pipelines retry them.
  */
-import { DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
+import type { DocumentName } from '../codecs/applications.js';
 import { XcapOperationDroppedError } from './errors.js';
 import type {
   DocumentStore,
@@ -18,7 +18,8 @@ import type {
   TransitionResult,
   XcapState,
 } from './events.js';
-import { bareEtag, mergePatches, type PatchSet } from './patch.js';
+import { mergePatches, type PatchSet } from './patch.js';
+import { alreadyHeld, mergeScope, notePendingEtags, stillPending } from './remote-versions.js';
 import {
   fetchCommand,
   NORMALIZE_ID_PREFIX,
@@ -202,9 +203,10 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
         { type: 'emitData', documents, discovery: c.discovery },
         ...droppedReports(c.journal, event.skipped),
       ];
-      if (c.pendingFetch !== null) {
+      const pending = stillPending(c.pendingFetch, c.pendingEtags, documents);
+      if (pending !== null) {
         const next: MachineContext = { ...base, state: 'fetching', pendingFetch: null };
-        return result(next, [...effects, fetchCommand(next, c.pendingFetch, c.pendingPatches)]);
+        return result(next, [...effects, fetchCommand(next, pending, c.pendingPatches)]);
       }
       if (journal.length > 0) return result(base, [...effects, updateCommand(base)]);
       return result({ ...base, state: 'insync' }, effects);
@@ -271,11 +273,19 @@ export function transition(context: MachineContext, event: MachineEvent): Transi
 
     case 'remoteChanged': {
       // A NOTIFY for a version we already hold (typically our own PUT) needs no fetch.
-      const etags = event.etags;
-      if (event.documents === 'all' || etags === undefined)
-        return remoteChange(c, event.documents, event.patches);
+      const etags = event.etags ?? {};
+      if (event.documents === 'all') return remoteChange(c, 'all', event.patches);
       const names = event.documents.filter((n) => !alreadyHeld(c.documents[n], etags[n]));
-      return names.length === 0 ? same(c) : remoteChange(c, names, event.patches);
+      if (names.length === 0) return same(c);
+      const changed = remoteChange(c, names, event.patches);
+      if (changed.context.pendingFetch === null || changed.context === c) return changed;
+      // Busy: remember the versions named, so that the update's own writes are not fetched.
+      const pendingEtags = notePendingEtags(
+        c.pendingFetch === null ? undefined : c.pendingEtags,
+        names,
+        etags,
+      );
+      return { ...changed, context: { ...changed.context, pendingEtags } };
     }
 
     case 'pollTick':
@@ -364,21 +374,6 @@ function retry(c: MachineContext, before: MachineCommand[]): TransitionResult {
   if (c.state === 'fetching') return result(next, [...before, fetchCommand(next, 'all')]);
   if (c.state === 'updating') return result(next, [...before, updateCommand(next)]);
   return result(next, before);
-}
-
-function alreadyHeld(
-  known: DocumentStore[DocumentName],
-  newEtag: string | null | undefined,
-): boolean {
-  if (newEtag === undefined || known === undefined) return false;
-  if (newEtag === null) return known === null;
-  return known !== null && known.etag !== null && bareEtag(known.etag) === bareEtag(newEtag);
-}
-
-function mergeScope(a: FetchScope | null, b: FetchScope): FetchScope {
-  if (a === null) return b;
-  if (a === 'all' || b === 'all') return 'all';
-  return DOCUMENT_NAMES.filter((n) => a.includes(n) || b.includes(n));
 }
 
 function pick(docs: DocumentStore, names: readonly DocumentName[]): DocumentStore {

@@ -25,16 +25,12 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import {
-  applicationOf,
-  auidOf,
-  DOCUMENT_NAMES,
-  type DocumentName,
-} from '../codecs/applications.js';
+import { applicationOf, DOCUMENT_NAMES, type DocumentName } from '../codecs/applications.js';
 import { XmlLimitError } from '../codecs/xml/errors.js';
 import { writeLimitExceeded } from '../codecs/xml/limits.js';
 import { sameElement, type XmlElement } from '../codecs/xml/tree.js';
 import { backoffDelay } from '../operators/retry-backoff.js';
+import { elementChain } from './element-update.js';
 import { isAuthFailure, statusOf, toXcapError, XcapOperationRejectedError } from './errors.js';
 import type {
   DocumentStore,
@@ -45,8 +41,13 @@ import type {
 } from './events.js';
 import type { PipelinePorts, SyncContext, SyncDocuments, XcapHttp } from './ports.js';
 import { request } from './request.js';
-
-type UpdateCommand = Extract<MachineCommand, { type: 'update' }>;
+import {
+  blamedDocuments,
+  blameOn,
+  markTooLarge,
+  refusedDocument,
+  type UpdateCommand,
+} from './update-failures.js';
 
 /**
  * `(commands$, ports) => events$` for `update`; a `cancel` aborts the running update.
@@ -322,13 +323,34 @@ function write(
       }),
     );
   }
+  // An edit of a document we hold with its ETag, on a server whose element writes are known:
+  // element writes when they are smaller (./element-update.ts), else the whole document.
+  const profile =
+    old !== null && old.etag !== null
+      ? ports.servers?.profile(cmd.connection.root, name)
+      : undefined;
+  if (profile !== undefined && old !== null && old.etag !== null) {
+    const chain = elementChain({ ...old, etag: old.etag }, next, {
+      app,
+      root: cmd.connection.root,
+      profile,
+      http,
+      ports,
+      record: (doc) => {
+        done[name] = doc;
+      },
+      refuse: () => ports.servers?.refuse(cmd.connection.root, name),
+      whole: (current) => write(name, current, next, run, cmd, http, ports),
+    });
+    if (chain !== undefined) return chain;
+  }
   let body: string;
   try {
     body = ports.engine.serialize(next);
   } catch (e) {
     // A tree that cannot be written comes from the held document (the operations' data is
     // validated): blame it, so that it is fetched again.
-    if (e !== null && typeof e === 'object') blamedOn.set(e, name);
+    blameOn(e, name);
     throw e;
   }
   const condition =
@@ -344,7 +366,7 @@ function write(
   const over = writeLimitExceeded(body);
   if (over !== undefined) {
     const e = new XmlLimitError(over.limit, over.max);
-    tooLarge.add(e);
+    markTooLarge(e);
     return throwError(() => e);
   }
   const conditionKey = JSON.stringify(condition);
@@ -376,47 +398,5 @@ function write(
       };
     }),
     map(() => name),
-  );
-}
-
-/** Documents refused before sending because they are past the read limits. */
-const tooLarge = new WeakSet<object>();
-
-/** The server (409) or the write limits refused a document: find the operation that causes it. */
-function refusedDocument(e: unknown): boolean {
-  return statusOf(e) === 409 || (typeof e === 'object' && e !== null && tooLarge.has(e));
-}
-
-/** Errors thrown while serializing a document, tagged with that document. */
-const blamedOn = new WeakMap<object, DocumentName>();
-
-/**
- * The held documents an update failure is blamed on: the document a codec error names (a
- * foreign root, a wrong shape), the document whose tree could not be serialized, or, for an XML
- * or codec error that names none, every held document. HTTP failures and bugs blame none. The
- * machine fetches the blamed documents again instead of replaying the journal on them forever
- * (regression test "a document rxcap refuses is fetched again until the server serves a good
- * one").
- */
-function blamedDocuments(error: unknown, cmd: UpdateCommand): DocumentName[] {
-  const held = cmd.discovery.supported.filter((n) => cmd.documents[n] != null);
-  if (error === null || typeof error !== 'object') return [];
-  const tagged = blamedOn.get(error);
-  if (tagged !== undefined) return held.includes(tagged) ? [tagged] : [];
-  const code = (error as { code?: unknown }).code;
-  if (code === 'RXCAP_CODEC') {
-    const named = documentNamed((error as { document?: unknown }).document, cmd);
-    if (named !== undefined) return held.includes(named) ? [named] : [];
-    return held;
-  }
-  return typeof code === 'string' && code.startsWith('RXCAP_XML_') ? held : [];
-}
-
-/** The document a codec error's `document` names: a document name, an AUID, or `pidf`. */
-function documentNamed(document: unknown, cmd: UpdateCommand): DocumentName | undefined {
-  if (typeof document !== 'string') return undefined;
-  if (document === 'pidf') return 'pidf-manipulation';
-  return DOCUMENT_NAMES.find(
-    (n) => n === document || auidOf(n, cmd.discovery.presRulesAuid) === document,
   );
 }

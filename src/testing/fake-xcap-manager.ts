@@ -4,8 +4,10 @@
  * or `hot()` observable, run your code, and assert on its output and on the operations it
  * called (`manager.calls`).
  */
-import { NEVER, of } from 'rxjs';
+import { NEVER, of, startWith } from 'rxjs';
 import type { PendingEdit, XcapLocalViews } from '../manager/local-types.js';
+import { lazySnapshot } from '../manager/snapshot.js';
+import type { XcapStatus } from '../manager/status.js';
 import type { XcapTransaction } from '../manager/transactions.js';
 import type { StateChange, XcapManager } from '../manager/types.js';
 import type { XcapState } from '../streams/events.js';
@@ -90,7 +92,9 @@ const ASYNC = new Set<string>(['load', 'start', 'stop', 'close', 'flush', 'whenI
 /**
  * A fake manager: streams you do not give never emit; methods record their calls (the async
  * ones resolve at once); `transaction(fn)` records and runs `fn` with a recording transaction; `state` is `options.state`
- * (default `stopped`).
+ * (default `stopped`). `getSnapshot()` and `subscribe()` read the scripted streams (subscribed
+ * on first use): a field is `undefined` until its stream emits, `state` is `options.state` until
+ * `state$` emits, `status` a quiet status of that state until `status$` emits.
  *
  * @example
  * ```ts
@@ -143,6 +147,13 @@ export function fakeXcapManager(
     } satisfies XcapLocalViews,
     pending$: streams.pending$ ?? of<readonly PendingEdit[]>([]),
     calls,
+    // A field is undefined until its stream emits; state is options.state until state$ does,
+    // status a quiet one of that state until status$ does.
+    ...lazySnapshot(() => ({
+      ...(fake as unknown as XcapManager),
+      state$: state$.pipe(startWith({ prev: null, state })),
+      status$: (fake.status$ as XcapManager['status$']).pipe(startWith(quietStatus(state))),
+    })),
     transaction: <T>(fn: (tx: XcapTransaction) => T): T => {
       calls.push({ method: 'transaction', args: [fn] });
       return fn(transaction());
@@ -157,6 +168,25 @@ export function fakeXcapManager(
     };
   }
   return fake as unknown as FakeXcapManager;
+}
+
+/**
+ * The status a fake manager's snapshot shows until its `status$` emits: nothing going on.
+ *
+ * @example quietStatus('insync').hint // 'insync'
+ */
+function quietStatus(state: XcapState): XcapStatus {
+  return {
+    state,
+    connectivity: 'unknown',
+    lastError: null,
+    failures: 0,
+    nextRetryAt: null,
+    xcapDiff: { state: 'off', reason: null, pollPeriod: null, failures: 0, nextRetryAt: null },
+    pending: 0,
+    lastSyncAt: null,
+    hint: state,
+  };
 }
 
 /**

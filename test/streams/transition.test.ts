@@ -582,6 +582,73 @@ describe('transition', () => {
     expect(saved?.type === 'saveJournal' && saved.journal).toEqual([]);
   });
 
+  describe('NOTIFYs of our own element writes', () => {
+    const notify = (etag: string): MachineEvent => ({
+      type: 'remoteChanged',
+      documents: ['resource-lists'],
+      etags: { 'resource-lists': etag },
+    });
+    const written = (etag: string, own: string[]): StoredDocument => ({
+      ...doc(etag),
+      ownEtags: own,
+    });
+
+    it('insync + a NOTIFY naming a step of our last chain -> no fetch', () => {
+      const from = ctx('insync', {
+        documents: { 'resource-lists': written('e3', ['e0', 'e1', 'e2']) },
+      });
+      const r = transition(from, notify('e1'));
+      expect(r.context.state).toBe('insync');
+      expect(r.commands).toEqual([]);
+    });
+
+    it('NOTIFYs of the chain arriving while it runs fetch nothing once it is written', () => {
+      let c = ctx('updating', {
+        documents: { 'resource-lists': doc('e0') },
+        journal: [entry('j1')],
+      });
+      for (const e of ['e1', 'e2', 'e3']) c = transition(c, notify(e)).context;
+      expect(c.pendingFetch).toEqual(['resource-lists']);
+      const r = transition(c, {
+        type: 'updated',
+        documents: { 'resource-lists': written('e3', ['e0', 'e1', 'e2']) },
+        appliedIds: ['j1'],
+      });
+      expect(r.context.state).toBe('insync');
+      expect(types(r.commands)).not.toContain('fetch');
+    });
+
+    it('a foreign version among them is still fetched', () => {
+      let c = ctx('updating', {
+        documents: { 'resource-lists': doc('e0') },
+        journal: [entry('j1')],
+      });
+      for (const e of ['e1', 'x9', 'e2']) c = transition(c, notify(e)).context;
+      const r = transition(c, {
+        type: 'updated',
+        documents: { 'resource-lists': written('e2', ['e0', 'e1']) },
+        appliedIds: ['j1'],
+      });
+      expect(fetchNames(r.commands)).toEqual([['resource-lists']]);
+    });
+
+    it('a NOTIFY without ETag among them is still fetched', () => {
+      let c = ctx('updating', {
+        documents: { 'resource-lists': doc('e0') },
+        journal: [entry('j1')],
+      });
+      c = transition(c, notify('e1')).context;
+      c = transition(c, { type: 'remoteChanged', documents: ['resource-lists'] }).context;
+      c = transition(c, notify('e2')).context;
+      const r = transition(c, {
+        type: 'updated',
+        documents: { 'resource-lists': written('e2', ['e0', 'e1']) },
+        appliedIds: ['j1'],
+      });
+      expect(fetchNames(r.commands)).toEqual([['resource-lists']]);
+    });
+  });
+
   it('is pure: the input context is not modified', () => {
     const from = ctx('insync', { journal: [] });
     const frozen = JSON.stringify(from);
