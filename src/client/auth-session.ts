@@ -147,7 +147,14 @@ export class AuthSession {
           continue;
         }
         if (attempt.kind === 'basic') st.basic = false;
-        throw httpErrorOf(res, req.url, req.method, 'the server refused the credentials');
+        // The username says whose credentials (a user can tell a typo from a wrong password);
+        // it is no secret, the password never appears.
+        throw httpErrorOf(
+          res,
+          req.url,
+          req.method,
+          `the server refused the credentials of ${JSON.stringify(this.#credentials.username)}`,
+        );
       }
       // No credentials were sent: this 401 must carry a challenge we can answer.
       if (choice.kind === 'unusable')

@@ -30,7 +30,7 @@ const HOST_PORT = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::(\d{
 /**
  * The forms `sip.outboundProxy` takes (see the SIP targets): a ws/wss URL, a sip/sips URI or
  * host:port. Garbage used to be accepted and only showed as a SIP connection that never came
- * up (regression test "a garbage outbound proxy is refused synchronously").
+ * up (regression test "a garbage outbound proxy: createXcapManager throws ...").
  */
 function isProxy(text: string): boolean {
   const t = text.trim().replace(/^<(.*)>$/, '$1');

@@ -118,7 +118,11 @@ export function foldHealth(
       before.settings !== null &&
       classifySettingsChange(before.settings, event.settings) === 'connection');
   if (restarted)
-    h = { ...h, failures: 0, lastError: null, nextRetryAt: null, reachable: null, reported: null };
+    h = {
+      ...initialHealth(),
+      // The time of the last sync stays: the data shown is still from it.
+      lastSyncAt: h.lastSyncAt,
+    };
 
   if (event.type === 'retrying' && event.target === 'xcap-diff') {
     if (!running) return step;

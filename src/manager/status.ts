@@ -3,10 +3,11 @@
  * error, failures in a row and the next retry, xcap-diff, pending edits, the last sync) plus a
  * one-line hint. A pure function of the actor's context: nothing here reads a clock.
  */
+import { isCertificateFailure, isCorsRefusal } from '../client/errors.js';
 import type { XcapError } from '../errors.js';
 import type { XcapState } from '../streams/events.js';
 import { xuiOf } from '../streams/settings.js';
-import { persistable } from '../streams/transition-commands.js';
+import { pendingEntries } from './local-views.js';
 import type { ManagerContext } from './machine-types.js';
 
 /**
@@ -76,7 +77,7 @@ export interface XcapStatus {
   /** When the next retry is due (scheduler time); null when none is scheduled. */
   readonly nextRetryAt: number | null;
   readonly xcapDiff: XcapDiffStatus;
-  /** Edits journaled and not yet on the server. */
+  /** Edits journaled and not yet on the server: the length of `pending$`'s list. */
   readonly pending: number;
   /** When the manager last completed a sync (scheduler time); null: not since it was made. */
   readonly lastSyncAt: number | null;
@@ -112,7 +113,8 @@ export function xcapStatus(
   else connectivity = 'unknown';
 
   const xcapDiff = diffStatus(context, running, options.pollPeriod);
-  const pending = persistable(c.sync.journal).length + c.held.length;
+  // The same count as pending$ (one list, so that "3 changes not synced" agrees everywhere).
+  const pending = pendingEntries(c).length;
   const status = {
     state: c.sync.state,
     connectivity,
@@ -187,6 +189,10 @@ function failureHint(e: XcapError | null): string {
   if (e === null) return 'the XCAP server failed';
   const x = e as XcapError & { url?: unknown; causeCode?: unknown; status?: unknown };
   const host = hostOf(x.url);
+  if (isCertificateFailure(e))
+    return `the TLS certificate of ${host ?? 'the XCAP server'} was refused (${x.causeCode})`;
+  if (isCorsRefusal(e))
+    return `the browser refused the answers of ${host ?? 'the XCAP server'} (CORS)`;
   if (e.code === 'RXCAP_NETWORK') {
     const where = host ?? 'the XCAP server';
     const code = systemCode(e) ?? x.causeCode;

@@ -101,7 +101,9 @@ describe('single-use Digest nonces (fake OpenXCAP)', () => {
     const e = (await failure(lastValueFrom(client.get('resource-lists')))) as XcapHttpError;
     expect(e).toBeInstanceOf(XcapHttpError);
     expect(e.status).toBe(401);
-    expect(e.message).toContain('refused the credentials');
+    // Whose credentials: the Digest username (the user part of the XUI), never the password.
+    expect(e.message).toContain('the server refused the credentials of "alice"');
+    expect(e.message).not.toContain('wrong');
     expect(e.message).not.toContain('unparsable');
     expect(e.body).toBe('{"detail":"Invalid credentials or response"}');
     expect(server.exchanges).toHaveLength(2);

@@ -56,7 +56,9 @@ describe('status$ and error$ against Kamailio', () => {
     expect(errors.map((e) => [e.code, (e as { status?: number }).status])).toEqual([
       ['RXCAP_HTTP', 401],
     ]);
-    expect(errors[0]!.message).toContain('the server refused the credentials');
+    expect(errors[0]!.message).toContain(
+      `the server refused the credentials of ${JSON.stringify(user.username)}`,
+    );
     expect(status.hint).toBe(`the server refused the credentials for ${user.id.slice(4)}`);
     expect(status.lastError).toBe(errors[0]);
     await expect(m.whenInSync()).rejects.toBe(errors[0]);
@@ -103,6 +105,26 @@ describe('status$ and error$ against Kamailio', () => {
       connectivity: 'unknown',
       nextRetryAt: null,
       hint: 'stopped',
+    });
+  });
+
+  it('a working outbound proxy: xcap-diff active, no polling in force, hint "in sync"', async () => {
+    const env = testServer();
+    const m = make({
+      account: {
+        ...account(user),
+        sip: { outboundProxy: `sip:${env.sip.tcp};transport=tcp`, transports: ['tcp' as const] },
+      },
+      sip: nodeSipDiffPort(),
+    });
+    await m.start();
+    await m.whenInSync();
+    const status = await wait(m.status$, (s) => s.xcapDiff.state === 'active');
+    expect(status).toMatchObject({
+      state: 'insync',
+      connectivity: 'reachable',
+      xcapDiff: { state: 'active', reason: null, pollPeriod: null, failures: 0 },
+      hint: 'in sync',
     });
   });
 

@@ -161,6 +161,22 @@ describe('status and whenInSync() decisions', () => {
       decision: 'wait',
     },
     {
+      name: 'a refused certificate: unreachable, the hint names it',
+      events: [
+        {
+          type: 'capabilitiesFailed',
+          error: new XcapNetworkError({
+            url: 'https://xcap.test/xcap-root/xcap-caps/global/index',
+            method: 'GET',
+            cause: Object.assign(new Error('expired'), { code: 'CERT_HAS_EXPIRED' }),
+          }),
+        },
+      ],
+      connectivity: 'unreachable',
+      hint: 'the TLS certificate of xcap.test was refused (CERT_HAS_EXPIRED); retrying',
+      decision: 'wait',
+    },
+    {
       name: 'in sync, nothing pending: whenInSync is done',
       events: [
         { type: 'capabilitiesDiscovered', discovery },
