@@ -8,6 +8,7 @@
  * the user.
  */
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,9 +63,36 @@ export function substitute(code: string, placeholders: readonly (readonly [strin
 }
 
 const CACHE = join(REPO, 'node_modules', '.cache', 'rxcap-readme');
-/** `code` with `'rxcap'` imports pointing at this checkout's `entry` (default the Node entry). */
+/** The source file of each `rxcap/<subpath>` export (its `types` path in package.json, in src/). */
+const SUBPATHS: Record<string, string> = Object.fromEntries(
+  Object.entries(
+    (
+      JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+        exports: Record<string, { types?: string } | string>;
+      }
+    ).exports,
+  ).flatMap(([k, v]) =>
+    typeof v === 'object' && v.types !== undefined && k.startsWith('./') && k.length > 2
+      ? [
+          [
+            k.slice(2),
+            join(REPO, v.types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts')),
+          ],
+        ]
+      : [],
+  ),
+);
+/**
+ * `code` with `'rxcap'` imports pointing at this checkout's `entry` (default the Node entry), and
+ * `'rxcap/<subpath>'` ones at the subpath's source (a subpath the package does not export stays
+ * as it is and fails to resolve, as it would for a user).
+ */
 const withPackageImports = (code: string, entry = 'node.ts'): string =>
-  code.replaceAll("from 'rxcap'", `from ${JSON.stringify(join(REPO, 'src', entry))}`);
+  code
+    .replaceAll("from 'rxcap'", `from ${JSON.stringify(join(REPO, 'src', entry))}`)
+    .replace(/from 'rxcap\/([\w-]+)'/g, (m, sub: string) =>
+      SUBPATHS[sub] === undefined ? m : `from ${JSON.stringify(SUBPATHS[sub])}`,
+    );
 
 /**
  * Type-checks snippets (each `prelude` + `code`) with the project's compiler options, strict as
