@@ -219,7 +219,17 @@ export function applyElementWrite(
             where,
             'delete selects no single element',
           );
-        return { ...parent, children: parent.children.filter((_, i) => i !== hits[0]) };
+        const next = { ...parent, children: parent.children.filter((_, i) => i !== hits[0]) };
+        // RFC 4825 §8.2.5: after a DELETE the same URI must select nothing; `*[2]` naming an
+        // element in the middle would select its next sibling (OpenXCAP: "cannot delete
+        // something in the middle").
+        if (profile.idempotentWrites && select(next, last!).length > 0)
+          throw new XcapElementWriteError(
+            409,
+            where,
+            'cannot-delete: the URI would select another element after the DELETE',
+          );
+        return next;
       });
     case 'put-element':
       return update(root, write.path.slice(0, -1), where, (parent) => {
@@ -234,22 +244,33 @@ export function applyElementWrite(
             where,
             'cannot-insert: the element fails the attribute test',
           );
+        let next: XmlElement;
         if (hits.length === 1) {
           const i = hits[0]!;
-          if (profile.replaceInPlace) {
-            const children = parent.children.slice();
-            children[i] = el;
-            return { ...parent, children };
-          }
-          const children = parent.children.filter((_, k) => k !== i);
-          children.push(el);
-          return { ...parent, children };
+          const children = profile.replaceInPlace
+            ? parent.children.slice()
+            : parent.children.filter((_, k) => k !== i);
+          if (profile.replaceInPlace) children[i] = el;
+          else children.push(el);
+          next = { ...parent, children };
+        } else if (!profile.positionalInsert)
+          next = { ...parent, children: [...parent.children, el] };
+        else
+          next = {
+            ...parent,
+            children: insertAt(parent.children, rfcInsertAt(parent, el, last!, where), el),
+          };
+        // RFC 4825 §8.2.3: a GET of the same URI must then return the element PUT.
+        if (profile.idempotentWrites) {
+          const now = select(next, last!);
+          if (now.length !== 1 || next.children[now[0]!] !== el)
+            throw new XcapElementWriteError(
+              409,
+              where,
+              'cannot-insert: the URI would not select the element after the PUT',
+            );
         }
-        if (!profile.positionalInsert) return { ...parent, children: [...parent.children, el] };
-        return {
-          ...parent,
-          children: insertAt(parent.children, rfcInsertAt(parent, el, last!, where), el),
-        };
+        return next;
       });
   }
 }

@@ -32,11 +32,20 @@ export interface XcapServerProfile {
    * XPath as it is) an attribute test may only use values that need no escaping.
    */
   readonly escapedPredicateValues: boolean;
+  /**
+   * Writes must be idempotent (RFC 4825 §8.2.3, §8.2.5): a PUT is refused with 409
+   * `<cannot-insert>` when the same URI would not then select the element PUT, a DELETE with
+   * 409 `<cannot-delete>` when the same URI would still select an element (a positional step
+   * naming an element that is not the last of its siblings). When false, such writes are
+   * applied.
+   */
+  readonly idempotentWrites: boolean;
 }
 
 /**
  * A server that follows RFC 4825 (OpenXCAP, for instance): replacement in place, positional
- * insertion, attribute writes.
+ * insertion, attribute writes, and only idempotent writes (no positional DELETE of an element
+ * in the middle).
  *
  * @example planElementWrites(before, after, { server: RFC4825_SERVER })
  */
@@ -46,6 +55,7 @@ export const RFC4825_SERVER: XcapServerProfile = Object.freeze({
   positionalInsert: true,
   attributeWrites: true,
   escapedPredicateValues: true,
+  idempotentWrites: true,
 });
 
 /**
@@ -62,4 +72,5 @@ export const KAMAILIO_XCAP_SERVER: XcapServerProfile = Object.freeze({
   positionalInsert: false,
   attributeWrites: false,
   escapedPredicateValues: false,
+  idempotentWrites: false,
 });

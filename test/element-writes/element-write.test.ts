@@ -62,6 +62,11 @@ describe('applyElementWrite, RFC 4825 server (§8.2.3)', () => {
       want: '<root><el1 att="first"/><el2 att="first"/></root>',
     },
     {
+      name: 'delete of the last element by position (§8.2.5: the URI then selects nothing)',
+      write: { kind: 'delete-element', path: [{}, { position: 3 }] },
+      want: '<root><el1 att="first"/><el1 att="second"/></root>',
+    },
+    {
       name: 'attribute PUT (§7.5)',
       write: { kind: 'put-attribute', path: [{}, { position: 3 }], name: 'att', value: 'v' },
       want: '<root><el1 att="first"/><el1 att="second"/><el2 att="v"/></root>',
@@ -85,6 +90,12 @@ describe('applyElementWrite, RFC 4825 server (§8.2.3)', () => {
     [
       'a step that selects two elements',
       put([{ test: { name: 'att', value: 'first' } }], '<el1 att="first"/>'),
+      409,
+    ],
+    [
+      // §8.2.5: `*[2]` would then select the old third element (not idempotent).
+      'a positional DELETE of an element in the middle (cannot-delete)',
+      { kind: 'delete-element', path: [{}, { position: 2 }] } as ElementWrite,
       409,
     ],
     [
@@ -119,6 +130,13 @@ describe('applyElementWrite, Kamailio xcap_server (measured on the test server)'
         ),
       ),
     ).toBe('<root><el2/><el1 att="first" x="1"/></root>');
+  });
+
+  it('deletes an element in the middle by position (no idempotency check, measured)', () => {
+    const w: ElementWrite = { kind: 'delete-element', path: [{}, { position: 2 }] };
+    expect(out(applyElementWrite(parseXml(START), w, KAMAILIO_XCAP_SERVER))).toBe(
+      '<root><el1 att="first"/><el2 att="first"/></root>',
+    );
   });
 
   it('appends every new element, whatever its position predicate', () => {

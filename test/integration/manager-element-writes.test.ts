@@ -27,6 +27,7 @@ import { Contact } from '../../src/model/contact.js';
 import { ContactURI } from '../../src/model/contact-uri.js';
 import { Group } from '../../src/model/group.js';
 import { nodeSipDiffPort } from '../../src/sip/node.js';
+import { xmlDocumentChangeLog } from '../../src/store/document-change-log.js';
 import { memoryStorage } from '../../src/store/memory-storage.js';
 import type { StoragePort } from '../../src/store/storage-port.js';
 import type { Connection, TraceEntry, XcapHttp } from '../../src/streams/ports.js';
@@ -106,9 +107,13 @@ function manager(t: Target, storage: StoragePort, http?: (c: Connection) => Xcap
 async function cached(
   storage: StoragePort,
 ): Promise<Record<string, { content: string; etag: string | null }>> {
+  // The cache is a base per document plus the changes confirmed since (document-change-log.ts).
   const keys = await storage.keys();
-  const key = keys.find((k) => k[k.length - 1] === 'documents')!;
-  return (await storage.load(key)) as Record<string, { content: string; etag: string | null }>;
+  const account = keys.find((k) => k[1] === 'documents')![0]!;
+  const docs = await xmlDocumentChangeLog(storage, account).load();
+  const out: Record<string, { content: string; etag: string | null }> = {};
+  for (const [n, d] of Object.entries(docs)) if (d !== null) out[n] = d;
+  return out;
 }
 
 /** The server's documents, parsed, with their ETags. */
@@ -197,6 +202,44 @@ function suite(label: string, target: () => Promise<Target>): void {
       }
       await expectCacheIsServer(t, storage);
       expect(comparable(await freshBook(t))).toBe(comparable(await firstValueFrom(m.addressbook$)));
+    });
+
+    // RFC 4825 §8.2.5: a <contact_id> has no attribute, so only its position names it; a
+    // DELETE of `*[2]` of three is not idempotent and an RFC-strict server refuses it (409
+    // cannot-delete), which used to turn this edit into a whole-document PUT and end element
+    // writes to resource-lists for the session.
+    it('removing a group member in the middle (selected only by position) stays element-level', async () => {
+      const t = await target();
+      const storage = memoryStorage();
+      const m = manager(t, storage);
+      const traces: TraceEntry[] = [];
+      m.trace$.subscribe((e) => traces.push(e));
+      await m.start();
+      await inSync(m);
+      await edited(m, () => {
+        for (let i = 0; i < 8; i++) m.addContact(contact(i));
+        m.addGroup(new Group({ id: 'g1', name: 'Friends', contacts: ['c1', 'c2', 'c3'] }));
+      });
+      for (const [name, edit] of [
+        ['removeGroupMember (middle)', () => m.removeGroupMember('g1', 'c2')],
+        ['updateContact (name), later', () => m.updateContact('c5', { name: 'Later' })],
+      ] as const) {
+        const from = traces.length;
+        await edited(m, edit);
+        const writes = traces.slice(from).filter((e) => e.method !== 'GET');
+        expect(writes.length, name).toBeGreaterThan(0);
+        for (const w of writes) {
+          expect(w.url, name).toContain('/~~/');
+          expect(w.status, `${name}: ${w.method} ${w.url}`).toBeLessThan(300);
+        }
+      }
+      const book = await firstValueFrom(m.addressbook$);
+      expect(book.groups.find((g) => g.id === 'g1')?.contacts.map((c) => c.id)).toEqual([
+        'c1',
+        'c3',
+      ]);
+      await expectCacheIsServer(t, storage);
+      expect(comparable(await freshBook(t))).toBe(comparable(book));
     });
 
     it('a 412 in the middle of an element-write chain loses nothing', async () => {

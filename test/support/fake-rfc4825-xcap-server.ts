@@ -1,8 +1,11 @@
 /**
  * A FAKE XCAP server that follows RFC 4825 strictly where Kamailio does not: element and
  * attribute PUT/DELETE (§7.4–7.6) with replacement in place, insertion at the position the
- * selector asks for (§8.2.3), the "GET returns what was PUT" check (409 cannot-insert),
- * 404 for nothing selected, ETags and If-Match/If-None-Match (412). In-process, no auth.
+ * selector asks for (§8.2.3), the "GET returns what was PUT" check (409 cannot-insert), the
+ * idempotency of a DELETE (§8.2.5: 409 cannot-delete when the same URI would then select
+ * another element, e.g. a positional step naming an element in the middle; OpenXCAP's
+ * test_element.py "cannot delete something in the middle"), 409 answers with an
+ * `application/xcap-error+xml` body (§11), 404 for nothing selected, ETags and If-Match/If-None-Match (412). In-process, no auth.
  *
  * Its selector evaluation and insertion rules are written here on their own (not the
  * planner's model in src/element-writes), so a test that sends planned writes to it checks
@@ -27,7 +30,11 @@ interface Step {
 }
 
 class Refused extends Error {
-  constructor(readonly status: number) {
+  /** The RFC 4825 §11 error condition of a 409 (its body's only child). */
+  constructor(
+    readonly status: number,
+    readonly condition?: string,
+  ) {
     super(String(status));
   }
 }
@@ -108,23 +115,33 @@ function edit(root: XmlElement, steps: Step[], f: (e: XmlElement) => XmlElement)
   return go(root, 1);
 }
 
+/**
+ * §8.2.3: after a PUT, a GET of the same URI must return the element that was PUT, else 409
+ * cannot-insert (checked on the new parent, so it covers replacement and insertion alike).
+ */
+function selectsPut(parent: XmlElement, last: Step, el: XmlElement): XmlElement {
+  const hit = pick(parent, last);
+  if (hit.length !== 1 || parent.children[hit[0]!] !== el) throw new Refused(409, 'cannot-insert');
+  return parent;
+}
+
 function putElement(root: XmlElement, steps: Step[], el: XmlElement): XmlElement {
   const last = steps[steps.length - 1]!;
   // §8.2.3: a GET of the same URI must return the element afterwards.
-  if (!nameOk(el, last) || !attrOk(el, last)) throw new Refused(409);
+  if (!nameOk(el, last) || !attrOk(el, last)) throw new Refused(409, 'cannot-insert');
   return edit(root, steps.slice(0, -1), (parent) => {
     const hit = pick(parent, last);
-    if (hit.length > 1) throw new Refused(409);
+    if (hit.length > 1) throw new Refused(409, 'cannot-insert');
     const children = parent.children.slice();
     if (hit.length === 1) {
       children[hit[0]!] = el;
-      return { ...parent, children };
+      return selectsPut({ ...parent, children }, last, el);
     }
     // Insert. With a position: the new element is the pos-th of those the name test matches.
     const named = parent.children.flatMap((c, i) => (isEl(c) && nameOk(c, last) ? [i] : []));
     let at: number;
     if (last.pos !== undefined) {
-      if (last.pos > named.length + 1) throw new Refused(409);
+      if (last.pos > named.length + 1) throw new Refused(409, 'cannot-insert');
       at = last.pos === 1 ? (named[0] ?? parent.children.length) : named[last.pos - 2]! + 1;
     } else {
       const same = parent.children.flatMap((c, i) =>
@@ -133,7 +150,7 @@ function putElement(root: XmlElement, steps: Step[], el: XmlElement): XmlElement
       at = same.length > 0 ? same[same.length - 1]! + 1 : parent.children.length;
     }
     children.splice(at, 0, el);
-    return { ...parent, children };
+    return selectsPut({ ...parent, children }, last, el);
   });
 }
 
@@ -162,8 +179,11 @@ export async function fakeRfc4825XcapServer(): Promise<FakeRfc4825XcapServer> {
     const stored = docs.get(docPath);
     const ifMatch = req.headers['if-match']?.replaceAll('"', '');
     const ifNone = req.headers['if-none-match']?.replaceAll('"', '');
-    const reply = (status: number, etag?: string, text = '') => {
-      res.writeHead(status, etag === undefined ? {} : { etag: `"${etag}"` });
+    const reply = (status: number, etag?: string, text = '', type?: string) => {
+      res.writeHead(status, {
+        ...(etag === undefined ? {} : { etag: `"${etag}"` }),
+        ...(type === undefined ? {} : { 'content-type': type }),
+      });
       res.end(text);
     };
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== stored?.etag) return reply(412);
@@ -210,9 +230,14 @@ export async function fakeRfc4825XcapServer(): Promise<FakeRfc4825XcapServer> {
         if (req.method === 'PUT') next = putElement(root, path, parseXml(body));
         else if (req.method === 'DELETE')
           next = edit(root, path.slice(0, -1), (parent) => {
-            const hit = pick(parent, path[path.length - 1]!);
+            const last = path[path.length - 1]!;
+            const hit = pick(parent, last);
             if (hit.length !== 1) throw new Refused(404);
-            return { ...parent, children: parent.children.filter((_, i) => i !== hit[0]) };
+            const after = { ...parent, children: parent.children.filter((_, i) => i !== hit[0]) };
+            // §8.2.5: a GET of the same URI must then answer 404; a positional step naming an
+            // element in the middle would select its next sibling instead.
+            if (pick(after, last).length > 0) throw new Refused(409, 'cannot-delete');
+            return after;
           });
         else throw new Refused(405);
       }
@@ -220,7 +245,15 @@ export async function fakeRfc4825XcapServer(): Promise<FakeRfc4825XcapServer> {
       docs.set(docPath, { text: serializeXml(next), etag });
       return reply(200, etag);
     } catch (e) {
-      return reply(e instanceof Refused ? e.status : 409);
+      const status = e instanceof Refused ? e.status : 409;
+      const condition = e instanceof Refused ? e.condition : 'not-well-formed';
+      if (status !== 409 || condition === undefined) return reply(status);
+      return reply(
+        409,
+        undefined,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<xcap-error xmlns="urn:ietf:params:xml:ns:xcap-error"><${condition}/></xcap-error>`,
+        'application/xcap-error+xml',
+      );
     }
   };
   const server = createServer((req, res) => {
