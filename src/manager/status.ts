@@ -166,7 +166,9 @@ function hintOf(c: ManagerContext, s: Omit<XcapStatus, 'hint'>): string {
   if (s.state === 'initializing') return `looking for the XCAP server of ${accountOf(c)}`;
   const edits = s.pending === 1 ? '1 edit' : `${s.pending} edits`;
   if (s.state === 'fetching') return 'fetching documents';
-  if (s.state === 'updating') return `sending ${edits}`;
+  // An update with no edit of the application's (a normalize after the first fetch, a layout
+  // repair) is still an update: say so rather than "sending 0 edits".
+  if (s.state === 'updating') return s.pending === 0 ? 'updating documents' : `sending ${edits}`;
   const diff = s.xcapDiff;
   if (diff.state === 'down')
     return `in sync; xcap-diff is down (${diff.reason}), polling every ${Math.round((diff.pollPeriod ?? 0) / 1000)} s`;

@@ -11,7 +11,7 @@ import type { ManagerContext, ManagerEvent } from '../../src/manager/machine-typ
 import { xcapStatus } from '../../src/manager/status.js';
 import { inSyncDecision } from '../../src/manager/when-in-sync.js';
 import { XcapCapabilitiesError } from '../../src/streams/errors.js';
-import type { Discovery } from '../../src/streams/events.js';
+import type { Discovery, MachineContext } from '../../src/streams/events.js';
 import type { AccountSettings } from '../../src/streams/settings.js';
 
 const settings: AccountSettings = {
@@ -199,5 +199,29 @@ describe('status and whenInSync() decisions', () => {
     expect(xcapStatus(c, POLL)).toMatchObject({ connectivity, hint });
     const d = inSyncDecision(c);
     expect(typeof d === 'string' ? d : d.code).toBe(decision);
+  });
+});
+
+describe('status hint while updating', () => {
+  const updating = (journal: MachineContext['journal']): ManagerContext => {
+    const c = initialManagerContext();
+    return { ...c, sync: { ...c.sync, state: 'updating', journal } };
+  };
+
+  it('an update of no edit of the application (a normalize after the first fetch) is not "sending 0 edits"', () => {
+    const normalize = { id: 'normalize-1', operation: { type: 'normalize' } } as const;
+    expect(xcapStatus(updating([normalize]), POLL)).toMatchObject({
+      pending: 0,
+      hint: 'updating documents',
+    });
+  });
+
+  it('an update of the application’s edits counts them', () => {
+    const add = (id: string) =>
+      ({ id, operation: { type: 'setDefaultPresencePolicy', policy: 'block' } }) as const;
+    expect(xcapStatus(updating([add('a'), add('b')]), POLL)).toMatchObject({
+      pending: 2,
+      hint: 'sending 2 edits',
+    });
   });
 });
