@@ -64,13 +64,11 @@ export {
   type DroppedEditError,
   type ElementWritesSetting,
   type ExternalStore,
-  KAMAILIO_XCAP_SERVER,
   type LifecycleEvent,
   type LocalAddressbook,
   type LocalValue,
   type PendingEdit,
   type PendingEditState,
-  RFC4825_SERVER,
   type StateChange,
   type XcapConnectivity,
   type XcapDiffStatus,
@@ -103,8 +101,9 @@ export {
   type SubHandling,
 } from './model/index.js';
 // xcap-diff over SIP (WebSocket; Node adds TCP and TLS).
-// sipConnectionPool (shared SIP connections for services) is on the rxcap/sip subpath: the
-// main entry stays curated.
+// sipConnectionPool (shared SIP connections for services) is on the rxcap/sip subpath, and the
+// element-write server profiles (KAMAILIO_XCAP_SERVER, RFC4825_SERVER) on rxcap/ports: the main
+// entry stays curated.
 export { type SipDiffPortOptions, sipDiffPort } from './sip/index.js';
 export { SipUnavailableError } from './sip/sipjs-dialog-port.js';
 export {

@@ -20,6 +20,11 @@ export {
   defaultEngine,
   noDns,
 } from './manager-defaults.js';
+export {
+  KAMAILIO_XCAP_SERVER,
+  RFC4825_SERVER,
+  type XcapServerProfile,
+} from './element-writes/server-profile.js';
 export * from './streams/ports.js';
 export {
   type ElementWritesSetting,
