@@ -12,6 +12,12 @@
  *
  * @packageDocumentation
  */
+
+export {
+  KAMAILIO_XCAP_SERVER,
+  RFC4825_SERVER,
+  type XcapServerProfile,
+} from './element-writes/server-profile.js';
 export {
   type ClientOptions,
   clientFactory,
@@ -20,11 +26,6 @@ export {
   defaultEngine,
   noDns,
 } from './manager-defaults.js';
-export {
-  KAMAILIO_XCAP_SERVER,
-  RFC4825_SERVER,
-  type XcapServerProfile,
-} from './element-writes/server-profile.js';
 export * from './streams/ports.js';
 export {
   type ElementWritesSetting,
