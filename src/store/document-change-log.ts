@@ -27,6 +27,15 @@ import { serializeXml } from '../codecs/xml/serialize.js';
 import type { XmlElement } from '../codecs/xml/tree.js';
 import { applyTreeChanges, diffTrees, type TreeChange } from '../codecs/xml/tree-diff.js';
 import { XcapValidationError } from '../errors.js';
+import {
+  emptyState,
+  isRecord,
+  newGen,
+  type State,
+  sameHeaders,
+  seqKey,
+  validHeaders,
+} from './change-log-state.js';
 import { type CachedDocument, documentCache, documentCacheKey } from './document-cache.js';
 import { XcapStoreCorruptError } from './errors.js';
 import type { StorageKey, StoragePort } from './storage-port.js';
@@ -77,50 +86,6 @@ export const CHANGE_LOG_LIMITS: ChangeLogLimits = Object.freeze({
   minBytes: 64 * 1024,
   baseRatio: 0.25,
 });
-
-interface State<T> {
-  /** The version stored (base + changes). */
-  doc: TreeDocument<T> | undefined;
-  gen: string;
-  /** Next change number. */
-  seq: number;
-  count: number;
-  bytes: number;
-  baseBytes: number;
-  /** Keys under the document's change prefix may exist (stale or current). */
-  changesStored: boolean;
-  /** Only in the old whole-cache key: its base must be written. */
-  legacy: boolean;
-  /** Stored as known to be absent (a base `{ absent: true }`). */
-  absent?: boolean;
-}
-
-const emptyState = <T>(): State<T> => ({
-  doc: undefined,
-  gen: '',
-  seq: 0,
-  count: 0,
-  bytes: 0,
-  baseBytes: 0,
-  changesStored: false,
-  legacy: false,
-});
-
-const SEQ_DIGITS = 10;
-const seqKey = (n: number): string => String(n).padStart(SEQ_DIGITS, '0');
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const validHeaders = (h: unknown): boolean =>
-  h === undefined || (isRecord(h) && Object.values(h).every((x) => typeof x === 'string'));
-
-let genCounter = 0;
-/** A new base generation: unique enough that no stale change can name it. */
-function newGen(): string {
-  genCounter = (genCounter + 1) % 1e9;
-  return `${Date.now().toString(36)}.${genCounter.toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
-}
 
 /**
  * The incremental document cache of one account. Keep one per account for as long as the
@@ -412,16 +377,6 @@ export function documentChangeLog<T>(
       legacyStored = false;
     },
   };
-}
-
-function sameHeaders(
-  a: Readonly<Record<string, string>> | undefined,
-  b: Readonly<Record<string, string>> | undefined,
-): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
 /**
